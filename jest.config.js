@@ -1,0 +1,12 @@
+/** Jest runs the TypeScript sources as ESM through ts-jest (see STACK notes in docs/decisions.md). */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],
+  },
+  testMatch: ['<rootDir>/tests/**/*.test.ts'],
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 30000,
+};

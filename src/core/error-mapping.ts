@@ -1,0 +1,150 @@
+/**
+ * The one place that turns an HTTP status or an SDK/fetch failure into our error classes,
+ * and decides what is retryable (RELIABILITY.md "Semantics").
+ */
+import {
+  AbortError,
+  AuthenticationError,
+  ContextLengthError,
+  InvalidRequestError,
+  LLMError,
+  NoSuchModelError,
+  ProviderError,
+  RateLimitError,
+  TimeoutError,
+} from './errors.js';
+
+/** Where an upstream failure happened, for the message and the error fields. */
+export interface ErrorOrigin {
+  provider: string;
+  model?: string;
+}
+
+/** Statuses worth another attempt: timeouts, conflicts, rate limits, server errors, Anthropic's 529. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
+
+const CONTEXT_LENGTH_HINTS = /context[_ ]length|maximum context|prompt is too long|too many tokens|context window/i;
+const QUOTA_HINTS = /insufficient_quota|quota|billing|credit balance/i;
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Header lookup that accepts a Headers object or a plain record. */
+export type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined | null;
+
+function header(headers: HeaderSource, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const record = headers as Record<string, string | string[] | undefined>;
+  const value = record[name] ?? record[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The delay a response asks for: `retry-after-ms`, else `retry-after` in seconds or as an HTTP date.
+ * Returns undefined when there is no usable header.
+ */
+export function parseRetryAfter(headers: HeaderSource, now: number = Date.now()): number | undefined {
+  const ms = header(headers, 'retry-after-ms');
+  if (ms !== undefined && ms.trim() !== '') {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  const retryAfter = header(headers, 'retry-after');
+  if (retryAfter === undefined || retryAfter.trim() === '') return undefined;
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Build our error for an HTTP failure. `detail` is the upstream message (scrubbed by LLMError). */
+export function errorFromStatus(
+  status: number,
+  detail: string,
+  origin: ErrorOrigin,
+  extra: { headers?: HeaderSource; code?: string; cause?: unknown } = {},
+): LLMError {
+  const where = origin.model ? `${origin.provider}:${origin.model}` : origin.provider;
+  const options = { provider: origin.provider, model: origin.model, cause: extra.cause };
+  const text = `${where} answered ${status}: ${detail || 'no detail'}`;
+  const retryAfterMs = parseRetryAfter(extra.headers);
+  const codeText = `${extra.code ?? ''} ${detail}`;
+  if (status === 401 || status === 403) {
+    return new AuthenticationError(`${text}. Check the API key configured for provider "${origin.provider}".`, options);
+  }
+  if (status === 404) {
+    return new NoSuchModelError(`${text}. The provider does not know model "${origin.model ?? ''}" (or the base URL is wrong).`, options);
+  }
+  if (status === 429) {
+    if (QUOTA_HINTS.test(codeText)) {
+      // Quota exhaustion will not heal by waiting: not retryable, but a fallback may answer.
+      return new RateLimitError(`${text}. The account's quota is exhausted.`, { ...options, retryable: false });
+    }
+    return new RateLimitError(text, { ...options, retryAfterMs });
+  }
+  if ((status === 400 || status === 413 || status === 422) && CONTEXT_LENGTH_HINTS.test(codeText)) {
+    return new ContextLengthError(text, options);
+  }
+  if (status === 400 || status === 413 || status === 422) {
+    return new InvalidRequestError(text, options);
+  }
+  if (status === 408 || status === 504) {
+    return new ProviderError(text, { ...options, status, retryable: true, retryAfterMs });
+  }
+  return new ProviderError(text, { ...options, status, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs });
+}
+
+function isAbortLike(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return name === 'AbortError' || name === 'APIUserAbortError' || name === 'UserAbortError';
+}
+
+/** The connection failed (reset, refused, DNS): retryable. */
+function connectionCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  const name = (error as { name?: unknown })?.name;
+  if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return String(name);
+  if (error instanceof TypeError && /fetch failed|terminated|socket/i.test(error.message)) return 'fetch_failed';
+  return undefined;
+}
+
+/**
+ * Map anything a provider SDK or fetch throws to an LLMError. Duck-typed on `status`, `headers`,
+ * `error` (the parsed body) and `name`, which covers openai, @anthropic-ai/sdk, @huggingface/inference
+ * and plain fetch. `signal` tells a caller's abort from a connection failure.
+ */
+export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: AbortSignal): LLMError {
+  if (LLMError.isInstance(error)) return error;
+  const options = { provider: origin.provider, model: origin.model, cause: error };
+  if (signal?.aborted) {
+    const reason = signal.reason;
+    if (LLMError.isInstance(reason)) return reason;
+    return new AbortError(undefined, options);
+  }
+  if (isAbortLike(error)) return new AbortError(undefined, options);
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400) {
+    const body = (error as { error?: unknown }).error as { error?: { message?: string; code?: string; type?: string }; message?: string; code?: string; type?: string } | undefined;
+    const inner = body?.error ?? body;
+    const detail = inner?.message ?? (error as Error).message ?? '';
+    const code = inner?.code ?? inner?.type;
+    return errorFromStatus(status, String(detail), origin, { headers: (error as { headers?: HeaderSource }).headers, code: typeof code === 'string' ? code : undefined, cause: error });
+  }
+  const where = origin.model ? `${origin.provider}:${origin.model}` : origin.provider;
+  if ((error as { name?: unknown })?.name === 'APIConnectionTimeoutError') {
+    return new TimeoutError(`${where} did not answer in time`, options);
+  }
+  const connection = connectionCode(error);
+  if (connection) {
+    return new ProviderError(`${where}: connection failed (${connection})`, { ...options, retryable: true });
+  }
+  if (error instanceof SyntaxError) {
+    return new ProviderError(`${where} sent a malformed response: ${error.message}`, { ...options, retryable: true });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(`${where} failed: ${message}`, { ...options, retryable: false });
+}

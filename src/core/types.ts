@@ -1,0 +1,212 @@
+/**
+ * The shapes every layer shares: messages, requests, results, stream parts and usage.
+ * Public call shapes are in API.md ("Calls"); provider-facing shapes are what a
+ * BaseLLMManager subclass receives and returns.
+ */
+
+/** Who wrote a message. */
+export type Role = 'system' | 'user' | 'assistant';
+
+/** One chat message. */
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+/** Generation parameters; request values override bot values, which override provider defaults. */
+export interface CallParams {
+  temperature?: number;
+  maxTokens?: number;
+  topP?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** One stop sequence or several. */
+  stop?: string | string[];
+  seed?: number;
+  /** Total time allowed for this call (all attempts of one candidate), in ms. */
+  timeoutMs?: number;
+}
+
+/** Why a generation ended, normalised across providers. */
+export type FinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
+
+/** Token usage, normalised: input includes cache reads and writes, output includes reasoning. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
+/** Exactly one target: a model id (`provider:model`), a bot type, or a session (which implies its bot). */
+export interface TargetFields {
+  model?: string;
+  bot?: string;
+  sessionId?: string;
+}
+
+/** Fields shared by every public call. */
+export interface CallOptions extends TargetFields {
+  params?: CallParams;
+  /** Aborting cancels the upstream request and rejects with AbortError. */
+  signal?: AbortSignal;
+  /** `false` skips the response cache for this call. */
+  cache?: boolean;
+}
+
+/** `sb.generate(...)`: a single prompt. */
+export interface GenerateRequest extends CallOptions {
+  prompt: string;
+}
+
+/** `sb.chat(...)`: a conversation. */
+export interface ChatCallRequest extends CallOptions {
+  messages: ChatMessage[];
+}
+
+/** `sb.stream(...)` takes either shape. */
+export type StreamRequest = GenerateRequest | ChatCallRequest;
+
+/** Any public call request. */
+export type AnyCallRequest = GenerateRequest | ChatCallRequest;
+
+/** What a call returns. */
+export interface GenerateResult {
+  id: string;
+  /** After output adapters. */
+  text: string;
+  /** `provider:model` that answered (may be a fallback). */
+  model: string;
+  /** The model name the provider reported. */
+  responseModel?: string;
+  finishReason: FinishReason;
+  usage: Usage;
+  /** null when the model has no price; never a made-up 0. */
+  costUsd: number | null;
+  /** Served from the response cache (no provider call). */
+  cached: boolean;
+  /** Provider calls made, retries and fallbacks included. */
+  attempts: number;
+  /** Adapter names applied, in order. */
+  adapters: string[];
+  latencyMs: number;
+}
+
+/** One part of `sb.stream(...)`: deltas (already adapted), then exactly one finish, last. */
+export type StreamPart = { type: 'text-delta'; text: string } | { type: 'finish'; result: GenerateResult };
+
+/**
+ * The request as adapters see it and as managers receive it: messages and parameters,
+ * after the bot's system prompt and parameter merge.
+ */
+export interface ChatRequest {
+  messages: ChatMessage[];
+  params: CallParams;
+  /** `chat` for `sb.chat`, `text_completion` for `sb.generate` (managers may use a completion endpoint). */
+  operation: 'chat' | 'text_completion';
+}
+
+/** The request one manager receives for one model. */
+export interface ProviderRequest extends ChatRequest {
+  /** The model name without the provider prefix (`gpt-4o-mini`). */
+  modelId: string;
+}
+
+/** Per-call context handed to managers and adapters. */
+export interface CallContext {
+  bot?: string;
+  sessionId?: string;
+  userId?: string;
+  tenantId?: string;
+  /** Cancels the upstream request: the caller's signal joined with our timeouts. */
+  signal: AbortSignal;
+  /** Session metadata, for adapters. */
+  metadata?: Record<string, unknown>;
+  /** Called once per provider attempt (the pipeline counts attempts across candidates). */
+  onAttempt?: () => void;
+  /** Parent telemetry context (opaque; an OpenTelemetry Context) for inference spans. */
+  telemetryParent?: unknown;
+}
+
+/** What a provider returns before the base class adds cost, attempts and timing. */
+export interface ProviderResult {
+  id?: string;
+  text: string;
+  finishReason: FinishReason;
+  /** Normalised usage; absent when the server reported none (cost is then null). */
+  usage?: Usage;
+  responseModel?: string;
+}
+
+/** What a provider stream yields; `finish` must come last or the stream counts as interrupted. */
+export type ProviderStreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; id?: string; responseModel?: string };
+
+/** A provider result after the manager has priced and timed it. */
+export interface ManagedResult extends ProviderResult {
+  /** `provider:model`. */
+  model: string;
+  usage: Usage;
+  /** True when the server reported usage; false when the zeros are unknown, not measured. */
+  usageReported: boolean;
+  costUsd: number | null;
+  attempts: number;
+  latencyMs: number;
+}
+
+/** A managed stream: deltas, then one `finish` carrying the managed result (text = the joined deltas). */
+export type ManagedStreamPart = { type: 'text-delta'; text: string } | { type: 'finish'; result: ManagedResult };
+
+/** Prices per million tokens. */
+export interface ModelPricing {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  cacheReadPerMTok?: number;
+  cacheWritePerMTok?: number;
+}
+
+/** What the catalog (and discovery) knows about one model. */
+export interface ModelInfo {
+  /** `provider:model`. */
+  id: string;
+  provider: string;
+  model: string;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  capabilities: { streaming: boolean; tools: boolean; vision: boolean; json: boolean };
+  pricing?: ModelPricing;
+  deprecated?: { since?: string; replacement?: string };
+  local: boolean;
+  memoryBytes?: number;
+}
+
+/** A problem found while validating configuration. */
+export interface ConfigProblem {
+  /** Dotted key path, e.g. `bots.support.fallbacks[0]`. */
+  key: string;
+  message: string;
+}
+
+/** Result of `BaseLLMManager.validateConfig()`. */
+export interface ValidationResult {
+  ok: boolean;
+  problems: ConfigProblem[];
+}
+
+/** A provider's readiness as `registry.listProviders()` reports it. */
+export interface ProviderStatus {
+  name: string;
+  ready: boolean;
+  reason?: string;
+}
+
+/** Filter for `registry.listModels`. */
+export interface ModelFilter {
+  provider?: string;
+  capability?: keyof ModelInfo['capabilities'];
+  local?: boolean;
+  includeDeprecated?: boolean;
+}

@@ -1,0 +1,235 @@
+/**
+ * BaseLLMManager: the template method every provider fills in. The public methods own what every
+ * provider shares (model loading through the ModelCache, the one retry loop, timeouts, the GenAI
+ * inference span, usage and cost); subclasses write only `loadModel`, `doGenerate`, optionally
+ * `doStream`, `unloadModel`, `listModels` and their readiness check.
+ */
+import type { ModelCache, ModelOwner } from '../cache/model-cache.js';
+import { linkAbort, throwIfAborted } from '../core/abort.js';
+import { mapProviderError } from '../core/error-mapping.js';
+import { AuthenticationError, type LLMError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { EMPTY_USAGE } from '../core/usage.js';
+import type {
+  CallContext,
+  ManagedResult,
+  ManagedStreamPart,
+  ModelInfo,
+  ProviderRequest,
+  ProviderResult,
+  ProviderStatus,
+  ProviderStreamPart,
+  ValidationResult,
+} from '../core/types.js';
+import type { ModelCatalog } from '../registry/model-catalog.js';
+import type { RetryPolicy } from '../resilience/retry.js';
+import { priceUsage } from '../telemetry/cost.js';
+import type { CallObserver, InferenceRecorder } from '../telemetry/observer.js';
+import { runWithRetries, type AttemptHooks } from './attempt-loop.js';
+import { streamWithRetries } from './managed-stream.js';
+
+/** Timeouts and retry settings every manager applies (config `resilience`). */
+export interface ResilienceSettings extends RetryPolicy {
+  /** Total time for one candidate model, all its attempts included. */
+  timeoutMs: number;
+  /** Streams: longest wait for the first delta. */
+  firstChunkTimeoutMs: number;
+  /** Streams: longest silence between deltas (keep-alive comments do not count). */
+  idleChunkTimeoutMs: number;
+}
+
+/** What every manager is built with; the DI container supplies it, tests may build it by hand. */
+export interface ManagerDeps {
+  modelCache: ModelCache;
+  catalog: ModelCatalog;
+  observer: CallObserver;
+  logger: Logger;
+  resilience: ResilienceSettings;
+}
+
+/** The template method for one provider. `TModel` is whatever `loadModel` returns. */
+export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
+  /** Provider name, the part before the colon in `provider:model`. */
+  abstract readonly provider: string;
+  /** In-process providers (llama.cpp) get INTERNAL spans; hosted ones CLIENT. */
+  readonly inProcess: boolean = false;
+
+  protected readonly deps: ManagerDeps;
+
+  constructor(deps: ManagerDeps) {
+    this.deps = deps;
+  }
+
+  /** Load (or fetch the handle of) a model on a ModelCache miss. */
+  protected abstract loadModel(modelId: string): Promise<TModel>;
+  /** Free what `loadModel` took; called once when the model leaves the cache. */
+  protected unloadModel?(model: TModel): Promise<void>;
+  /** One attempt at a complete answer. Throw provider/SDK errors as they come: the base maps them. */
+  protected abstract doGenerate(model: TModel, request: ProviderRequest, context: CallContext): Promise<ProviderResult>;
+  /**
+   * One attempt at a stream; must end with a `finish` part (a stream without one is an interruption).
+   * Optional: without it, streaming yields the whole answer as one delta.
+   */
+  protected doStream?(model: TModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart>;
+
+  /** Why calls cannot be made (missing credentials), or undefined when ready. Checked before any network call. */
+  protected notReadyReason(): string | undefined {
+    return undefined;
+  }
+
+  /** Host and port for `server.address` / `server.port`, when the provider is remote. */
+  protected serverAddress(): { address: string; port?: number } | undefined {
+    return undefined;
+  }
+
+  /** Defaults for models the catalog does not list. */
+  protected defaultModelInfo(_modelId: string): Partial<ModelInfo> {
+    return { local: this.inProcess };
+  }
+
+  /** Readiness as `registry.listProviders()` shows it. */
+  status(): ProviderStatus {
+    const reason = this.notReadyReason();
+    return reason ? { name: this.provider, ready: false, reason } : { name: this.provider, ready: true };
+  }
+
+  /** Check this provider's settings; the registry reports problems at start-up. */
+  validateConfig(): ValidationResult {
+    return { ok: true, problems: [] };
+  }
+
+  /** What is known about a model (catalog plus discovery; a minimal entry for unlisted hosted models). */
+  getModelInfo(modelId: string): ModelInfo {
+    return this.deps.catalog.resolve(this.provider, modelId, this.defaultModelInfo(modelId));
+  }
+
+  /** Models this provider offers; the default lists the catalog's entries for it. Discovery overrides this. */
+  async listModels(): Promise<ModelInfo[]> {
+    return this.deps.catalog.list().filter((info) => info.provider === this.provider);
+  }
+
+  /** The loaded model instance, through the ModelCache (loads on a miss). */
+  async getModel(modelId: string): Promise<TModel> {
+    const lease = await this.acquireModel(modelId);
+    lease.release();
+    return lease.model;
+  }
+
+  /** ModelOwner: the cache calls this exactly once per evicted model. */
+  async releaseModel(model: unknown): Promise<void> {
+    await this.unloadModel?.(model as TModel);
+  }
+
+  /** Close clients and free resources (the switchboard's `close()` calls it after the cache is cleared). */
+  async close(): Promise<void> {}
+
+  /** Hold a model for one attempt; eviction waits until it is released. */
+  protected acquireModel(modelId: string) {
+    const info = this.getModelInfo(modelId);
+    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), info.memoryBytes);
+  }
+
+  /** Throw AuthenticationError (naming what to set) when the provider is not ready; aborts too. */
+  protected assertCallable(request: ProviderRequest, context: CallContext): void {
+    throwIfAborted(context.signal);
+    const reason = this.notReadyReason();
+    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider, model: request.modelId });
+  }
+
+  /** Map anything thrown by an attempt to our error classes. */
+  protected mapError(error: unknown, request: ProviderRequest, signal?: AbortSignal): LLMError {
+    return mapProviderError(error, { provider: this.provider, model: request.modelId }, signal);
+  }
+
+  /** One complete answer: retries, the total timeout, span, usage and cost included. */
+  async generateResponse(request: ProviderRequest, context: CallContext): Promise<ManagedResult> {
+    this.assertCallable(request, context);
+    const recorder = this.startRecorder(request, context, false);
+    const started = performance.now();
+    try {
+      const { value, attempts } = await runWithRetries(this.attemptHooks(request, context, recorder), async (signal) => {
+        const lease = await this.acquireModel(request.modelId);
+        try {
+          return await this.doGenerate(lease.model, request, { ...context, signal });
+        } finally {
+          lease.release();
+        }
+      });
+      const managed = this.finishResult(request, value, attempts, performance.now() - started);
+      recorder.end(managed);
+      return managed;
+    } catch (error) {
+      const mapped = this.mapError(error, request, context.signal);
+      recorder.fail(mapped);
+      throw mapped;
+    }
+  }
+
+  /** A stream of deltas then one finish; retried only before the first delta; never ends short silently. */
+  streamResponse(request: ProviderRequest, context: CallContext): AsyncIterable<ManagedStreamPart> {
+    this.assertCallable(request, context);
+    const recorder = this.startRecorder(request, context, true);
+    const openStream = (model: TModel, signal: AbortSignal): AsyncIterable<ProviderStreamPart> =>
+      this.doStream ? this.doStream(model, request, { ...context, signal }) : this.streamFromGenerate(model, request, { ...context, signal });
+    return streamWithRetries({
+      hooks: this.attemptHooks(request, context, recorder),
+      recorder,
+      acquire: () => this.acquireModel(request.modelId),
+      open: openStream,
+      finish: (value, attempts, latencyMs) => this.finishResult(request, value, attempts, latencyMs),
+      mapError: (error, signal) => this.mapError(error, request, signal),
+      origin: { provider: this.provider, model: request.modelId },
+    });
+  }
+
+  /** For providers without `doStream`: the whole answer as one delta, then finish. */
+  private async *streamFromGenerate(model: TModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
+    const result = await this.doGenerate(model, request, context);
+    if (result.text) yield { type: 'text-delta', text: result.text };
+    yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel };
+  }
+
+  private attemptHooks(request: ProviderRequest, context: CallContext, recorder: InferenceRecorder): AttemptHooks {
+    const resilience = this.deps.resilience;
+    return {
+      policy: resilience,
+      timeoutMs: request.params.timeoutMs ?? resilience.timeoutMs,
+      firstChunkTimeoutMs: resilience.firstChunkTimeoutMs,
+      idleChunkTimeoutMs: resilience.idleChunkTimeoutMs,
+      callerSignal: context.signal,
+      link: linkAbort,
+      mapError: (error, signal) => this.mapError(error, request, signal),
+      onRetry: (attempt, error, delayMs) => recorder.retry(attempt, error, delayMs),
+      onAttempt: context.onAttempt,
+      describe: `${this.provider}:${request.modelId}`,
+    };
+  }
+
+  private startRecorder(request: ProviderRequest, context: CallContext, stream: boolean): InferenceRecorder {
+    return this.deps.observer.startInference({
+      operation: request.operation,
+      provider: this.provider,
+      model: request.modelId,
+      request,
+      stream,
+      inProcess: this.inProcess,
+      server: this.serverAddress(),
+      bot: context.bot,
+      parent: context.telemetryParent,
+    });
+  }
+
+  private finishResult(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number): ManagedResult {
+    const info = this.getModelInfo(request.modelId);
+    const usage = value.usage ?? { ...EMPTY_USAGE };
+    return {
+      ...value,
+      model: `${this.provider}:${request.modelId}`,
+      usage,
+      usageReported: value.usage !== undefined,
+      costUsd: priceUsage(value.usage, info.pricing),
+      attempts,
+      latencyMs,
+    };
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The ModelRegistry: every manager by provider name (collected by Inversify with @multiInject,
+ * or added at run time), `provider:model` resolution, readiness, and catalog look-ups.
+ */
+import { inject, injectable, multiInject, optional } from 'inversify';
+import { InvalidRequestError, NoSuchProviderError } from '../core/errors.js';
+import type { ModelFilter, ModelInfo, ProviderStatus } from '../core/types.js';
+import type { BaseLLMManager } from '../managers/base-llm-manager.js';
+import { TYPES } from '../di/identifiers.js';
+import type { ModelCatalog } from './model-catalog.js';
+import { splitModelId } from './model-catalog.js';
+
+/** A resolved model id: its manager and the model name to pass it. */
+export interface ResolvedModel {
+  /** `provider:model` as given. */
+  id: string;
+  provider: string;
+  model: string;
+  manager: BaseLLMManager;
+}
+
+/** Managers by provider, and what they know about models. */
+@injectable()
+export class ModelRegistry {
+  private readonly managers = new Map<string, BaseLLMManager>();
+  private readonly catalog: ModelCatalog;
+
+  constructor(
+    @inject(TYPES.ModelCatalog) catalog: ModelCatalog,
+    @multiInject(TYPES.LLMManager) @optional() managers: BaseLLMManager[] = [],
+  ) {
+    this.catalog = catalog;
+    for (const manager of managers ?? []) this.register(manager);
+  }
+
+  /** Add a provider at run time (a custom manager); replaces one of the same name. */
+  register(manager: BaseLLMManager): void {
+    if (!/^[a-z0-9][a-z0-9_-]*$/i.test(manager.provider)) {
+      throw new InvalidRequestError(`Provider name "${manager.provider}" must be letters, digits, "_" or "-" (it is the part before ":" in model ids)`);
+    }
+    this.managers.set(manager.provider, manager);
+  }
+
+  /** The manager for a provider; NoSuchProviderError when none is registered. */
+  getManager(provider: string): BaseLLMManager {
+    const manager = this.managers.get(provider);
+    if (!manager) throw new NoSuchProviderError(provider, [...this.managers.keys()]);
+    return manager;
+  }
+
+  /** Is a provider registered? */
+  hasProvider(provider: string): boolean {
+    return this.managers.has(provider);
+  }
+
+  /** Every registered manager. */
+  allManagers(): BaseLLMManager[] {
+    return [...this.managers.values()];
+  }
+
+  /** Resolve `provider:model`; InvalidRequestError for a malformed id, NoSuchProviderError for an unknown provider. */
+  resolve(id: string): ResolvedModel {
+    if (typeof id !== 'string') throw new InvalidRequestError(`A model id must be a string like "openai:gpt-4o-mini"`);
+    const parts = splitModelId(id);
+    if (!parts) throw new InvalidRequestError(`Model id "${id}" must look like "provider:model", e.g. "openai:gpt-4o-mini"`);
+    return { id, ...parts, manager: this.getManager(parts.provider) };
+  }
+
+  /** Providers with readiness and, when not ready, why (e.g. which variable to set). */
+  listProviders(): ProviderStatus[] {
+    return [...this.managers.values()].map((manager) => manager.status());
+  }
+
+  /** What is known of `provider:model` (NoSuchProviderError / NoSuchModelError). */
+  getModelInfo(id: string): ModelInfo {
+    const resolved = this.resolve(id);
+    return resolved.manager.getModelInfo(resolved.model);
+  }
+
+  /** Catalog and discovered models, filtered; deprecated ones only when asked. */
+  listModels(filter: ModelFilter = {}): ModelInfo[] {
+    return this.catalog.list().filter((info) => {
+      if (filter.provider && info.provider !== filter.provider) return false;
+      if (filter.capability && !info.capabilities[filter.capability]) return false;
+      if (filter.local !== undefined && info.local !== filter.local) return false;
+      if (!filter.includeDeprecated && info.deprecated) return false;
+      return true;
+    });
+  }
+
+  /** Ask every ready provider for its models and merge them into the catalog. */
+  async refreshModels(): Promise<{ models: ModelInfo[]; failures: Array<{ provider: string; message: string }> }> {
+    const failures: Array<{ provider: string; message: string }> = [];
+    const ready = [...this.managers.values()].filter((manager) => manager.status().ready);
+    await Promise.all(
+      ready.map(async (manager) => {
+        try {
+          const found = await manager.listModels();
+          this.catalog.clearDiscovered(manager.provider);
+          for (const info of found) this.catalog.addDiscovered(info);
+        } catch (error) {
+          failures.push({ provider: manager.provider, message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+    return { models: this.listModels({ includeDeprecated: true }), failures };
+  }
+}

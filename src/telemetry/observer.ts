@@ -1,0 +1,103 @@
+/**
+ * The seam between the call path and telemetry. Managers and the pipeline report what happens
+ * through these interfaces; `src/telemetry/` turns the reports into OpenTelemetry spans and metrics,
+ * stats and events. Implementations must never throw into the call path (see `safely`).
+ */
+import type { LLMError } from '../core/errors.js';
+import type { CallParams, ChatMessage, ManagedResult, ProviderRequest } from '../core/types.js';
+
+/** What starts one inference span (one model tried). */
+export interface InferenceStart {
+  operation: 'chat' | 'text_completion';
+  provider: string;
+  /** Model name without the provider prefix. */
+  model: string;
+  request: ProviderRequest;
+  stream: boolean;
+  /** CLIENT for hosted providers, INTERNAL for in-process models. */
+  inProcess: boolean;
+  server?: { address: string; port?: number };
+  bot?: string;
+  /** The parent telemetry context (an OpenTelemetry Context) when the call runs under an agent span. */
+  parent?: unknown;
+}
+
+/** Reports for one inference span. Each method is called at most as documented. */
+export interface InferenceRecorder {
+  /** A failed attempt that will be retried after `delayMs`. */
+  retry(attempt: number, error: LLMError, delayMs: number): void;
+  /** First text delta of a stream (once). */
+  firstChunk(): void;
+  /** The call succeeded (once; ends the span). */
+  end(result: ManagedResult): void;
+  /** The call failed (once; ends the span). */
+  fail(error: LLMError): void;
+}
+
+/** What starts a pipeline call (`invoke_agent {bot}` when a bot or session is the target). */
+export interface CallStart {
+  operation: 'chat' | 'text_completion';
+  stream: boolean;
+  bot?: string;
+  sessionId?: string;
+  /** Primary model id (`provider:model`). */
+  model: string;
+  /** For content capture (opt-in); never recorded otherwise. */
+  messages: ChatMessage[];
+  params: CallParams;
+}
+
+/** The final facts of a pipeline call. */
+export interface CallOutcome {
+  id: string;
+  text: string;
+  model: string;
+  usage: ManagedResult['usage'];
+  costUsd: number | null;
+  cached: boolean;
+  attempts: number;
+  adapters: string[];
+  latencyMs: number;
+  finishReason: string;
+  responseModel?: string;
+}
+
+/** Reports for one pipeline call. */
+export interface CallRecorder {
+  /** The telemetry context inference spans should use as parent (opaque to the pipeline). */
+  readonly parent: unknown;
+  /** A response-cache lookup. */
+  cacheLookup(hit: boolean): void;
+  /** Moving from a failed candidate to the next one. */
+  fallback(from: string, to: string, error: LLMError): void;
+  /** Success (once). */
+  end(outcome: CallOutcome): void;
+  /** Failure (once). */
+  fail(error: LLMError, attempts: number): void;
+}
+
+/** Everything the call path reports to. */
+export interface CallObserver {
+  startCall(start: CallStart): CallRecorder;
+  startInference(start: InferenceStart): InferenceRecorder;
+}
+
+const noopInference: InferenceRecorder = { retry() {}, firstChunk() {}, end() {}, fail() {} };
+const noopCall: CallRecorder = { parent: undefined, cacheLookup() {}, fallback() {}, end() {}, fail() {} };
+
+/** An observer that records nothing (tests of other layers, or telemetry fully off). */
+export const noopObserver: CallObserver = {
+  startCall: () => noopCall,
+  startInference: () => noopInference,
+};
+
+/**
+ * Run a telemetry step; a failure is logged and swallowed, because telemetry never breaks a call.
+ */
+export function safely(step: () => void, log?: (message: string, error: unknown) => void): void {
+  try {
+    step();
+  } catch (error) {
+    log?.('telemetry step failed', error);
+  }
+}

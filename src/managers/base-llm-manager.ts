@@ -7,7 +7,7 @@
 import type { ModelCache, ModelOwner } from '../cache/model-cache.js';
 import { linkAbort, throwIfAborted } from '../core/abort.js';
 import { mapProviderError } from '../core/error-mapping.js';
-import { AuthenticationError, type LLMError } from '../core/errors.js';
+import { AuthenticationError, InvalidRequestError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import type {
@@ -54,10 +54,32 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** In-process providers (llama.cpp) get INTERNAL spans; hosted ones CLIENT. */
   readonly inProcess: boolean = false;
 
-  protected readonly deps: ManagerDeps;
+  private attachedDeps: ManagerDeps | undefined;
 
-  constructor(deps: ManagerDeps) {
-    this.deps = deps;
+  /**
+   * Built-in managers get their deps from the container. A manager built by a user (a custom
+   * provider, the testing FakeProvider) may omit them: `registry.register(manager)` attaches them.
+   */
+  constructor(deps?: ManagerDeps) {
+    this.attachedDeps = deps;
+  }
+
+  /** Shared services: model cache, catalog, telemetry, logger, resilience settings. */
+  protected get deps(): ManagerDeps {
+    if (!this.attachedDeps) {
+      throw new InvalidRequestError(`Manager "${this.provider}" is not registered: pass it to sb.registry.register(manager) first`);
+    }
+    return this.attachedDeps;
+  }
+
+  /** True once deps are attached (by the constructor or the registry). */
+  get isAttached(): boolean {
+    return this.attachedDeps !== undefined;
+  }
+
+  /** Give a manager built without deps the switchboard's; the registry calls this on `register`. */
+  attach(deps: ManagerDeps): void {
+    if (!this.attachedDeps) this.attachedDeps = deps;
   }
 
   /** Load (or fetch the handle of) a model on a ModelCache miss. */

@@ -31,13 +31,13 @@ export function splitModelId(id: string): { provider: string; model: string } | 
 /** Known models, by `provider:model`. */
 export class ModelCatalog {
   private readonly configured = new Map<string, ModelInfo>();
+  /** Capabilities exactly as configured (without defaults), so discovery can fill the rest. */
+  private readonly configuredCapabilities = new Map<string, Partial<ModelInfo['capabilities']>>();
   private readonly discovered = new Map<string, ModelInfo>();
 
   constructor(entries: Record<string, CatalogEntry> = {}) {
     for (const [id, entry] of Object.entries(entries)) {
-      if (id.startsWith('_')) continue;
-      const info = ModelCatalog.toInfo(id, entry);
-      if (info) this.configured.set(id, info);
+      if (!id.startsWith('_')) this.set(id, entry);
     }
   }
 
@@ -64,7 +64,7 @@ export class ModelCatalog {
   get(id: string): ModelInfo | undefined {
     const configured = this.configured.get(id);
     const discovered = this.discovered.get(id);
-    if (configured && discovered) return mergeInfo(discovered, configured);
+    if (configured && discovered) return mergeInfo(discovered, configured, this.configuredCapabilities.get(id) ?? {});
     return configured ?? discovered;
   }
 
@@ -96,15 +96,17 @@ export class ModelCatalog {
   /** Add or replace a configured entry at run time. */
   set(id: string, entry: CatalogEntry): void {
     const info = ModelCatalog.toInfo(id, entry);
-    if (info) this.configured.set(id, info);
+    if (!info) return;
+    this.configured.set(id, info);
+    this.configuredCapabilities.set(id, { ...entry.capabilities });
   }
 }
 
-function mergeInfo(base: ModelInfo, over: ModelInfo): ModelInfo {
+function mergeInfo(base: ModelInfo, over: ModelInfo, explicitCapabilities: Partial<ModelInfo['capabilities']>): ModelInfo {
   return {
     ...base,
     ...over,
-    capabilities: { ...base.capabilities, ...over.capabilities },
+    capabilities: { ...base.capabilities, ...explicitCapabilities },
     local: over.local || base.local,
     memoryBytes: over.memoryBytes ?? base.memoryBytes,
     contextWindow: over.contextWindow ?? base.contextWindow,

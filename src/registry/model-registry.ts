@@ -5,7 +5,7 @@
 import { inject, injectable, multiInject, optional } from 'inversify';
 import { InvalidRequestError, NoSuchProviderError } from '../core/errors.js';
 import type { ModelFilter, ModelInfo, ProviderStatus } from '../core/types.js';
-import type { BaseLLMManager } from '../managers/base-llm-manager.js';
+import type { BaseLLMManager, ManagerDeps } from '../managers/base-llm-manager.js';
 import { TYPES } from '../di/identifiers.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { splitModelId } from './model-catalog.js';
@@ -24,6 +24,7 @@ export interface ResolvedModel {
 export class ModelRegistry {
   private readonly managers = new Map<string, BaseLLMManager>();
   private readonly catalog: ModelCatalog;
+  private defaultDeps: ManagerDeps | undefined;
 
   constructor(
     @inject(TYPES.ModelCatalog) catalog: ModelCatalog,
@@ -33,11 +34,18 @@ export class ModelRegistry {
     for (const manager of managers ?? []) this.register(manager);
   }
 
+  /** The deps handed to managers registered without their own (set by the composition root). */
+  setDefaultDeps(deps: ManagerDeps): void {
+    this.defaultDeps = deps;
+    for (const manager of this.managers.values()) manager.attach(deps);
+  }
+
   /** Add a provider at run time (a custom manager); replaces one of the same name. */
   register(manager: BaseLLMManager): void {
     if (!/^[a-z0-9][a-z0-9_-]*$/i.test(manager.provider)) {
       throw new InvalidRequestError(`Provider name "${manager.provider}" must be letters, digits, "_" or "-" (it is the part before ":" in model ids)`);
     }
+    if (this.defaultDeps) manager.attach(this.defaultDeps);
     this.managers.set(manager.provider, manager);
   }
 

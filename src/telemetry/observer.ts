@@ -74,6 +74,11 @@ export interface CallRecorder {
   end(outcome: CallOutcome): void;
   /** Failure (once). */
   fail(error: LLMError, attempts: number): void;
+  /**
+   * The stream consumer left before the finish part: close the call as cancelled.
+   * Called after every stream; a no-op when `end` or `fail` already ran.
+   */
+  abandon?(attempts: number): void;
 }
 
 /** Everything the call path reports to. */

@@ -1,0 +1,60 @@
+/**
+ * Core services: config, logger, catalog, model cache, telemetry and the deps every manager gets.
+ */
+import { ContainerModule } from 'inversify';
+import { ModelCache } from '../cache/model-cache.js';
+import type { SwitchboardConfig } from '../config/types.js';
+import type { Logger } from '../core/logger.js';
+import type { ManagerDeps } from '../managers/base-llm-manager.js';
+import { ModelCatalog, type CatalogEntry } from '../registry/model-catalog.js';
+import { ModelRegistry } from '../registry/model-registry.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { TYPES } from './identifiers.js';
+
+/** What the core module is built from. */
+export interface CoreModuleInput {
+  config: SwitchboardConfig;
+  catalog: Record<string, CatalogEntry>;
+  logger: Logger;
+  telemetry: Telemetry;
+}
+
+/** Binds config, logger, catalog, model cache, telemetry, manager deps and the registry. */
+export function coreModule(input: CoreModuleInput): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    const { config, logger } = input;
+    bind<SwitchboardConfig>(TYPES.Config).toConstantValue(config);
+    bind<Logger>(TYPES.Logger).toConstantValue(logger);
+    bind<Telemetry>(TYPES.Telemetry).toConstantValue(input.telemetry);
+    bind<ModelCatalog>(TYPES.ModelCatalog).toConstantValue(new ModelCatalog(input.catalog));
+    bind<ModelCache>(TYPES.ModelCache)
+      .toDynamicValue(
+        () =>
+          new ModelCache({
+            max: config.modelCache.max,
+            maxMemoryBytes: config.modelCache.maxMemoryBytes,
+            ttlMs: config.modelCache.ttlMs,
+            onUnloadError: (error, id) => logger.warn('model unload failed', { model: id, error }),
+          }),
+      )
+      .inSingletonScope();
+    bind<ManagerDeps>(TYPES.ManagerDeps)
+      .toDynamicValue((context) => ({
+        modelCache: context.get<ModelCache>(TYPES.ModelCache),
+        catalog: context.get<ModelCatalog>(TYPES.ModelCatalog),
+        observer: input.telemetry.observer,
+        logger,
+        resilience: {
+          maxRetries: config.resilience.maxRetries,
+          maxRetryAfterMs: config.resilience.maxRetryAfterMs,
+          baseDelayMs: config.resilience.retryBaseDelayMs,
+          maxDelayMs: config.resilience.retryMaxDelayMs,
+          timeoutMs: config.resilience.timeoutMs,
+          firstChunkTimeoutMs: config.resilience.firstChunkTimeoutMs,
+          idleChunkTimeoutMs: config.resilience.idleChunkTimeoutMs,
+        },
+      }))
+      .inSingletonScope();
+    bind<ModelRegistry>(TYPES.ModelRegistry).to(ModelRegistry).inSingletonScope();
+  });
+}

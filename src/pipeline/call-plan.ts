@@ -1,0 +1,105 @@
+/**
+ * Steps 1-3 of a call (ARCHITECTURE.md "One request"): resolve the target (session -> bot -> models),
+ * pick the adapter chain, and build the request the models receive: bot system prompt first,
+ * params merged (request > bot > provider defaults), then the adapters' request transforms.
+ */
+import type { AdapterChain } from '../adapters/adapter-chain.js';
+import type { AdapterContext } from '../adapters/adapter.js';
+import type { BotConfig } from '../config/types.js';
+import { InvalidRequestError } from '../core/errors.js';
+import type { ChatMessage, ChatRequest } from '../core/types.js';
+import type { Session } from '../sessions/session-store.js';
+import type { NormalizedCall } from './normalize-request.js';
+
+/** What the planner needs; the Switchboard passes its services. */
+export interface PlanServices {
+  bots: { get(name: string): BotConfig | undefined; list(): string[] };
+  sessions: { get(id: string): Promise<Session | undefined>; touch(id: string): Promise<unknown> };
+  adapters: { chainFor(scope: { bot?: string; sessionId?: string }): AdapterChain };
+}
+
+/** Everything the router needs to run one call. */
+export interface CallPlan {
+  operation: 'chat' | 'text_completion';
+  bot?: string;
+  botConfig?: BotConfig;
+  sessionId?: string;
+  tenantId?: string;
+  userId?: string;
+  /** Models to try in order: the target model, or the bot's primary then fallbacks. */
+  candidates: string[];
+  /** The request after system prompt, params and request adapters. */
+  request: ChatRequest;
+  chain: AdapterChain;
+  adapterContext: AdapterContext;
+  signal?: AbortSignal;
+  useCache: boolean;
+}
+
+function withSystemPrompt(messages: ChatMessage[], system: string | undefined): ChatMessage[] {
+  return system ? [{ role: 'system', content: system }, ...messages] : messages;
+}
+
+/** Resolve the target and build the request; no network call happens here. */
+export async function planCall(call: NormalizedCall, services: PlanServices): Promise<CallPlan> {
+  let bot: string | undefined;
+  let session: Session | undefined;
+  if (call.target.kind === 'model') {
+    const chain = services.adapters.chainFor({});
+    const adapterContext: AdapterContext = { metadata: {}, model: call.target.model };
+    return {
+      operation: call.operation,
+      candidates: [call.target.model],
+      request: { messages: call.messages, params: call.params, operation: call.operation },
+      chain,
+      adapterContext,
+      signal: call.signal,
+      useCache: call.useCache,
+    };
+  }
+  if (call.target.kind === 'session') {
+    session = await services.sessions.get(call.target.sessionId);
+    if (!session) {
+      throw new InvalidRequestError(`Session "${call.target.sessionId}" does not exist or has expired; start one with sb.sessions.start({ bot })`);
+    }
+    bot = session.bot;
+    await services.sessions.touch(session.id);
+  } else {
+    bot = call.target.bot;
+  }
+  const botConfig = services.bots.get(bot);
+  if (!botConfig) {
+    const known = services.bots.list();
+    throw new InvalidRequestError(`Unknown bot "${bot}"${known.length ? `; defined bots: ${known.slice(0, 20).join(', ')}` : ''}; define it with sb.bots.define or config "bots"`);
+  }
+  const sessionId = session?.id;
+  const chain = services.adapters.chainFor({ bot, sessionId });
+  const adapterContext: AdapterContext = {
+    bot,
+    sessionId,
+    userId: session?.userId,
+    tenantId: session?.tenantId,
+    metadata: session?.metadata ?? {},
+    model: botConfig.model,
+  };
+  const base: ChatRequest = {
+    messages: withSystemPrompt(call.messages, botConfig.system),
+    params: { ...botConfig.params, ...call.params },
+    operation: call.operation,
+  };
+  const request = await chain.transformRequest(base, adapterContext);
+  return {
+    operation: call.operation,
+    bot,
+    botConfig,
+    sessionId,
+    tenantId: session?.tenantId,
+    userId: session?.userId,
+    candidates: [botConfig.model, ...(botConfig.fallbacks ?? [])],
+    request,
+    chain,
+    adapterContext,
+    signal: call.signal,
+    useCache: call.useCache,
+  };
+}

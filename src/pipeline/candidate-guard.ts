@@ -1,0 +1,136 @@
+/**
+ * What stands between the router and one candidate model: its circuit breaker, input limits
+ * against its context window, the budget reservation and the client-side rate limit. `enter`
+ * passes or throws; the returned ticket settles all of them once the attempt is over.
+ */
+import {
+  AbortError,
+  AdapterError,
+  AuthenticationError,
+  BudgetExceededError,
+  CircuitOpenError,
+  ContextLengthError,
+  InvalidRequestError,
+  LLMError,
+  NoSuchModelError,
+  NoSuchProviderError,
+} from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ManagedResult, ModelInfo } from '../core/types.js';
+import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js';
+import type { BudgetManager } from '../resilience/budget.js';
+import { estimateMaxCostUsd } from '../resilience/budget.js';
+import type { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
+import { checkInputLimits, estimateTokens } from '../resilience/input-limits.js';
+import type { RateLimiter } from '../resilience/rate-limiter.js';
+import type { CallPlan } from './call-plan.js';
+
+/** Services the guard consults. */
+export interface GuardServices {
+  registry: ModelRegistry;
+  breakers: CircuitBreakerRegistry;
+  rateLimiter: RateLimiter;
+  budgets: BudgetManager;
+  limits: { maxMessages: number; maxInputChars: number };
+  logger: Logger;
+}
+
+/** A candidate cleared to be called; settle it exactly once. */
+export interface CandidateTicket {
+  resolved: ResolvedModel;
+  info: ModelInfo;
+  succeeded(result: ManagedResult): void;
+  failed(error: LLMError): void;
+}
+
+/** Output tokens assumed for budget and rate-limit estimates when neither request nor catalog says. */
+const DEFAULT_MAX_OUTPUT = 4096;
+
+/**
+ * Failures that say a model is unhealthy. Bad requests, aborts, budgets, auth and unknown models
+ * say nothing about its health, so they never open its circuit.
+ */
+export function countsAgainstHealth(error: LLMError): boolean {
+  return !(
+    error instanceof InvalidRequestError ||
+    error instanceof AbortError ||
+    error instanceof BudgetExceededError ||
+    error instanceof AdapterError ||
+    error instanceof AuthenticationError ||
+    error instanceof NoSuchModelError ||
+    error instanceof NoSuchProviderError ||
+    error instanceof ContextLengthError ||
+    error instanceof CircuitOpenError
+  );
+}
+
+/** Whether the next candidate should be tried after `error` (RELIABILITY.md "Fallbacks"). */
+export function shouldFallBack(error: LLMError): boolean {
+  return !(
+    error instanceof InvalidRequestError ||
+    error instanceof AbortError ||
+    error instanceof BudgetExceededError ||
+    error instanceof AdapterError ||
+    error instanceof NoSuchProviderError
+  );
+}
+
+/** Clear one candidate for a call, or throw why it cannot be called now. */
+export async function enterCandidate(plan: CallPlan, candidate: string, services: GuardServices): Promise<CandidateTicket> {
+  const resolved = services.registry.resolve(candidate);
+  const info = resolved.manager.getModelInfo(resolved.model);
+  checkInputLimits(plan.request, info, services.limits, candidate);
+  const admission = services.breakers.tryAcquire(candidate);
+  if (!admission.allowed) {
+    throw new CircuitOpenError(`${candidate} is failing; its circuit is open for another ${Math.ceil(admission.retryInMs)} ms`, {
+      provider: resolved.provider,
+      model: resolved.model,
+    });
+  }
+  let breakerSettled = false;
+  const settleBreaker = (healthy: boolean | undefined) => {
+    if (breakerSettled) return;
+    breakerSettled = true;
+    if (healthy === true) services.breakers.recordSuccess(candidate);
+    else if (healthy === false) services.breakers.recordFailure(candidate);
+    else services.breakers.recordNeutral?.(candidate);
+  };
+  const inputTokens = plan.request.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+  const maxOutput = plan.request.params.maxTokens ?? info.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
+  let reservation: Awaited<ReturnType<BudgetManager['reserve']>> | undefined;
+  let permit: Awaited<ReturnType<RateLimiter['acquire']>> | undefined;
+  try {
+    if (plan.botConfig?.budget && (plan.botConfig.budget.usdPerDay !== undefined || plan.botConfig.budget.usdPerSession !== undefined)) {
+      const maxCostUsd = estimateMaxCostUsd(info.pricing, inputTokens, maxOutput);
+      if (maxCostUsd === null) {
+        services.logger.warn('bot has a budget but the model has no price; the budget cannot be enforced for it', { bot: plan.bot, model: candidate });
+      } else {
+        reservation = await services.budgets.reserve({ bot: plan.bot!, sessionId: plan.sessionId, budget: plan.botConfig.budget, maxCostUsd });
+      }
+    }
+    permit = await services.rateLimiter.acquire(resolved.provider, inputTokens + maxOutput, plan.signal);
+  } catch (error) {
+    reservation?.release();
+    settleBreaker(undefined);
+    throw error;
+  }
+  let settled = false;
+  return {
+    resolved,
+    info,
+    succeeded(result) {
+      if (settled) return;
+      settled = true;
+      settleBreaker(true);
+      reservation?.settle(result.costUsd);
+      permit?.settle(result.usageReported ? result.usage.totalTokens : inputTokens + maxOutput);
+    },
+    failed(error) {
+      if (settled) return;
+      settled = true;
+      settleBreaker(countsAgainstHealth(error) ? false : undefined);
+      reservation?.release();
+      permit?.settle(0);
+    },
+  };
+}

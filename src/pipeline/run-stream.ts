@@ -1,0 +1,110 @@
+/**
+ * The streaming path: cache, then candidates in order, falling back only before the first delta;
+ * deltas pass through the adapters' stream pipeline; after the first delta a failure is a
+ * StreamInterruptedError carrying the text the caller already has. Never ends short silently.
+ */
+import { randomUUID } from 'node:crypto';
+import { AbortError, AdapterError, StreamInterruptedError, type LLMError } from '../core/errors.js';
+import { EMPTY_USAGE } from '../core/usage.js';
+import type { GenerateResult, ManagedResult, StreamPart } from '../core/types.js';
+import { enterCandidate, shouldFallBack } from './candidate-guard.js';
+import { cacheableAnswer, finishCall, managerContext, resultFromCache, toLLMError, type RunServices, type RunState } from './run-generate.js';
+
+/** Stream one call: text deltas (adapted), then exactly one finish part. */
+export async function* runStream(state: RunState, services: RunServices): AsyncGenerator<StreamPart> {
+  const { plan } = state;
+  if (state.cacheKey && services.responseCache) {
+    const hit = await services.responseCache.lookup(state.cacheKey);
+    state.recorder.cacheLookup(hit !== undefined);
+    if (hit) {
+      const text = await plan.chain.transformOutput(hit.text, plan.adapterContext);
+      if (text) yield { type: 'text-delta', text };
+      yield { type: 'finish', result: resultFromCache(state, hit, text) };
+      return;
+    }
+  }
+  const pipeline = plan.chain.createStreamPipeline(plan.adapterContext);
+  let emitted = '';
+  let delivered = false;
+  let lastError: LLMError | undefined;
+  for (let index = 0; index < plan.candidates.length; index++) {
+    const candidate = plan.candidates[index];
+    let ticket: Awaited<ReturnType<typeof enterCandidate>> | undefined;
+    try {
+      ticket = await enterCandidate(plan, candidate, services);
+      const upstream = ticket.resolved.manager.streamResponse(
+        { ...plan.request, modelId: ticket.resolved.model },
+        managerContext(state, plan.signal ?? new AbortController().signal),
+      );
+      let managed: ManagedResult | undefined;
+      let stoppedEarly = false;
+      for await (const part of upstream) {
+        if (part.type === 'finish') {
+          managed = part.result;
+          break;
+        }
+        delivered = true;
+        const out = pipeline.push(part.text);
+        if (out) {
+          emitted += out;
+          yield { type: 'text-delta', text: out };
+        }
+        if (pipeline.stopped) {
+          // An adapter (max-length) has all it needs: stop reading, which aborts the upstream request.
+          stoppedEarly = true;
+          break;
+        }
+      }
+      const tail = await pipeline.flush();
+      if (tail) {
+        emitted += tail;
+        yield { type: 'text-delta', text: tail };
+      }
+      if (stoppedEarly) {
+        ticket.succeeded(stoppedResult(candidate, managed));
+        yield { type: 'finish', result: finishCall(state, { id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
+        return;
+      }
+      ticket.succeeded(managed!);
+      if (state.cacheKey && services.responseCache) {
+        const answer = cacheableAnswer(managed!);
+        if (answer) await services.responseCache.save(state.cacheKey, answer);
+      }
+      const result: GenerateResult = finishCall(state, {
+        id: managed!.id ?? randomUUID(),
+        text: emitted,
+        model: managed!.model,
+        responseModel: managed!.responseModel,
+        finishReason: managed!.finishReason,
+        usage: managed!.usage,
+        costUsd: managed!.costUsd,
+        cached: false,
+      });
+      yield { type: 'finish', result };
+      return;
+    } catch (error) {
+      const mapped = toLLMError(error);
+      ticket?.failed(mapped);
+      if (delivered) {
+        // The caller has seen text: no fallback, and the error carries what they saw.
+        if (mapped instanceof AbortError || mapped instanceof AdapterError) throw mapped;
+        throw new StreamInterruptedError(`The stream from ${candidate} failed after its first delta: ${mapped.message}`, {
+          provider: mapped.provider,
+          model: mapped.model,
+          partialText: emitted,
+          cause: mapped,
+        });
+      }
+      lastError = mapped;
+      const next = plan.candidates[index + 1];
+      if (!next || !shouldFallBack(mapped)) throw mapped;
+      state.recorder.fallback(candidate, next, mapped);
+    }
+  }
+  throw lastError ?? new AbortError('No candidate model could be tried');
+}
+
+/** A stream cut by an adapter has no provider usage: report the model and leave usage unknown. */
+function stoppedResult(candidate: string, managed: ManagedResult | undefined): ManagedResult {
+  return managed ?? { text: '', finishReason: 'length', model: candidate, usage: { ...EMPTY_USAGE }, usageReported: false, costUsd: null, attempts: 0, latencyMs: 0 };
+}

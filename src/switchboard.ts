@@ -1,0 +1,233 @@
+/**
+ * The Switchboard facade: the pipeline of ARCHITECTURE.md "One request", short and readable.
+ * normalize -> plan (session, bot, adapters, request) -> cache -> candidates -> output -> result.
+ * It never imports a provider; managers arrive through the registry.
+ */
+import type { AdapterManager } from './adapters/adapter-manager.js';
+import type { BotRegistry } from './bots/bot-registry.js';
+import type { ModelCache } from './cache/model-cache.js';
+import { responseCacheKey, type ResponseCache } from './cache/response-cache.js';
+import type { SwitchboardConfig } from './config/types.js';
+import { InvalidRequestError, type LLMError } from './core/errors.js';
+import type { Logger } from './core/logger.js';
+import type { AnyCallRequest, ChatCallRequest, GenerateRequest, GenerateResult, StreamPart, StreamRequest } from './core/types.js';
+import { planCall, type CallPlan } from './pipeline/call-plan.js';
+import { normalizeRequest, type NormalizedCall } from './pipeline/normalize-request.js';
+import { runGenerate, toLLMError, type RunServices, type RunState } from './pipeline/run-generate.js';
+import { runStream } from './pipeline/run-stream.js';
+import type { ModelRegistry } from './registry/model-registry.js';
+import type { BudgetManager } from './resilience/budget.js';
+import type { CircuitBreakerRegistry } from './resilience/circuit-breaker.js';
+import type { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';
+import type { RateLimiter } from './resilience/rate-limiter.js';
+import type { SessionManager } from './sessions/session-manager.js';
+import type { Telemetry } from './telemetry/telemetry.js';
+
+/** Everything the facade is built from (the composition root in src/di/ assembles it). */
+export interface SwitchboardServices {
+  config: SwitchboardConfig;
+  logger: Logger;
+  registry: ModelRegistry;
+  modelCache: ModelCache;
+  adapters: AdapterManager;
+  bots: BotRegistry;
+  sessions: SessionManager;
+  telemetry: Telemetry;
+  breakers: CircuitBreakerRegistry;
+  rateLimiter: RateLimiter;
+  concurrency: ConcurrencyLimiter;
+  budgets: BudgetManager;
+  responseCache?: ResponseCache;
+  /** Extra clean-up run by close() (stores, SDK clients). */
+  onClose?: () => Promise<void>;
+}
+
+/** Options of `sb.batch`. */
+export interface BatchOptions {
+  /** Calls in flight at once (default 8). */
+  concurrency?: number;
+}
+
+/** The object `createSwitchboard()` returns. */
+export class Switchboard {
+  /** Managers by provider, model look-ups, discovery. */
+  readonly registry: ModelRegistry;
+  /** Loaded model instances (LRU). */
+  readonly modelCache: ModelCache;
+  /** Adapter factories and activations. */
+  readonly adapters: AdapterManager;
+  /** Bot types. */
+  readonly bots: BotRegistry;
+  /** Conversations. */
+  readonly sessions: SessionManager;
+  /** In-process events for billing and logging. */
+  readonly events: Telemetry['events'];
+  /** The resolved configuration (credentials included: do not log it). */
+  readonly config: SwitchboardConfig;
+
+  private readonly services: SwitchboardServices;
+  private readonly run: RunServices;
+  private closed = false;
+
+  constructor(services: SwitchboardServices) {
+    this.services = services;
+    this.registry = services.registry;
+    this.modelCache = services.modelCache;
+    this.adapters = services.adapters;
+    this.bots = services.bots;
+    this.sessions = services.sessions;
+    this.events = services.telemetry.events;
+    this.config = services.config;
+    this.run = {
+      registry: services.registry,
+      breakers: services.breakers,
+      rateLimiter: services.rateLimiter,
+      budgets: services.budgets,
+      limits: services.config.limits,
+      logger: services.logger,
+      responseCache: services.responseCache,
+    };
+  }
+
+  /** One answer to a prompt. */
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    return this.complete(request, 'generate');
+  }
+
+  /** One answer to a conversation. */
+  chat(request: ChatCallRequest): Promise<GenerateResult> {
+    return this.complete(request, 'chat');
+  }
+
+  /** Stream an answer: text deltas (already adapted), then exactly one finish part. */
+  stream(request: StreamRequest): AsyncIterable<StreamPart> {
+    this.assertOpen();
+    const call = normalizeRequest(request, 'either');
+    return this.streamCall(call);
+  }
+
+  /** Many calls with bounded concurrency; results keep the input order, failures come back as LLMError values. */
+  async batch(requests: AnyCallRequest[], options: BatchOptions = {}): Promise<Array<GenerateResult | LLMError>> {
+    if (!Array.isArray(requests)) throw new InvalidRequestError('batch takes an array of generate or chat requests');
+    const concurrency = options.concurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidRequestError('batch concurrency must be a whole number >= 1');
+    const results = new Array<GenerateResult | LLMError>(requests.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < requests.length) {
+        const index = next++;
+        const request = requests[index];
+        try {
+          results[index] = await this.complete(request, 'prompt' in (request ?? {}) ? 'generate' : 'chat');
+        } catch (error) {
+          results[index] = toLLMError(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+    return results;
+  }
+
+  /** In-process summary: totals, active calls, per model and per bot figures. */
+  stats() {
+    return this.services.telemetry.stats.snapshot(this.modelCache.keys());
+  }
+
+  /** Unload model instances, close clients and stores, end timers. Calls after close are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.modelCache.clear();
+    await Promise.allSettled(this.registry.allManagers().map((manager) => manager.close()));
+    await this.services.responseCache?.close();
+    await this.sessions.close();
+    await this.services.budgets.close?.();
+    await this.services.onClose?.();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidRequestError('This switchboard is closed; create a new one with createSwitchboard()');
+  }
+
+  private async complete(request: AnyCallRequest, kind: 'generate' | 'chat'): Promise<GenerateResult> {
+    this.assertOpen();
+    const call = normalizeRequest(request, kind);
+    const release = await this.services.concurrency.acquire(call.signal);
+    try {
+      const state = await this.begin(call, false);
+      try {
+        return await runGenerate(state, this.run);
+      } catch (error) {
+        throw this.failed(state, error);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async *streamCall(call: NormalizedCall): AsyncGenerator<StreamPart> {
+    const release = await this.services.concurrency.acquire(call.signal);
+    try {
+      const state = await this.begin(call, true);
+      try {
+        yield* runStream(state, this.run);
+      } catch (error) {
+        throw this.failed(state, error);
+      } finally {
+        // A consumer that leaves the loop early ends the call here; after end/fail this is a no-op.
+        this.abandon(state);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Plan the call and start its telemetry; planning failures are reported too. */
+  private async begin(call: NormalizedCall, stream: boolean): Promise<RunState> {
+    const started = performance.now();
+    let plan: CallPlan;
+    try {
+      plan = await planCall(call, this.services);
+    } catch (error) {
+      const mapped = toLLMError(error);
+      const target = call.target;
+      this.services.telemetry.observer
+        .startCall({
+          operation: call.operation,
+          stream,
+          bot: target.kind === 'bot' ? target.bot : undefined,
+          sessionId: target.kind === 'session' ? target.sessionId : undefined,
+          model: target.kind === 'model' ? target.model : '',
+          messages: call.messages,
+          params: call.params,
+        })
+        .fail(mapped, 0);
+      throw mapped;
+    }
+    const recorder = this.services.telemetry.observer.startCall({
+      operation: plan.operation,
+      stream,
+      bot: plan.bot,
+      sessionId: plan.sessionId,
+      model: plan.candidates[0],
+      messages: plan.request.messages,
+      params: plan.request.params,
+    });
+    const cacheKey =
+      this.services.responseCache && plan.useCache
+        ? responseCacheKey({ tenant: plan.tenantId, candidates: plan.candidates, request: plan.request, adaptersKey: plan.chain.requestKey })
+        : undefined;
+    return { plan, recorder, started, attempts: 0, cacheKey };
+  }
+
+  private failed(state: RunState, error: unknown): LLMError {
+    const mapped = toLLMError(error);
+    state.recorder.fail(mapped, state.attempts);
+    return mapped;
+  }
+
+  /** A stream left early: the recorder closes the call as aborted (no-op when it already ended). */
+  private abandon(state: RunState): void {
+    state.recorder.abandon?.(state.attempts);
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The template method's shared behaviour, driven by a small in-test manager whose attempts are
+ * scripted: retries, Retry-After, timeouts, stream safety, model loading through the cache.
+ */
+import { describe, expect, it } from '@jest/globals';
+import {
+  AbortError,
+  AuthenticationError,
+  InvalidRequestError,
+  ProviderError,
+  RateLimitError,
+  StreamInterruptedError,
+  TimeoutError,
+} from '../../../src/core/errors.js';
+import type { CallContext, ManagedStreamPart, ProviderRequest, ProviderResult, ProviderStreamPart } from '../../../src/core/types.js';
+import { BaseLLMManager, type ManagerDeps } from '../../../src/managers/base-llm-manager.js';
+import { makeManagerDeps } from '../../helpers/manager-deps.js';
+
+type Step = (signal: AbortSignal) => Promise<ProviderResult> | AsyncIterable<ProviderStreamPart>;
+
+class ScriptedManager extends BaseLLMManager<string> {
+  readonly provider = 'scripted';
+  steps: Step[] = [];
+  loads = 0;
+  unloads = 0;
+  key = 'k';
+  constructor(deps: ManagerDeps, private readonly streams = true) {
+    super(deps);
+    if (!streams) this.doStream = undefined;
+  }
+  protected override notReadyReason() {
+    return this.key ? undefined : 'set SCRIPTED_KEY';
+  }
+  protected async loadModel(modelId: string) {
+    this.loads++;
+    return `model:${modelId}`;
+  }
+  protected override async unloadModel() {
+    this.unloads++;
+  }
+  private next(signal: AbortSignal) {
+    const step = this.steps.shift();
+    if (!step) throw new Error('no scripted step left');
+    return step(signal);
+  }
+  protected async doGenerate(_model: string, _request: ProviderRequest, context: CallContext) {
+    return this.next(context.signal) as Promise<ProviderResult>;
+  }
+  protected override doStream? = (_model: string, _request: ProviderRequest, context: CallContext) =>
+    this.next(context.signal) as AsyncIterable<ProviderStreamPart>;
+}
+
+const request: ProviderRequest = { modelId: 'm', messages: [{ role: 'user', content: 'hi' }], params: {}, operation: 'chat' };
+const ctx = (signal = new AbortController().signal): CallContext => ({ signal });
+const ok = (text = 'hello'): Step => async () => ({ text, finishReason: 'stop', usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 } });
+const status = (code: number, headers: Record<string, string> = {}): Step => async () => {
+  throw Object.assign(new Error(`status ${code}`), { status: code, headers });
+};
+const hang: Step = (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+function chunks(parts: ProviderStreamPart[], opts: { hangAfter?: boolean; delayMs?: number } = {}): Step {
+  return (signal) =>
+    (async function* () {
+      for (const part of parts) {
+        if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+        yield part;
+      }
+      if (opts.hangAfter) await hang(signal);
+    })();
+}
+async function collect(stream: AsyncIterable<ManagedStreamPart>) {
+  const parts: ManagedStreamPart[] = [];
+  for await (const part of stream) parts.push(part);
+  return parts;
+}
+const finish: ProviderStreamPart = { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 } };
+
+describe('BaseLLMManager', () => {
+  it('answers, prices from the catalog and loads the model once through the cache', async () => {
+    const deps = makeManagerDeps({ catalog: { 'scripted:m': { pricing: { inputPerMTok: 1, outputPerMTok: 2 } } } });
+    const manager = new ScriptedManager(deps);
+    manager.steps.push(ok(), ok());
+    const first = await manager.generateResponse(request, ctx());
+    await manager.generateResponse(request, ctx());
+    expect(first).toMatchObject({ text: 'hello', model: 'scripted:m', attempts: 1, usageReported: true });
+    expect(first.costUsd).toBeCloseTo((3 * 1 + 2 * 2) / 1e6, 12);
+    expect(manager.loads).toBe(1);
+    await deps.modelCache.clear();
+    expect(manager.unloads).toBe(1);
+  });
+
+  it('retries retryable statuses and honours retry-after-ms', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { maxRetries: 2 } }));
+    manager.steps.push(status(503), status(429, { 'retry-after-ms': '40' }), ok());
+    const started = performance.now();
+    const result = await manager.generateResponse(request, ctx());
+    expect(result.attempts).toBe(3);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(40);
+  });
+
+  it('makes exactly one attempt for non-retryable failures', async () => {
+    for (const [code, type] of [[400, InvalidRequestError], [401, AuthenticationError]] as const) {
+      const manager = new ScriptedManager(makeManagerDeps({ resilience: { maxRetries: 3 } }));
+      let attempts = 0;
+      manager.steps.push(status(code), ok());
+      await expect(manager.generateResponse(request, { ...ctx(), onAttempt: () => attempts++ })).rejects.toBeInstanceOf(type);
+      expect(attempts).toBe(1);
+    }
+  });
+
+  it('gives up at once when Retry-After is longer than allowed', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { maxRetries: 3, maxRetryAfterMs: 1000 } }));
+    manager.steps.push(status(429, { 'retry-after': '3600' }), ok());
+    const started = performance.now();
+    await expect(manager.generateResponse(request, ctx())).rejects.toBeInstanceOf(RateLimitError);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('times out a hung call with TimeoutError and does not retry past the deadline', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { maxRetries: 3, timeoutMs: 60 } }));
+    manager.steps.push(hang, hang, hang, hang);
+    await expect(manager.generateResponse(request, ctx())).rejects.toBeInstanceOf(TimeoutError);
+    expect(manager.steps.length).toBe(3);
+  });
+
+  it('rejects with AbortError when the caller aborts', async () => {
+    const manager = new ScriptedManager(makeManagerDeps());
+    manager.steps.push(hang);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await expect(manager.generateResponse(request, ctx(controller.signal))).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it('refuses calls with AuthenticationError naming what to set when not ready', async () => {
+    const manager = new ScriptedManager(makeManagerDeps());
+    manager.key = '';
+    expect(manager.status()).toEqual({ name: 'scripted', ready: false, reason: 'set SCRIPTED_KEY' });
+    await expect(manager.generateResponse(request, ctx())).rejects.toThrow(/SCRIPTED_KEY/);
+    expect(() => manager.streamResponse(request, ctx())).toThrow(AuthenticationError);
+  });
+
+  it('streams deltas then exactly one finish', async () => {
+    const manager = new ScriptedManager(makeManagerDeps());
+    manager.steps.push(chunks([{ type: 'text-delta', text: 'a' }, { type: 'text-delta', text: 'b' }, finish]));
+    const parts = await collect(manager.streamResponse(request, ctx()));
+    expect(parts.map((p) => p.type)).toEqual(['text-delta', 'text-delta', 'finish']);
+    const last = parts[2] as Extract<ManagedStreamPart, { type: 'finish' }>;
+    expect(last.result).toMatchObject({ text: 'ab', usage: { inputTokens: 1, outputTokens: 2 } });
+  });
+
+  it('streams one delta from doGenerate when the subclass has no doStream', async () => {
+    const manager = new ScriptedManager(makeManagerDeps(), false);
+    manager.steps.push(ok('whole'));
+    const parts = await collect(manager.streamResponse(request, ctx()));
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toEqual({ type: 'text-delta', text: 'whole' });
+  });
+
+  it('a stream that ends without finish after a delta is an interruption with the partial text', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { maxRetries: 2 } }));
+    manager.steps.push(chunks([{ type: 'text-delta', text: 'par' }, { type: 'text-delta', text: 'tial' }]));
+    const error = await collect(manager.streamResponse(request, ctx())).catch((e) => e);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error.partialText).toBe('partial');
+    expect(manager.steps.length).toBe(0);
+  });
+
+  it('retries a stream that fails before its first delta', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { maxRetries: 1 } }));
+    const failingStream: Step = () =>
+      (async function* (): AsyncGenerator<ProviderStreamPart> {
+        throw Object.assign(new Error('status 500'), { status: 500 });
+      })();
+    manager.steps.push(failingStream, chunks([{ type: 'text-delta', text: 'x' }, finish]));
+    const parts = await collect(manager.streamResponse(request, ctx()));
+    expect((parts.at(-1) as Extract<ManagedStreamPart, { type: 'finish' }>).result.attempts).toBe(2);
+  });
+
+  it('an idle stream is aborted at the idle timeout', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { idleChunkTimeoutMs: 80 } }));
+    manager.steps.push(chunks([{ type: 'text-delta', text: 'x' }], { hangAfter: true }));
+    const started = performance.now();
+    const error = await collect(manager.streamResponse(request, ctx())).catch((e) => e);
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error.cause).toBeInstanceOf(TimeoutError);
+    expect(elapsed).toBeGreaterThanOrEqual(72);
+    expect(elapsed).toBeLessThan(400);
+  });
+
+  it('a stream with no first chunk times out with TimeoutError', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { firstChunkTimeoutMs: 50 } }));
+    manager.steps.push(chunks([], { hangAfter: true }));
+    await expect(collect(manager.streamResponse(request, ctx()))).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('leaving the loop early aborts the upstream attempt', async () => {
+    const manager = new ScriptedManager(makeManagerDeps());
+    let aborted = false;
+    manager.steps.push((signal) =>
+      (async function* () {
+        signal.addEventListener('abort', () => (aborted = true));
+        yield { type: 'text-delta', text: 'a' } as ProviderStreamPart;
+        await hang(signal);
+      })(),
+    );
+    for await (const part of manager.streamResponse(request, ctx())) {
+      expect(part.type).toBe('text-delta');
+      break;
+    }
+    expect(aborted).toBe(true);
+  });
+
+  it('maps unknown failures to ProviderError without leaking secrets', async () => {
+    const manager = new ScriptedManager(makeManagerDeps());
+    manager.steps.push(async () => {
+      throw new Error('bad thing with Bearer sk-live-1234567890abcdef');
+    });
+    const error = await manager.generateResponse(request, ctx()).catch((e) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(JSON.stringify(error) + error.message + String(error.cause?.message)).not.toMatch(/1234567890abcdef/);
+  });
+});

@@ -27,6 +27,8 @@ const CONTEXT_LENGTH_HINTS = /context[_ ]length|maximum context|prompt is too lo
 const QUOTA_HINTS = /insufficient_quota|quota|billing|credit balance/i;
 const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 /** Header lookup that accepts a Headers object or a plain record. */
 export type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined | null;
 
@@ -34,7 +36,9 @@ function header(headers: HeaderSource, name: string): string | undefined {
   if (!headers) return undefined;
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const record = headers as Record<string, string | string[] | undefined>;
-  const value = record[name] ?? record[name.toLowerCase()];
+  const wanted = name.toLowerCase();
+  const found = Object.keys(record).find((key) => key.toLowerCase() === wanted);
+  const value = found === undefined ? undefined : record[found];
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -43,15 +47,14 @@ function header(headers: HeaderSource, name: string): string | undefined {
  * Returns undefined when there is no usable header.
  */
 export function parseRetryAfter(headers: HeaderSource, now: number = Date.now()): number | undefined {
-  const ms = header(headers, 'retry-after-ms');
-  if (ms !== undefined && ms.trim() !== '') {
-    const value = Number(ms);
-    if (Number.isFinite(value) && value >= 0) return value;
-  }
-  const retryAfter = header(headers, 'retry-after');
-  if (retryAfter === undefined || retryAfter.trim() === '') return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const ms = header(headers, 'retry-after-ms')?.trim();
+  if (ms && DECIMAL.test(ms)) return Number(ms);
+  const retryAfter = header(headers, 'retry-after')?.trim();
+  if (!retryAfter) return undefined;
+  // RFC 9110: delay-seconds is digits only; Number() would also accept "0x10" or "1e2".
+  if (DECIMAL.test(retryAfter)) return Number(retryAfter) * 1000;
+  // Otherwise only an HTTP date (it has a weekday/month name); "-1" must not parse as a year.
+  if (!/[a-z]/i.test(retryAfter)) return undefined;
   const date = Date.parse(retryAfter);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

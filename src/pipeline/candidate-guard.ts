@@ -21,7 +21,7 @@ import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js
 import type { BudgetManager } from '../resilience/budget.js';
 import { estimateMaxCostUsd } from '../resilience/budget.js';
 import type { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
-import { checkInputLimits, estimateTokens } from '../resilience/input-limits.js';
+import { checkInputLimits } from '../resilience/input-limits.js';
 import type { RateLimiter } from '../resilience/rate-limiter.js';
 import type { CallPlan } from './call-plan.js';
 
@@ -79,7 +79,7 @@ export function shouldFallBack(error: LLMError): boolean {
 export async function enterCandidate(plan: CallPlan, candidate: string, services: GuardServices): Promise<CandidateTicket> {
   const resolved = services.registry.resolve(candidate);
   const info = resolved.manager.getModelInfo(resolved.model);
-  checkInputLimits(plan.request, info, services.limits, candidate);
+  const inputTokens = checkInputLimits(plan.request, info, services.limits, candidate);
   const admission = services.breakers.tryAcquire(candidate);
   if (!admission.allowed) {
     throw new CircuitOpenError(`${candidate} is failing; its circuit is open for another ${Math.ceil(admission.retryInMs)} ms`, {
@@ -93,9 +93,8 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
     breakerSettled = true;
     if (healthy === true) services.breakers.recordSuccess(candidate);
     else if (healthy === false) services.breakers.recordFailure(candidate);
-    else services.breakers.recordNeutral?.(candidate);
+    else services.breakers.recordNeutral(candidate, admission.probe);
   };
-  const inputTokens = plan.request.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
   const maxOutput = plan.request.params.maxTokens ?? info.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
   let reservation: Awaited<ReturnType<BudgetManager['reserve']>> | undefined;
   let permit: Awaited<ReturnType<RateLimiter['acquire']>> | undefined;

@@ -1,0 +1,105 @@
+import { describe, expect, it } from '@jest/globals';
+import { ContextLengthError, InvalidRequestError } from '../../../src/core/errors.js';
+import type { ChatMessage, ChatRequest, ModelInfo } from '../../../src/core/types.js';
+import { MESSAGE_OVERHEAD_TOKENS, checkInputLimits, estimatePromptTokens, estimateTokens } from '../../../src/resilience/input-limits.js';
+
+const info: ModelInfo = {
+  id: 'openai:gpt-4o-mini',
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  contextWindow: 1_000,
+  capabilities: { streaming: true, tools: false, vision: false, json: false },
+  local: false,
+};
+const limits = { maxMessages: 10, maxInputChars: 10_000 };
+
+function request(messages: unknown, maxTokens?: number): ChatRequest {
+  return { messages: messages as ChatMessage[], params: maxTokens === undefined ? {} : { maxTokens }, operation: 'chat' };
+}
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('estimateTokens', () => {
+  it('counts characters / 4, rounded up, plus a per-message overhead', () => {
+    expect(estimateTokens('')).toBe(0);
+    expect(estimateTokens('abc')).toBe(1);
+    expect(estimateTokens('abcd')).toBe(1);
+    expect(estimateTokens('abcde')).toBe(2);
+    expect(estimatePromptTokens([{ role: 'user', content: 'a'.repeat(400) }, { role: 'assistant', content: 'b' }])).toBe(100 + 1 + 2 * MESSAGE_OVERHEAD_TOKENS);
+  });
+});
+
+describe('checkInputLimits', () => {
+  it('passes a normal conversation and returns the estimate', () => {
+    const messages = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hello there' },
+    ];
+    expect(checkInputLimits(request(messages, 100), info, limits, info.id)).toBe(estimatePromptTokens(messages as ChatMessage[]));
+  });
+
+  it('refuses too many messages, naming the limit and its config key', () => {
+    const messages = Array.from({ length: 11 }, () => ({ role: 'user', content: 'hi' }));
+    const error = thrown(() => checkInputLimits(request(messages), info, limits, info.id));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.message).toContain('11 messages');
+    expect(error.message).toContain('limit is 10');
+    expect(error.message).toContain('limits.maxMessages');
+  });
+
+  it('refuses too many characters, naming the limit and its config key', () => {
+    const error = thrown(() => checkInputLimits(request([{ role: 'user', content: 'x'.repeat(101) }]), { ...info, contextWindow: undefined }, { maxMessages: 10, maxInputChars: 100 }, info.id));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.message).toContain('101 characters');
+    expect(error.message).toContain('limits.maxInputChars');
+  });
+
+  it('treats a limit of 0 as no limit', () => {
+    const messages = Array.from({ length: 50 }, () => ({ role: 'user', content: 'hi' }));
+    expect(() => checkInputLimits(request(messages), info, { maxMessages: 0, maxInputChars: 0 }, info.id)).not.toThrow();
+  });
+
+  it('refuses a prompt larger than the context window minus maxTokens, naming model, estimate and window', () => {
+    // 3,600 characters = 900 tokens + 4 overhead = 904; with maxTokens 100 that is 1,004 > 1,000.
+    const messages = [{ role: 'user', content: 'y'.repeat(3_600) }];
+    expect(() => checkInputLimits(request(messages, 96), info, limits, info.id)).not.toThrow();
+    const error = thrown(() => checkInputLimits(request(messages, 100), info, limits, info.id));
+    expect(error).toBeInstanceOf(ContextLengthError);
+    expect(error.message).toContain('openai:gpt-4o-mini');
+    expect(error.message).toContain('about 904 tokens');
+    expect(error.message).toContain('context window of 1000 tokens');
+    expect(error.message).toContain('maxTokens');
+    expect((error as ContextLengthError).model).toBe('gpt-4o-mini');
+    const noMax = thrown(() => checkInputLimits(request([{ role: 'user', content: 'y'.repeat(4_000) }]), info, limits, info.id));
+    expect(noMax).toBeInstanceOf(ContextLengthError);
+  });
+
+  it('skips the window check when the window is unknown', () => {
+    const messages = [{ role: 'user', content: 'y'.repeat(8_000) }];
+    expect(() => checkInputLimits(request(messages, 100_000), { ...info, contextWindow: undefined }, limits, info.id)).not.toThrow();
+  });
+
+  it('says what to change for malformed messages', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['hello', /messages must be an array/],
+      [[], /messages is empty/],
+      [[null], /messages\[0\] must be an object/],
+      [[{ role: 'user', content: 'ok' }, { role: 'tool', content: 'x' }], /messages\[1\]\.role is "tool"; use "system", "user" or "assistant"/],
+      [[{ content: 'x' }], /messages\[0\]\.role is undefined/],
+      [[{ role: 'user', content: [{ type: 'text', text: 'x' }] }], /messages\[0\]\.content must be a string \(got an array\)/],
+      [[{ role: 'user', content: 42 }], /messages\[0\]\.content must be a string \(got number 42\)/],
+    ];
+    for (const [messages, pattern] of cases) {
+      const error = thrown(() => checkInputLimits(request(messages), info, limits, info.id));
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error.message).toMatch(pattern);
+    }
+  });
+});

@@ -86,7 +86,7 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
   for (const key of Object.keys(request)) {
     if (!KNOWN_FIELDS.has(key)) throw new InvalidRequestError(`Unknown request field "${key}"; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
   }
-  const fields = request as Partial<Record<string, unknown>>;
+  const fields = request as unknown as Partial<Record<string, unknown>>;
   const targets = (['model', 'bot', 'sessionId'] as const).filter((name) => fields[name] !== undefined);
   if (targets.length !== 1) {
     throw new InvalidRequestError(

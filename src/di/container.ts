@@ -1,0 +1,37 @@
+/**
+ * The composition root: the only place that builds the Inversify container and resolves from it.
+ */
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import type { SwitchboardConfig } from '../config/types.js';
+import type { Logger } from '../core/logger.js';
+import type { LlamaCppManagerOptions } from '../managers/llamacpp/llamacpp-manager.js';
+import type { CatalogEntry } from '../registry/model-catalog.js';
+import type { Switchboard } from '../switchboard.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { coreModule } from './core-module.js';
+import { TYPES } from './identifiers.js';
+import { pipelineModule } from './pipeline-module.js';
+import { providersModule } from './providers-module.js';
+import { createStores } from './stores.js';
+
+/** What the root is built from. */
+export interface ContainerInput {
+  config: SwitchboardConfig;
+  catalog: Record<string, CatalogEntry>;
+  logger: Logger;
+  telemetry: Telemetry;
+  llamaOptions?: LlamaCppManagerOptions;
+}
+
+/** Build the container and resolve the Switchboard. */
+export async function buildContainer(input: ContainerInput): Promise<{ container: Container; switchboard: Switchboard }> {
+  const stores = await createStores(input.config, input.logger);
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.load(
+    coreModule({ config: input.config, catalog: input.catalog, logger: input.logger, telemetry: input.telemetry }),
+    providersModule(input.config, input.llamaOptions),
+    pipelineModule(input.config, stores),
+  );
+  return { container, switchboard: container.get<Switchboard>(TYPES.Switchboard) };
+}

@@ -1,0 +1,97 @@
+/**
+ * The pipeline's services: adapters, bots, sessions, resilience, response cache and the
+ * Switchboard facade itself. Store choices (memory or Redis) arrive already built in `stores`.
+ */
+import { ContainerModule } from 'inversify';
+import { AdapterManager } from '../adapters/adapter-manager.js';
+import { BotRegistry } from '../bots/bot-registry.js';
+import type { ModelCache } from '../cache/model-cache.js';
+import { ResponseCache, type ResponseCacheStore } from '../cache/response-cache.js';
+import type { SwitchboardConfig } from '../config/types.js';
+import type { Logger } from '../core/logger.js';
+import type { ManagerDeps } from '../managers/base-llm-manager.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
+import { BudgetManager, type BudgetStore } from '../resilience/budget.js';
+import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
+import { ConcurrencyLimiter } from '../resilience/concurrency-limiter.js';
+import type { RateLimitStore } from '../resilience/rate-limit-store.js';
+import { RateLimiter } from '../resilience/rate-limiter.js';
+import { SessionManager } from '../sessions/session-manager.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import { Switchboard } from '../switchboard.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { TYPES } from './identifiers.js';
+
+/** Stores chosen by config (see stores.ts). */
+export interface PipelineStores {
+  sessions: SessionStore;
+  responses?: ResponseCacheStore;
+  budgets: BudgetStore;
+  rateLimits?: RateLimitStore;
+  /** Closes shared connections after the stores. */
+  close(): Promise<void>;
+}
+
+/** Binds the pipeline services and the Switchboard. */
+export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind<AdapterManager>(TYPES.AdapterManager)
+      .toDynamicValue((context) => new AdapterManager({ maxSessions: config.sessions.max, logger: context.get<Logger>(TYPES.Logger) }))
+      .inSingletonScope();
+    bind<BotRegistry>(TYPES.BotRegistry)
+      .toDynamicValue((context) => {
+        const registry = context.get<ModelRegistry>(TYPES.ModelRegistry);
+        const adapters = context.get<AdapterManager>(TYPES.AdapterManager);
+        return new BotRegistry({
+          hasProvider: (provider) => registry.hasProvider(provider),
+          hasAdapter: (name) => adapters.has(name),
+          onDefined: (name, bot) => adapters.setBotAdapters(name, bot.adapters ?? []),
+          onRemoved: (name) => adapters.removeBot(name),
+        });
+      })
+      .inSingletonScope();
+    bind<SessionManager>(TYPES.SessionManager)
+      .toDynamicValue((context) => {
+        const bots = context.get<BotRegistry>(TYPES.BotRegistry);
+        const adapters = context.get<AdapterManager>(TYPES.AdapterManager);
+        return new SessionManager({
+          store: stores.sessions,
+          ttlMs: config.sessions.ttlMs,
+          hasBot: (name) => bots.get(name) !== undefined,
+          // A session's adapters go with it, however it ends.
+          onEnded: (sessionId) => adapters.releaseSession(sessionId),
+          logger: context.get<Logger>(TYPES.Logger),
+        });
+      })
+      .inSingletonScope();
+    bind<Switchboard>(TYPES.Switchboard)
+      .toDynamicValue((context) => {
+        const logger = context.get<Logger>(TYPES.Logger);
+        const registry = context.get<ModelRegistry>(TYPES.ModelRegistry);
+        registry.setDefaultDeps(context.get<ManagerDeps>(TYPES.ManagerDeps));
+        const { resilience } = config;
+        return new Switchboard({
+          config,
+          logger,
+          registry,
+          modelCache: context.get<ModelCache>(TYPES.ModelCache),
+          adapters: context.get<AdapterManager>(TYPES.AdapterManager),
+          bots: context.get<BotRegistry>(TYPES.BotRegistry),
+          sessions: context.get<SessionManager>(TYPES.SessionManager),
+          telemetry: context.get<Telemetry>(TYPES.Telemetry),
+          breakers: new CircuitBreakerRegistry({ failureThreshold: resilience.circuitBreaker.failureThreshold, cooldownMs: resilience.circuitBreaker.cooldownMs }),
+          rateLimiter: new RateLimiter({ limits: resilience.rateLimits, store: stores.rateLimits }),
+          concurrency: new ConcurrencyLimiter({ maxConcurrency: resilience.maxConcurrency }),
+          budgets: new BudgetManager({
+            store: stores.budgets,
+            sessionTtlMs: config.sessions.ttlMs,
+            onStoreError: (error) => logger.warn('budget store failed while settling a call', { error }),
+          }),
+          responseCache:
+            config.responseCache.enabled && stores.responses ? new ResponseCache(stores.responses, config.responseCache.ttlMs, logger) : undefined,
+          onClose: () => stores.close(),
+        });
+      })
+      .inSingletonScope();
+  });
+}

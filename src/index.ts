@@ -1,0 +1,35 @@
+/**
+ * llm-switchboard: public exports only. See API.md for the surface these names form.
+ */
+import 'reflect-metadata';
+
+export { createSwitchboard, type CreateSwitchboardOptions } from './create-switchboard.js';
+export { Switchboard, type BatchOptions, type SwitchboardServices } from './switchboard.js';
+export * from './core/types.js';
+export * from './core/errors.js';
+export { mapProviderError, errorFromStatus, parseRetryAfter } from './core/error-mapping.js';
+export { registerSecret, scrubSecrets } from './core/secrets.js';
+export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './core/logger.js';
+export { makeUsage } from './core/usage.js';
+export { BaseLLMManager, type ManagerDeps, type ResilienceSettings } from './managers/base-llm-manager.js';
+export { OpenAIManager } from './managers/openai/openai-manager.js';
+export { OpenAICompatibleManager } from './managers/openai-compatible/openai-compatible-manager.js';
+export { AnthropicManager } from './managers/anthropic/anthropic-manager.js';
+export { HuggingFaceManager } from './managers/huggingface/huggingface-manager.js';
+export { OllamaManager } from './managers/ollama/ollama-manager.js';
+export { LlamaCppManager, type LlamaCppManagerOptions } from './managers/llamacpp/llamacpp-manager.js';
+export { ModelRegistry, type ResolvedModel } from './registry/model-registry.js';
+export { ModelCatalog, splitModelId, type CatalogEntry } from './registry/model-catalog.js';
+export { ModelCache, type ModelCacheOptions, type ModelOwner, type ModelLease } from './cache/model-cache.js';
+export { ResponseCache, MemoryResponseStore, responseCacheKey, type ResponseCacheStore, type CachedAnswer } from './cache/response-cache.js';
+export type { Adapter, AdapterContext, AdapterFactory, StreamTransformer } from './adapters/adapter.js';
+export { AdapterManager } from './adapters/adapter-manager.js';
+export { BotRegistry } from './bots/bot-registry.js';
+export { SessionManager, MemorySessionStore, type Session, type SessionStore, type StartSessionOptions } from './sessions/index.js';
+export { loadConfig, loadCatalog, type DeepPartial } from './config/index.js';
+export type * from './config/types.js';
+export { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
+export type { StatsSnapshot } from './telemetry/stats.js';
+export { priceUsage } from './telemetry/cost.js';
+export type { CallObserver, CallRecorder, InferenceRecorder } from './telemetry/observer.js';
+export { TYPES } from './di/identifiers.js';

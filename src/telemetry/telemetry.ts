@@ -1,0 +1,210 @@
+/**
+ * `createTelemetry`: the CallObserver the call path reports to, turning each report into spans,
+ * metrics, stats and events. Tracer and meter come from the providers given or the
+ * `@opentelemetry/api` globals; the library never installs an SDK. Every step runs inside `safely`
+ * and every recorder settles once, so nothing here can change or break a call.
+ */
+import { metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { LLMError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { ManagedResult } from '../core/types.js';
+import { SwitchboardEvents, eventError } from './events.js';
+import { SwitchboardMetrics } from './metrics.js';
+import { noopObserver, safely, type CallObserver, type CallOutcome, type CallRecorder, type CallStart, type InferenceRecorder, type InferenceStart } from './observer.js';
+import { ATTR_SB_ATTEMPTS, ENV_CAPTURE_MESSAGE_CONTENT, INSTRUMENTATION_SCOPE } from './semconv.js';
+import { StatsCollector } from './stats.js';
+import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, recordRetryEvent, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
+
+/** Options of `createTelemetry`. */
+export interface TelemetryOptions {
+  /** Default: the global tracer provider (a no-op until an application installs an SDK). */
+  tracerProvider?: TracerProvider;
+  /** Default: the global meter provider, looked up again if the application installs one later. */
+  meterProvider?: MeterProvider;
+  /** Record message content on spans (also on with OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true). */
+  captureContent?: boolean;
+  /** Where instrumentation failures are reported. */
+  logger?: Logger;
+  /** Latency samples kept per model for stats percentiles (default 1024). */
+  statsWindow?: number;
+}
+
+/** What the switchboard wires in: the observer for the call path, `sb.stats()` and `sb.events`. */
+export interface Telemetry {
+  observer: CallObserver;
+  stats: StatsCollector;
+  events: SwitchboardEvents;
+}
+
+/** Failures logged in full before logging thins out to one in this many (a broken exporter fails every call). */
+const LOG_FIRST_FAILURES = 10;
+const LOG_EVERY_NTH_FAILURE = 1000;
+
+/** True when the option or the standard environment variable turns content capture on. */
+export function contentCaptureEnabled(option: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return option === true || env[ENV_CAPTURE_MESSAGE_CONTENT]?.trim().toLowerCase() === 'true';
+}
+
+/** Build the observer, stats and events from one set of providers. */
+export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const captureContent = contentCaptureEnabled(options.captureContent);
+  const logger = options.logger;
+  let failures = 0;
+  const log = (message: string, error: unknown): void => {
+    failures++;
+    if (failures > LOG_FIRST_FAILURES && failures % LOG_EVERY_NTH_FAILURE !== 0) return;
+    try {
+      logger?.warn(message, { error: eventError(error), failures });
+    } catch {
+      // Nothing left to tell: the logger itself is broken.
+    }
+  };
+  const stats = new StatsCollector({ window: options.statsWindow });
+  const events = new SwitchboardEvents(logger);
+  // The API's global tracer is a proxy that follows a later registration; the global meter is not,
+  // so instruments are rebuilt when the global meter provider changes.
+  const tracer: Tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
+  let meterSource: MeterProvider | undefined;
+  let instruments: SwitchboardMetrics | undefined;
+  const meter = (): SwitchboardMetrics => {
+    const provider = options.meterProvider ?? metrics.getMeterProvider();
+    if (!instruments || provider !== meterSource) {
+      const created: Meter = provider.getMeter(INSTRUMENTATION_SCOPE);
+      instruments = new SwitchboardMetrics(created);
+      meterSource = provider;
+    }
+    return instruments;
+  };
+  const parts: Parts = { tracer, meter, stats, events, captureContent, log };
+  return {
+    stats,
+    events,
+    observer: {
+      startInference: (start) => attempt(() => startInference(parts, start), log) ?? noopObserver.startInference(start),
+      startCall: (start) => attempt(() => startCall(parts, start), log) ?? noopObserver.startCall(start),
+    },
+  };
+}
+
+interface Parts {
+  tracer: Tracer;
+  meter: () => SwitchboardMetrics;
+  stats: StatsCollector;
+  events: SwitchboardEvents;
+  captureContent: boolean;
+  log: (message: string, error: unknown) => void;
+}
+
+/** The value of `step`, or undefined (logged) when it throws. */
+function attempt<T>(step: () => T, log: Parts['log']): T | undefined {
+  try {
+    return step();
+  } catch (error) {
+    log('telemetry step failed', error);
+    return undefined;
+  }
+}
+
+function startInference(parts: Parts, start: InferenceStart): InferenceRecorder {
+  const { log } = parts;
+  const startedAt = performance.now();
+  const modelId = `${start.provider}:${start.model}`;
+  const key = { operation: start.operation, provider: start.provider, model: start.model, bot: start.bot };
+  let firstChunkAt: number | undefined;
+  let settled = false;
+  const span = attempt(() => startInferenceSpan(parts.tracer, start, parts.captureContent), log);
+  const timeToFirstChunkS = () => (firstChunkAt === undefined ? undefined : (firstChunkAt - startedAt) / 1000);
+  return {
+    retry(failedAttempt: number, error: LLMError, delayMs: number) {
+      if (settled) return;
+      safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs), log);
+      safely(() => parts.meter().recordRetry(start.provider, start.model, errorTypeOf(error)), log);
+      safely(() => parts.events.emit('retry', { provider: start.provider, model: start.model, bot: start.bot, attempt: failedAttempt, delayMs, error: eventError(error) }), log);
+    },
+    firstChunk() {
+      if (firstChunkAt === undefined && !settled) firstChunkAt = performance.now();
+    },
+    end(result: ManagedResult) {
+      if (settled) return;
+      settled = true;
+      const durationS = (performance.now() - startedAt) / 1000;
+      const ttfc = timeToFirstChunkS();
+      safely(() => span && endInferenceSpan(span, result, ttfc, parts.captureContent), log);
+      safely(
+        () =>
+          parts.meter().recordInference(key, {
+            durationS,
+            responseModel: result.responseModel,
+            usage: result.usageReported ? result.usage : undefined,
+            costUsd: result.costUsd,
+            timeToFirstChunkS: ttfc,
+          }),
+        log,
+      );
+      safely(() => parts.stats.inferenceFinished(modelId, start.bot, result.usageReported ? result.usage : undefined, result.costUsd, result.latencyMs), log);
+    },
+    fail(error: LLMError) {
+      if (settled) return;
+      settled = true;
+      const durationS = (performance.now() - startedAt) / 1000;
+      const errorType = errorTypeOf(error);
+      safely(() => span && failSpan(span, error), log);
+      safely(() => parts.meter().recordInference(key, { durationS, costUsd: null, timeToFirstChunkS: timeToFirstChunkS(), errorType }), log);
+      safely(() => parts.stats.inferenceFailed(modelId), log);
+    },
+  };
+}
+
+function startCall(parts: Parts, start: CallStart): CallRecorder {
+  const { log } = parts;
+  let settled = false;
+  safely(() => parts.stats.callStarted(), log);
+  const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent), log);
+  const who = { bot: start.bot, sessionId: start.sessionId };
+  return {
+    parent: agent?.context,
+    cacheLookup(hit: boolean) {
+      if (settled) return;
+      safely(() => parts.meter().recordCacheLookup(start.bot, hit), log);
+      if (!hit) return;
+      safely(() => parts.stats.cacheHit(), log);
+      safely(() => parts.events.emit('cache.hit', { ...who, model: start.model }), log);
+    },
+    fallback(from: string, to: string, error: LLMError) {
+      if (settled) return;
+      const failed = splitModel(from);
+      safely(() => parts.meter().recordFallback(failed.provider ?? '', failed.model, start.bot, errorTypeOf(error)), log);
+      safely(() => parts.events.emit('fallback', { bot: start.bot, from, to, error: eventError(error) }), log);
+    },
+    end(outcome: CallOutcome) {
+      if (settled) return;
+      settled = true;
+      safely(() => parts.stats.callFinished(start.bot), log);
+      safely(() => parts.meter().recordRequest(start.bot), log);
+      safely(() => agent && endAgentSpan(agent.span, start, outcome, parts.captureContent), log);
+      safely(
+        () =>
+          parts.events.emit('call.finished', {
+            ...who,
+            model: outcome.model,
+            usage: { ...outcome.usage },
+            costUsd: outcome.costUsd,
+            latencyMs: outcome.latencyMs,
+            cached: outcome.cached,
+            attempts: outcome.attempts,
+            adapters: [...outcome.adapters],
+            finishReason: outcome.finishReason,
+          }),
+        log,
+      );
+    },
+    fail(error: LLMError, attempts: number) {
+      if (settled) return;
+      settled = true;
+      safely(() => parts.stats.callFailed(start.bot), log);
+      safely(() => parts.meter().recordRequest(start.bot, errorTypeOf(error)), log);
+      safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }), log);
+      safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
+    },
+  };
+}

@@ -40,7 +40,14 @@ export interface CreateSwitchboardOptions {
 
 /** Build a ready Switchboard. Invalid config throws ConfigError before any network call. */
 export async function createSwitchboard(options: CreateSwitchboardOptions = {}): Promise<Switchboard> {
-  const config = await loadConfig({ config: options.config, configFile: options.configFile, env: options.env, cwd: options.cwd });
+  const config = await loadConfig({
+    config: options.config,
+    configFile: options.configFile,
+    env: options.env,
+    cwd: options.cwd,
+    // Bots in config may name providers that arrive as custom managers.
+    extraProviders: options.managers?.map((manager) => manager.provider),
+  });
   const catalog = await loadCatalog(config.models, options.cwd);
   const logger = options.logger ?? createConsoleLogger(config.telemetry.logLevel);
   const telemetry = createTelemetry({

@@ -1,0 +1,127 @@
+/**
+ * Loading the model catalog (config/models.json, or an object given in config `models`): every entry
+ * checked, every problem reported at once with paths like `models["openai:gpt-4o"].pricing.inputPerMTok`.
+ * Keys starting with `_` are comments, at the top and inside entries.
+ */
+import type { CatalogEntry } from '../registry/model-catalog.js';
+import { checkBoolean, intCheck, isModelId, numberCheck, type FieldCheck } from './field-checks.js';
+import { copyLayer, readJsonFile } from './layers.js';
+import { describeValue, isPlainObject, ProblemList, unknownKeyMessage, type PathSegment } from './problems.js';
+
+/** Catalogs list hundreds of models, not millions; a bigger one is refused rather than held. */
+const MAX_ENTRIES = 20_000;
+
+const optionalText: FieldCheck = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty string');
+
+const ENTRY_CHECKS: Record<string, FieldCheck> = {
+  contextWindow: intCheck(1),
+  maxOutputTokens: intCheck(1),
+  local: checkBoolean,
+  memoryBytes: intCheck(0),
+};
+const CAPABILITY_KEYS = ['streaming', 'tools', 'vision', 'json'];
+const PRICE_CHECKS: Record<string, FieldCheck> = {
+  inputPerMTok: numberCheck(0),
+  outputPerMTok: numberCheck(0),
+  cacheReadPerMTok: numberCheck(0),
+  cacheWritePerMTok: numberCheck(0),
+};
+const DEPRECATED_CHECKS: Record<string, FieldCheck> = { since: optionalText, replacement: optionalText };
+const ENTRY_KEYS = [...Object.keys(ENTRY_CHECKS), 'capabilities', 'pricing', 'deprecated'];
+
+function isComment(key: string): boolean {
+  return key.startsWith('_');
+}
+
+/** Check the fields of a nested object (pricing, deprecated); returns the copy without comments. */
+function checkFields(value: unknown, checks: Record<string, FieldCheck>, path: PathSegment[], problems: ProblemList): Record<string, unknown> | undefined {
+  if (!isPlainObject(value)) {
+    problems.add(path, `must be an object with the keys ${Object.keys(checks).join(', ')}${describeValue(value)}`);
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (isComment(key)) continue;
+    const check = Object.prototype.hasOwnProperty.call(checks, key) ? checks[key] : undefined;
+    if (!check) {
+      problems.add([...path, key], unknownKeyMessage(key, Object.keys(checks)));
+      continue;
+    }
+    const problem = check(child);
+    if (problem) problems.add([...path, key], problem + describeValue(child, key));
+    else out[key] = child;
+  }
+  return out;
+}
+
+function checkEntry(id: string, entry: unknown, path: PathSegment[], problems: ProblemList): CatalogEntry | undefined {
+  if (!isModelId(id)) problems.add(path, 'the key must be a "provider:model" id, e.g. "openai:gpt-4o-mini"');
+  if (!isPlainObject(entry)) {
+    problems.add(path, `must be an object (contextWindow, pricing, capabilities ...)${describeValue(entry)}`);
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (isComment(key)) continue;
+    const here = [...path, key];
+    if (key === 'capabilities') {
+      const checks = Object.fromEntries(CAPABILITY_KEYS.map((name) => [name, checkBoolean]));
+      out.capabilities = checkFields(value, checks, here, problems);
+    } else if (key === 'pricing') {
+      const pricing = checkFields(value, PRICE_CHECKS, here, problems);
+      if (pricing) for (const required of ['inputPerMTok', 'outputPerMTok']) if (isPlainObject(value) && value[required] === undefined) problems.add([...here, required], 'is required (USD per million tokens)');
+      out.pricing = pricing;
+    } else if (key === 'deprecated') {
+      out.deprecated = checkFields(value, DEPRECATED_CHECKS, here, problems);
+    } else if (Object.prototype.hasOwnProperty.call(ENTRY_CHECKS, key)) {
+      const problem = ENTRY_CHECKS[key]!(value);
+      if (problem) problems.add(here, problem + describeValue(value, key));
+      else out[key] = value;
+    } else {
+      problems.add(here, unknownKeyMessage(key, ENTRY_KEYS));
+    }
+  }
+  const { contextWindow, maxOutputTokens } = out as CatalogEntry;
+  if (typeof contextWindow === 'number' && typeof maxOutputTokens === 'number' && maxOutputTokens > contextWindow) {
+    problems.add([...path, 'maxOutputTokens'], `must not exceed contextWindow (${contextWindow})`);
+  }
+  return out as CatalogEntry;
+}
+
+/**
+ * Check catalog entries already copied out of their source (no prototype keys, no functions),
+ * adding problems under `models[...]`; returns the entries without comments.
+ */
+export function validateCatalog(entries: Record<string, unknown>, problems: ProblemList): Record<string, CatalogEntry> {
+  const ids = Object.keys(entries).filter((id) => !isComment(id));
+  if (ids.length > MAX_ENTRIES) {
+    problems.add('models', `the catalog lists ${ids.length} models; at most ${MAX_ENTRIES} are allowed`);
+    return {};
+  }
+  const out: Record<string, CatalogEntry> = {};
+  for (const id of ids) {
+    const entry = checkEntry(id, entries[id], ['models', id], problems);
+    if (entry) out[id] = entry;
+  }
+  return out;
+}
+
+/**
+ * The model catalog from a file (relative to `cwd`) or an object. Throws one ConfigError naming the
+ * file, or listing every bad entry and field.
+ */
+export async function loadCatalog(models: string | Record<string, unknown>, cwd: string = process.cwd()): Promise<Record<string, CatalogEntry>> {
+  const problems = new ProblemList();
+  let raw: unknown = models;
+  let source = '';
+  if (typeof models === 'string') {
+    raw = await readJsonFile(models, cwd, 'models', problems);
+    source = models;
+    if (raw === undefined) problems.throwIfAny();
+  }
+  // Functions and class instances are refused by the copy itself: no catalog path allows them.
+  const copy = copyLayer(raw, source, problems, [], ['models']);
+  const catalog = validateCatalog(copy, problems);
+  problems.throwIfAny();
+  return catalog;
+}

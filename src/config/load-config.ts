@@ -1,0 +1,131 @@
+/**
+ * loadConfig: the one way a SwitchboardConfig is made (API.md "Entry point").
+ * Precedence, highest first: environment variables > `options.config` > config files > schema
+ * defaults. Layers are copied safely and merged (layers.ts), checked against the schema
+ * (schema-check.ts), handed to convict for defaults and environment variables, then checked as a
+ * whole (validate-config.ts). Every problem found on the way comes out in one ConfigError.
+ */
+import convict from 'convict';
+import type { SwitchboardConfig } from './types.js';
+import { configSchema } from './schema.js';
+import { checkAgainstSchema, checkEnvValues } from './schema-check.js';
+import { copyLayer, deepMerge, putBack, readJsonFile, substituteEnv, type SetAsideValue } from './layers.js';
+import { isPlainObject, ProblemList } from './problems.js';
+import { registerConfigSecrets } from './register-config-secrets.js';
+import { collectSemanticProblems } from './validate-config.js';
+import { validateCatalog } from './load-catalog.js';
+
+/** T with every property optional at every depth; arrays and functions are given whole. */
+export type DeepPartial<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly unknown[]
+    ? T
+    : T extends object
+      ? { [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+/** Options of loadConfig. */
+export interface LoadConfigOptions {
+  /** Programmatic config, over the files and under environment variables. May hold `providers.*.fetch` functions. */
+  config?: DeepPartial<SwitchboardConfig>;
+  /** Config file(s), relative to `cwd`; given, they replace the default files and SWITCHBOARD_CONFIG. */
+  configFile?: string | string[];
+  /** The environment (default `process.env`); only this is read, for variables and `${NAME}`. */
+  env?: NodeJS.ProcessEnv;
+  /** Where relative file paths start (default `process.cwd()`). */
+  cwd?: string;
+  /** Providers registered at run time that bots and rate limits may name. */
+  extraProviders?: readonly string[];
+}
+
+interface FileToRead {
+  file: string;
+  label: string;
+  optional: boolean;
+}
+
+/** Which files to read: explicit ones, else SWITCHBOARD_CONFIG, else config/default.json and config/<NODE_ENV>.json if present. */
+function filesToRead(options: LoadConfigOptions, env: Record<string, string>, problems: ProblemList): FileToRead[] {
+  if (options.configFile !== undefined) {
+    const list = Array.isArray(options.configFile) ? options.configFile : [options.configFile];
+    return list.flatMap((file, index) => {
+      if (typeof file === 'string' && file.trim() !== '') return [{ file, label: 'configFile', optional: false }];
+      problems.add(Array.isArray(options.configFile) ? `configFile[${index}]` : 'configFile', 'must be the path of a JSON config file');
+      return [];
+    });
+  }
+  const named = env.SWITCHBOARD_CONFIG;
+  if (named !== undefined) {
+    return named.split(',').map((file) => file.trim()).filter(Boolean).map((file) => ({ file, label: 'SWITCHBOARD_CONFIG', optional: false }));
+  }
+  const files: FileToRead[] = [{ file: 'config/default.json', label: 'configFile', optional: true }];
+  const nodeEnv = env.NODE_ENV;
+  // NODE_ENV becomes part of a path: only a plain name may, never `../x`.
+  if (nodeEnv && /^[A-Za-z0-9_-]+$/.test(nodeEnv) && nodeEnv !== 'default') {
+    files.push({ file: `config/${nodeEnv}.json`, label: 'configFile', optional: true });
+  }
+  return files;
+}
+
+/** Environment variables with a value: an empty variable counts as unset (a blank `OPENAI_API_KEY=` line). */
+function nonEmptyEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === 'string' && value !== '') out[name] = value;
+  return out;
+}
+
+/** convict's getProperties keeps schema keys whose default is undefined (organization, fetch, pricing). */
+function dropUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropUndefined);
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) if (child !== undefined) out[key] = dropUndefined(child);
+  return out;
+}
+
+async function mergeLayers(options: LoadConfigOptions, env: Record<string, string>, cwd: string, problems: ProblemList, setAside: SetAsideValue[]) {
+  let merged: Record<string, unknown> = {};
+  for (const { file, label, optional } of filesToRead(options, env, problems)) {
+    const parsed = await readJsonFile(file, cwd, label, problems, optional);
+    if (parsed !== undefined) merged = deepMerge(merged, substituteEnv(copyLayer(parsed, file, problems, []), env) as Record<string, unknown>);
+  }
+  if (options.config !== undefined) {
+    if (!isPlainObject(options.config)) problems.add('config', 'must be a plain object');
+    else merged = deepMerge(merged, substituteEnv(copyLayer(options.config, '', problems, setAside), env) as Record<string, unknown>);
+  }
+  return merged;
+}
+
+/**
+ * Load, merge and validate the configuration. Throws one ConfigError listing every problem (files
+ * that cannot be read, unknown keys, bad values, placeholder keys, bad bots ...) with key paths; no
+ * message shows a secret. Every credential loaded is registered with `registerSecret`.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<SwitchboardConfig> {
+  const env = nonEmptyEnv(options.env ?? process.env);
+  const cwd = options.cwd ?? process.cwd();
+  const problems = new ProblemList();
+  const setAside: SetAsideValue[] = [];
+
+  const merged = await mergeLayers(options, env, cwd, problems, setAside);
+  // A value set aside from programmatic config outranks whatever a file put at the same path.
+  for (const { path } of setAside) putBack(merged, path, undefined);
+  registerConfigSecrets(merged);
+  // convict cannot merge an object where its schema has a string (`models`): the catalog goes around it.
+  const inlineCatalog = isPlainObject(merged.models) ? merged.models : undefined;
+  if (inlineCatalog) delete merged.models;
+  const checked = checkAgainstSchema(merged, problems);
+
+  const loader = convict(configSchema, { env, args: [] });
+  loader.load(checked);
+  const config = dropUndefined(loader.getProperties()) as SwitchboardConfig;
+  checkEnvValues(config, env, problems);
+  registerConfigSecrets(config);
+  collectSemanticProblems(config, problems, { extraProviders: options.extraProviders });
+  if (inlineCatalog) config.models = validateCatalog(inlineCatalog, problems) as Record<string, unknown>;
+  problems.throwIfAny();
+
+  for (const entry of Object.values(config.providers.openaiCompatible)) entry.apiKey ??= '';
+  for (const { path, value } of setAside) putBack(config as unknown as Record<string, unknown>, path, value);
+  return config;
+}

@@ -55,6 +55,8 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   readonly inProcess: boolean = false;
 
   private attachedDeps: ManagerDeps | undefined;
+  /** Deps given to the constructor stay; deps attached by a registry follow the latest registry. */
+  private readonly ownsDeps: boolean;
 
   /**
    * Built-in managers get their deps from the container. A manager built by a user (a custom
@@ -62,6 +64,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    */
   constructor(deps?: ManagerDeps) {
     this.attachedDeps = deps;
+    this.ownsDeps = deps !== undefined;
   }
 
   /** Shared services: model cache, catalog, telemetry, logger, resilience settings. */
@@ -77,9 +80,12 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     return this.attachedDeps !== undefined;
   }
 
-  /** Give a manager built without deps the switchboard's; the registry calls this on `register`. */
+  /**
+   * Give a manager built without deps the switchboard's; the registry calls this on `register`.
+   * Registering the same user-built manager with a newer switchboard moves it there.
+   */
   attach(deps: ManagerDeps): void {
-    if (!this.attachedDeps) this.attachedDeps = deps;
+    if (!this.ownsDeps) this.attachedDeps = deps;
   }
 
   /** Load (or fetch the handle of) a model on a ModelCache miss. */

@@ -1,0 +1,139 @@
+/**
+ * The FakeProvider's script language (replies, failures, recorded calls) and the pure helpers that
+ * turn a scripted reply into text, chunks and usage.
+ */
+import { InvalidRequestError, type LLMError } from '../core/errors.js';
+import { makeUsage } from '../core/usage.js';
+import type { CallParams, ChatMessage, FinishReason, ModelPricing, ProviderRequest, Usage } from '../core/types.js';
+import type { ManagerDeps } from '../managers/base-llm-manager.js';
+
+/** Calls and loads remembered (oldest dropped beyond this). */
+export const MAX_RECORDED = 10_000;
+
+/** One scripted answer. */
+export interface FakeReply {
+  /** The answer; defaults to the chunks joined. */
+  text?: string;
+  /** Stream deltas; when absent, streams split `text` after each word. Must join to `text` when both are given. */
+  chunks?: string[];
+  /** Reported usage; missing counts default to whitespace-separated words. `null`: the provider reports no usage. */
+  usage?: Partial<Usage> | null;
+  finishReason?: FinishReason;
+  /** Wait before answering (before the first chunk on streams). Aborts with the call's signal. */
+  delayMs?: number;
+  /** Wait between stream chunks. */
+  chunkDelayMs?: number;
+  id?: string;
+  responseModel?: string;
+}
+
+/** An HTTP error answer, mapped through the same status table as every real provider. */
+export interface FakeHttpFailure {
+  status: number;
+  message?: string;
+  /** E.g. `{ 'retry-after': '1' }`. */
+  headers?: Record<string, string>;
+  /** Provider error code, e.g. `insufficient_quota` or `context_length_exceeded`. */
+  code?: string;
+  delayMs?: number;
+}
+
+/**
+ * A connection that drops: streams deliver `interruptAfterChunks` chunks of `reply` and end without
+ * their finish (as SDKs do when a connection closes); `generate` fails with a connection reset.
+ */
+export interface FakeInterruption {
+  interruptAfterChunks: number;
+  reply?: FakeReply;
+}
+
+/** What `fail()` accepts. */
+export type FakeFailure = LLMError | FakeHttpFailure | FakeInterruption;
+
+/** One provider attempt the fake received (retries and fallbacks each add one). */
+export interface FakeCall {
+  /** `provider:model`. */
+  model: string;
+  modelId: string;
+  operation: ProviderRequest['operation'];
+  messages: ChatMessage[];
+  params: CallParams;
+  stream: boolean;
+  bot?: string;
+  sessionId?: string;
+  tenantId?: string;
+  userId?: string;
+}
+
+/** Options of a FakeProvider. */
+export interface FakeProviderOptions {
+  /** Provider name (the part before ":"); default `fake`. */
+  provider?: string;
+  /** Prices per million tokens by model name, so cost is computed (catalog entries still win). */
+  pricing?: Record<string, ModelPricing>;
+  /** When given, only these models exist; others fail with NoSuchModelError as a 404 would. */
+  models?: string[];
+  /** Context window reported for models the catalog does not list. */
+  contextWindow?: number;
+  /** Makes the provider not ready with this reason (calls fail with AuthenticationError). */
+  notReady?: string;
+  /** Answer when a model has nothing scripted; default: echo the last user message. */
+  defaultReply?: FakeReply | ((request: ProviderRequest) => FakeReply);
+  /** Simulated model load time (ModelCache miss). */
+  loadDelayMs?: number;
+  /** Deps for use without a switchboard (tests of BaseLLMManager); otherwise `registry.register` attaches them. */
+  deps?: ManagerDeps;
+}
+
+/** Refuse a malformed script at once, not at call time. */
+export function checkReply(reply: FakeReply): void {
+  const bad = (what: string) => new InvalidRequestError(`FakeProvider reply: ${what}`);
+  for (const key of ['delayMs', 'chunkDelayMs'] as const) {
+    const value = reply[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) throw bad(`${key} must be a number >= 0`);
+  }
+  if (reply.chunks !== undefined && !(Array.isArray(reply.chunks) && reply.chunks.every((chunk) => typeof chunk === 'string'))) {
+    throw bad('chunks must be a list of strings');
+  }
+  if (reply.text !== undefined && reply.chunks !== undefined && reply.chunks.join('') !== reply.text) throw bad('chunks must join to text');
+}
+
+/** The reply's full text. */
+export function replyText(reply: FakeReply): string {
+  return reply.text ?? reply.chunks?.join('') ?? '';
+}
+
+function countWords(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+/** Scripted usage, with word counts for whatever the script left out; undefined for `usage: null`. */
+export function replyUsage(reply: FakeReply, request: ProviderRequest, text: string): Usage | undefined {
+  if (reply.usage === null) return undefined;
+  const given = reply.usage ?? {};
+  const usage = makeUsage({
+    inputTokens: given.inputTokens ?? request.messages.reduce((sum, message) => sum + countWords(message.content), 0),
+    outputTokens: given.outputTokens ?? countWords(text),
+    cacheReadTokens: given.cacheReadTokens,
+    cacheWriteTokens: given.cacheWriteTokens,
+    reasoningTokens: given.reasoningTokens,
+  });
+  if (given.totalTokens !== undefined) usage.totalTokens = given.totalTokens;
+  return usage;
+}
+
+/** Split after each word, keeping whitespace, so the chunks join back to the text exactly. */
+export function splitWords(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
+}
+
+/** What a dropped connection looks like to the error mapping (retryable). */
+export function connectionReset(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+/** Append, dropping the oldest beyond MAX_RECORDED. */
+export function remember<T>(list: T[], item: T): void {
+  if (list.length >= MAX_RECORDED) list.shift();
+  list.push(item);
+}

@@ -101,6 +101,20 @@ function isAbortLike(error: unknown): boolean {
   return name === 'AbortError' || name === 'APIUserAbortError' || name === 'UserAbortError';
 }
 
+/**
+ * An error event inside an SSE stream has no HTTP status; its type says what it would have been
+ * (Anthropic `overloaded_error` = 529, `api_error`/OpenAI `server_error` = 500), so it can be retried.
+ */
+function streamErrorStatus(error: unknown): number | undefined {
+  const body = (error as { error?: unknown })?.error as { type?: unknown; error?: { type?: unknown } } | undefined;
+  const type = body?.error?.type ?? body?.type;
+  const text = typeof type === 'string' ? type : error instanceof Error ? error.message : '';
+  if (/overloaded_error/.test(text)) return 529;
+  if (/\b(api_error|server_error)\b/.test(text)) return 500;
+  if (/rate_limit_error/.test(text)) return 429;
+  return undefined;
+}
+
 /** The connection failed (reset, refused, DNS): retryable. */
 function connectionCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -121,13 +135,15 @@ function connectionCode(error: unknown): string | undefined {
  * and plain fetch. `signal` tells a caller's abort from a connection failure.
  */
 export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: AbortSignal): LLMError {
-  if (LLMError.isInstance(error)) return error;
   const options = { provider: origin.provider, model: origin.model, cause: error };
+  // An aborted attempt fails for the abort's reason (our TimeoutError, or the caller's abort), whatever
+  // the SDK made of it: openai ends a stream quietly on abort, which would otherwise look like an interruption.
   if (signal?.aborted) {
     const reason = signal.reason;
     if (LLMError.isInstance(reason)) return reason;
     return new AbortError(undefined, options);
   }
+  if (LLMError.isInstance(error)) return error;
   if (isAbortLike(error)) return new AbortError(undefined, options);
   const status = (error as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400) {
@@ -138,6 +154,10 @@ export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: A
     return errorFromStatus(status, String(detail), origin, { headers: (error as { headers?: HeaderSource }).headers, code: typeof code === 'string' ? code : undefined, cause: error });
   }
   const where = origin.model ? `${origin.provider}:${origin.model}` : origin.provider;
+  const inStream = streamErrorStatus(error);
+  if (inStream !== undefined) {
+    return errorFromStatus(inStream, error instanceof Error ? error.message : String(error), origin, { cause: error });
+  }
   if ((error as { name?: unknown })?.name === 'APIConnectionTimeoutError') {
     return new TimeoutError(`${where} did not answer in time`, options);
   }

@@ -37,6 +37,12 @@ export interface ContractHarness {
   fail(failure: ScriptedFailure): void;
   /** The next request for `modelId` hangs until the client aborts it. */
   hang(): void;
+  /**
+   * Optional (streaming providers): the next stream for `modelId` sends the first `afterChunks` of
+   * `reply.chunks`, then closes cleanly without the provider's terminal event (`[DONE]`,
+   * `message_stop`, `done: true` ...), which the manager must report as an interruption.
+   */
+  dieMidStream?(reply: ScriptedReply, afterChunks: number): void;
   /** Requests received so far, oldest first. */
   requests(): RecordedRequest[];
   /** The generation parameters a recorded request carries, in our names (undefined when absent). */

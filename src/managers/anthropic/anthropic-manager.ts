@@ -1,0 +1,117 @@
+/**
+ * AnthropicManager: Claude models through the official `@anthropic-ai/sdk` Messages API.
+ * The SDK client is built once, lazily, with `maxRetries: 0` (BaseLLMManager owns the one retry
+ * loop) and `openTelemetry: false`: SDK 1.12 otherwise makes its own span for every call, which
+ * would double our GenAI spans and token totals.
+ *
+ * Parameters: maxTokens (required by Anthropic: `defaultMaxTokens` when unset) and stop are sent.
+ * temperature and topP are not: the API version SDK 1.x speaks (2026-10-21) rejects every sampling
+ * parameter with a 400. Anthropic has no frequency/presence penalty and no seed. (convert-request.ts)
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { AuthenticationError } from '../../core/errors.js';
+import { mapProviderError } from '../../core/error-mapping.js';
+import { registerSecret } from '../../core/secrets.js';
+import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { AnthropicProviderConfig } from '../../config/types.js';
+import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { endpointAddress, sdkLogger, validateHostedEndpoint } from '../hosted-endpoint.js';
+import { toMessagesBody } from './convert-request.js';
+import { mapMessage } from './map-response.js';
+import { messageEventsToParts } from './stream-parts.js';
+
+/** What the model cache holds for a Claude model: the shared client and the model name. */
+export interface AnthropicModelHandle {
+  client: Anthropic;
+  modelId: string;
+}
+
+const CONFIG_PATH = 'providers.anthropic';
+/** A listing larger than this is cut; Anthropic lists a few dozen models. */
+const MAX_LISTED_MODELS = 1_000;
+
+/** The Anthropic provider. */
+export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
+  /** Always `anthropic`. */
+  readonly provider = 'anthropic';
+  private readonly config: AnthropicProviderConfig;
+  private client?: Anthropic;
+
+  constructor(deps: ManagerDeps, config: AnthropicProviderConfig) {
+    super(deps);
+    this.config = config;
+    // Config registers keys it loads; a manager built by hand registers its own.
+    registerSecret(config.apiKey);
+  }
+
+  protected override notReadyReason(): string | undefined {
+    return this.config.apiKey ? undefined : `set ANTHROPIC_API_KEY (${CONFIG_PATH}.apiKey)`;
+  }
+
+  protected override serverAddress(): { address: string; port?: number } | undefined {
+    return endpointAddress(this.config.baseURL);
+  }
+
+  /** Base URL, timeout, key shape and defaultMaxTokens, under `providers.anthropic`. */
+  override validateConfig(): ValidationResult {
+    const problems: ConfigProblem[] = validateHostedEndpoint(CONFIG_PATH, { baseURL: this.config.baseURL, baseURLRequired: true, timeoutMs: this.config.timeoutMs, apiKey: this.config.apiKey });
+    const maxTokens = this.config.defaultMaxTokens;
+    if (!(Number.isInteger(maxTokens) && maxTokens > 0)) {
+      problems.push({ key: `${CONFIG_PATH}.defaultMaxTokens`, message: 'must be a positive integer (Anthropic requires max_tokens on every request)' });
+    }
+    return { ok: problems.length === 0, problems };
+  }
+
+  protected override defaultModelInfo(_modelId: string): Partial<ModelInfo> {
+    return { local: false };
+  }
+
+  private getClient(): Anthropic {
+    this.client ??= new Anthropic({
+      apiKey: this.config.apiKey,
+      baseURL: this.config.baseURL,
+      maxRetries: 0,
+      timeout: this.config.timeoutMs,
+      fetch: this.config.fetch,
+      openTelemetry: false,
+      logger: sdkLogger(this.deps.logger, 'anthropic SDK'),
+      logLevel: 'warn',
+    });
+    return this.client;
+  }
+
+  protected async loadModel(modelId: string): Promise<AnthropicModelHandle> {
+    return { client: this.getClient(), modelId };
+  }
+
+  protected async doGenerate(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
+    const message = await model.client.messages.create({ ...toMessagesBody(request, this.config.defaultMaxTokens), stream: false }, { signal: context.signal });
+    return mapMessage(message);
+  }
+
+  protected override async *doStream(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
+    const events = await model.client.messages.create({ ...toMessagesBody(request, this.config.defaultMaxTokens), stream: true }, { signal: context.signal });
+    yield* messageEventsToParts(events, context.signal);
+  }
+
+  /** GET /v1/models through the SDK, each merged with what the catalog knows. */
+  override async listModels(): Promise<ModelInfo[]> {
+    const reason = this.notReadyReason();
+    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider });
+    const found: ModelInfo[] = [];
+    try {
+      for await (const model of this.getClient().models.list()) {
+        found.push(this.getModelInfo(model.id));
+        if (found.length >= MAX_LISTED_MODELS) break;
+      }
+    } catch (error) {
+      throw mapProviderError(error, { provider: this.provider });
+    }
+    return found;
+  }
+
+  /** Drop the SDK client (it holds no sockets of its own: fetch's pool does). */
+  override async close(): Promise<void> {
+    this.client = undefined;
+  }
+}

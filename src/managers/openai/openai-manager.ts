@@ -1,0 +1,147 @@
+/**
+ * OpenAIManager: OpenAI (and, through OpenAICompatibleManager, every server speaking its API) on the
+ * official `openai` SDK. Chat completions serve both operations; streams ask for the usage chunk.
+ * The SDK client is built once, lazily, with `maxRetries: 0` (BaseLLMManager owns the one retry loop)
+ * and with config as its only input: environment variables the SDK would otherwise read
+ * (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY, OPENAI_LOG) are switched off, and its log
+ * lines go to our logger rather than the console.
+ */
+import OpenAI, { type ClientOptions } from 'openai';
+import { AuthenticationError } from '../../core/errors.js';
+import { mapProviderError } from '../../core/error-mapping.js';
+import { registerSecret } from '../../core/secrets.js';
+import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { OpenAIProviderConfig } from '../../config/types.js';
+import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { endpointAddress, sdkLogger, validateHostedEndpoint } from '../hosted-endpoint.js';
+import { toChatCompletionBody } from './convert-request.js';
+import { mapChatCompletion } from './map-response.js';
+import { SseDoneTracker } from './sse-done-tracker.js';
+import { chatChunksToParts } from './stream-parts.js';
+
+/** What the model cache holds for an OpenAI model: the shared client and the model name. */
+export interface OpenAIModelHandle {
+  client: OpenAI;
+  modelId: string;
+}
+
+/** Who this manager is, for managers that reuse it for another OpenAI-shaped provider. */
+export interface OpenAIManagerOptions {
+  /** Provider name (the `provider` in `provider:model`); default `openai`. */
+  provider?: string;
+  /** The environment variable users set for the key, named in "not ready" messages; default `OPENAI_API_KEY`. */
+  apiKeyEnv?: string;
+  /** Dotted config path of this provider's settings, for messages; default `providers.<provider>`. */
+  configPath?: string;
+}
+
+/** A listing larger than this is cut: discovery wants the chat models, not an unbounded catalogue. */
+const MAX_LISTED_MODELS = 5_000;
+
+/** Model families on api.openai.com that the chat completions endpoint does not serve. */
+const NON_CHAT_MODELS = /embedding|tts|whisper|dall-e|moderation|davinci|babbage|transcribe|realtime|audio|image|sora/i;
+
+/** The OpenAI provider. */
+export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
+  /** `openai`, or the name given in the options. */
+  readonly provider: string;
+  protected readonly config: OpenAIProviderConfig;
+  /** The env var named when the key is missing. */
+  protected readonly apiKeyEnv: string;
+  /** Dotted config path, e.g. `providers.openai`. */
+  protected readonly configPath: string;
+  private client?: OpenAI;
+  private readonly doneTracker = new SseDoneTracker();
+
+  constructor(deps: ManagerDeps, config: OpenAIProviderConfig, options: OpenAIManagerOptions = {}) {
+    super(deps);
+    this.config = config;
+    this.provider = options.provider ?? 'openai';
+    this.apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
+    this.configPath = options.configPath ?? `providers.${this.provider}`;
+    // Config registers keys it loads; a manager built by hand registers its own.
+    registerSecret(config.apiKey);
+  }
+
+  protected override notReadyReason(): string | undefined {
+    return this.config.apiKey ? undefined : `set ${this.apiKeyEnv} (${this.configPath}.apiKey)`;
+  }
+
+  protected override serverAddress(): { address: string; port?: number } | undefined {
+    return endpointAddress(this.config.baseURL);
+  }
+
+  /** Base URL (required, http(s), no credentials), timeout and key shape, under `configPath`. */
+  override validateConfig(): ValidationResult {
+    const problems = validateHostedEndpoint(this.configPath, { baseURL: this.config.baseURL, baseURLRequired: true, timeoutMs: this.config.timeoutMs, apiKey: this.config.apiKey });
+    return { ok: problems.length === 0, problems };
+  }
+
+  protected override defaultModelInfo(_modelId: string): Partial<ModelInfo> {
+    return { local: false };
+  }
+
+  /** The SDK client options; OpenAICompatibleManager adjusts authentication. */
+  protected clientOptions(): ClientOptions {
+    return {
+      apiKey: this.config.apiKey,
+      adminAPIKey: null,
+      organization: this.config.organization ?? null,
+      project: null,
+      baseURL: this.config.baseURL,
+      maxRetries: 0,
+      timeout: this.config.timeoutMs,
+      fetch: this.doneTracker.wrap(this.config.fetch ?? globalThis.fetch),
+      logger: sdkLogger(this.deps.logger, 'openai SDK'),
+      logLevel: 'warn',
+    };
+  }
+
+  /** The shared client, built on first use (so a provider without a key never builds one). */
+  protected getClient(): OpenAI {
+    this.client ??= new OpenAI(this.clientOptions());
+    return this.client;
+  }
+
+  /** Whether a listed model belongs in discovery (chat-capable). */
+  protected isChatModel(modelId: string): boolean {
+    return !NON_CHAT_MODELS.test(modelId);
+  }
+
+  protected async loadModel(modelId: string): Promise<OpenAIModelHandle> {
+    return { client: this.getClient(), modelId };
+  }
+
+  protected async doGenerate(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
+    const completion = await model.client.chat.completions.create({ ...toChatCompletionBody(request), stream: false }, { signal: context.signal });
+    return mapChatCompletion(completion);
+  }
+
+  protected override async *doStream(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
+    const { data: stream, response } = await model.client.chat.completions
+      .create({ ...toChatCompletionBody(request), stream: true, stream_options: { include_usage: true } }, { signal: context.signal })
+      .withResponse();
+    yield* chatChunksToParts(stream, () => this.doneTracker.sawDone(response), context.signal);
+  }
+
+  /** GET /models through the SDK, chat models only, each merged with what the catalog knows. */
+  override async listModels(): Promise<ModelInfo[]> {
+    const reason = this.notReadyReason();
+    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider });
+    const found: ModelInfo[] = [];
+    try {
+      for await (const model of this.getClient().models.list()) {
+        if (this.isChatModel(model.id)) found.push(this.getModelInfo(model.id));
+        if (found.length >= MAX_LISTED_MODELS) break;
+      }
+    } catch (error) {
+      throw mapProviderError(error, { provider: this.provider });
+    }
+    return found;
+  }
+
+  /** Drop the SDK client (it holds no sockets of its own: fetch's pool does). */
+  override async close(): Promise<void> {
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The contract harness for managers speaking OpenAI's wire format (OpenAIManager and
+ * OpenAICompatibleManager): the manager under test pointed at a FakeOpenAIServer.
+ */
+import type { CallParams } from '../../src/core/types.js';
+import type { BaseLLMManager } from '../../src/managers/base-llm-manager.js';
+import { FakeOpenAIServer, type OpenAIReply } from '../helpers/fake-openai-server.js';
+import type { ContractHarness, RecordedRequest, ScriptedFailure, ScriptedReply } from './contract-harness.js';
+
+/** A contract harness that also exposes its fake server, for provider-specific tests. */
+export interface OpenAIHarness extends ContractHarness {
+  server: FakeOpenAIServer;
+}
+
+/** Our reply script -> the fake server's (OpenAI's finish reasons share our names for stop/length). */
+export function toOpenAIReply(reply: ScriptedReply): OpenAIReply {
+  return {
+    text: reply.text,
+    chunks: reply.chunks,
+    usage: reply.usage ? { promptTokens: reply.usage.inputTokens, completionTokens: reply.usage.outputTokens } : undefined,
+    finishReason: reply.finishReason,
+  };
+}
+
+/** The generation parameters an OpenAI request body carries, in our names. */
+export function openAIParamsOnWire(request: RecordedRequest): CallParams {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const wire: Record<string, unknown> = {
+    temperature: body.temperature,
+    maxTokens: body.max_tokens ?? body.max_completion_tokens,
+    topP: body.top_p,
+    frequencyPenalty: body.frequency_penalty,
+    presencePenalty: body.presence_penalty,
+    stop: body.stop,
+    seed: body.seed,
+  };
+  for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
+  return wire as CallParams;
+}
+
+/** Start a fake server and build the manager against it with `makeManager(baseURL)`. */
+export async function openAIHarness(modelId: string, makeManager: (baseURL: string) => BaseLLMManager): Promise<OpenAIHarness> {
+  const server = await FakeOpenAIServer.start();
+  const failure = (scripted: ScriptedFailure) =>
+    scripted.kind === 'status' ? { kind: 'status' as const, status: scripted.status, message: scripted.message, code: scripted.code, headers: scripted.headers } : { kind: 'malformed' as const };
+  return {
+    server,
+    manager: makeManager(server.baseURL),
+    modelId,
+    reply: (reply) => server.script(modelId, toOpenAIReply(reply)),
+    fail: (scripted) => server.script(modelId, failure(scripted)),
+    hang: () => server.script(modelId, { kind: 'hang' }),
+    dieMidStream: (reply, afterChunks) => server.script(modelId, { ...toOpenAIReply(reply), dieAfterChunks: afterChunks, dieMode: 'end' }),
+    requests: () => server.requests,
+    paramsOnWire: openAIParamsOnWire,
+    supportedParams: ['temperature', 'maxTokens', 'topP', 'frequencyPenalty', 'presencePenalty', 'stop', 'seed'],
+    reportsUsage: true,
+    close: () => server.close(),
+  };
+}

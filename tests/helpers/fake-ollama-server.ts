@@ -1,0 +1,191 @@
+/**
+ * A fake Ollama server on 127.0.0.1:0 speaking the native wire format: `/api/chat` and
+ * `/api/generate` as one JSON object or NDJSON lines ending with `done: true`, `/api/tags`,
+ * `/api/show`, and `{ "error": "..." }` bodies. Answers are scripted per model; unscripted requests
+ * for a pulled model get a default answer, for an unknown model a 404 like the real server.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RecordedRequest, ScriptedFailure, ScriptedReply } from '../contract/contract-harness.js';
+
+/** A model the fake has "pulled". */
+export interface FakeOllamaModel {
+  name: string;
+  /** Bytes on disk, as /api/tags reports. */
+  size: number;
+  architecture?: string;
+  contextLength?: number;
+  capabilities?: string[];
+}
+
+type Script =
+  | { kind: 'reply'; reply: ScriptedReply }
+  | { kind: 'fail'; failure: ScriptedFailure }
+  | { kind: 'hang' }
+  /**
+   * Stream the first `afterChunks` chunks of `reply`, then end the body cleanly (`end`) or reset the
+   * socket (`reset`), either way without the `done: true` line.
+   */
+  | { kind: 'interrupt'; reply: ScriptedReply; afterChunks: number; how: 'end' | 'reset' }
+  /** Stream the chunks, then an `{ "error": ... }` line (Ollama's mid-stream failure). */
+  | { kind: 'error-line'; reply: ScriptedReply; message: string };
+
+/** Control surface of the fake. */
+export interface FakeOllamaServer {
+  /** `http://127.0.0.1:<port>` (Ollama's base URL has no path). */
+  url: string;
+  port: number;
+  reply(model: string, reply: ScriptedReply): void;
+  fail(model: string, failure: ScriptedFailure): void;
+  hang(model: string): void;
+  interrupt(model: string, reply: ScriptedReply, afterChunks: number, how?: 'end' | 'reset'): void;
+  errorLine(model: string, reply: ScriptedReply, message: string): void;
+  /** Replace the pulled models (what /api/tags and /api/show describe). */
+  setModels(models: FakeOllamaModel[]): void;
+  requests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const MAX_RECORDED = 1_000;
+const DEFAULT_REPLY: ScriptedReply = { text: 'Hello from the fake Ollama.', chunks: ['Hello ', 'from the ', 'fake Ollama.'], usage: { inputTokens: 7, outputTokens: 5 } };
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    request.on('data', (part: Buffer) => parts.push(part));
+    request.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** The fields of Ollama's final object: counts only when the script has usage. */
+function doneFields(reply: ScriptedReply): Record<string, unknown> {
+  const fields: Record<string, unknown> = { done: true, done_reason: reply.finishReason ?? 'stop', total_duration: 1000, load_duration: 10 };
+  if (reply.usage) {
+    fields.prompt_eval_count = reply.usage.inputTokens;
+    fields.eval_count = reply.usage.outputTokens;
+  }
+  return fields;
+}
+
+/** Start the fake. `models` defaults to one small llama model named `llama3.2`. */
+export async function startFakeOllamaServer(models: FakeOllamaModel[] = [{ name: 'llama3.2', size: 2_019_393_189, architecture: 'llama', contextLength: 131_072, capabilities: ['completion', 'tools'] }]): Promise<FakeOllamaServer> {
+  let pulled = [...models];
+  const scripts = new Map<string, Script[]>();
+  const recorded: RecordedRequest[] = [];
+  const enqueue = (model: string, script: Script) => {
+    const queue = scripts.get(model) ?? [];
+    queue.push(script);
+    scripts.set(model, queue);
+  };
+
+  const content = (path: string, model: string, text: string) =>
+    path === '/api/chat' ? { model, created_at: new Date(0).toISOString(), message: { role: 'assistant', content: text } } : { model, created_at: new Date(0).toISOString(), response: text };
+
+  const answer = (path: string, model: string, stream: boolean, script: Script, response: ServerResponse) => {
+    if (script.kind === 'hang') {
+      response.writeHead(200, { 'content-type': stream ? 'application/x-ndjson' : 'application/json' });
+      response.flushHeaders();
+      return;
+    }
+    if (script.kind === 'fail') {
+      const failure = script.failure;
+      if (failure.kind === 'malformed') {
+        response.writeHead(200, { 'content-type': stream ? 'application/x-ndjson' : 'application/json' });
+        response.end('{"model": "broken', 'utf8');
+        return;
+      }
+      sendJson(response, failure.status, { error: failure.message ?? `fake failure ${failure.status}` }, failure.headers);
+      return;
+    }
+    const reply = script.reply;
+    if (!stream) {
+      sendJson(response, 200, { ...content(path, model, reply.text), ...doneFields(reply) });
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const chunks = reply.chunks ?? [reply.text];
+    const sent = script.kind === 'interrupt' ? chunks.slice(0, script.afterChunks) : chunks;
+    const lines = sent.map((chunk) => JSON.stringify({ ...content(path, model, chunk), done: false }) + '\n');
+    if (script.kind === 'interrupt') {
+      // No final line: the client must notice the missing `done: true` itself.
+      if (script.how === 'end') response.end(lines.join(''));
+      else response.write(lines.join(''), () => setTimeout(() => response.socket?.destroy(), 20));
+      return;
+    }
+    for (const line of lines) response.write(line);
+    if (script.kind === 'error-line') {
+      response.end(JSON.stringify({ error: script.message }) + '\n');
+      return;
+    }
+    response.end(JSON.stringify({ ...content(path, model, ''), ...doneFields(reply) }) + '\n');
+  };
+
+  const server = createServer(async (request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    const raw = await readBody(request);
+    let body: Record<string, unknown> = {};
+    try {
+      body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    } catch {
+      sendJson(response, 400, { error: 'invalid JSON body' });
+      return;
+    }
+    if (recorded.length < MAX_RECORDED) {
+      recorded.push({ method: request.method ?? 'GET', path, headers: request.headers as Record<string, string>, body });
+    }
+    if (path === '/api/tags' && request.method === 'GET') {
+      sendJson(response, 200, { models: pulled.map((model) => ({ name: model.name, model: model.name, modified_at: new Date(0).toISOString(), size: model.size, digest: 'sha256:fake', details: { format: 'gguf', family: model.architecture ?? 'llama' } })) });
+      return;
+    }
+    const model = String(body.model ?? body.name ?? '');
+    if (path === '/api/show' && request.method === 'POST') {
+      const found = pulled.find((entry) => entry.name === model);
+      if (!found) {
+        sendJson(response, 404, { error: `model '${model}' not found` });
+        return;
+      }
+      const architecture = found.architecture ?? 'llama';
+      const modelInfo: Record<string, unknown> = { 'general.architecture': architecture };
+      if (found.contextLength !== undefined) modelInfo[`${architecture}.context_length`] = found.contextLength;
+      sendJson(response, 200, { modelfile: '', parameters: '', template: '{{ .Prompt }}', details: { family: architecture }, model_info: modelInfo, capabilities: found.capabilities ?? ['completion'] });
+      return;
+    }
+    if ((path === '/api/chat' || path === '/api/generate') && request.method === 'POST') {
+      const script = scripts.get(model)?.shift();
+      if (!script && !pulled.some((entry) => entry.name === model)) {
+        sendJson(response, 404, { error: `model "${model}" not found, try pulling it first` });
+        return;
+      }
+      answer(path, model, body.stream !== false, script ?? { kind: 'reply', reply: DEFAULT_REPLY }, response);
+      return;
+    }
+    sendJson(response, 404, { error: `no route ${request.method} ${path}` });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    reply: (model, reply) => enqueue(model, { kind: 'reply', reply }),
+    fail: (model, failure) => enqueue(model, { kind: 'fail', failure }),
+    hang: (model) => enqueue(model, { kind: 'hang' }),
+    interrupt: (model, reply, afterChunks, how = 'end') => enqueue(model, { kind: 'interrupt', reply, afterChunks, how }),
+    errorLine: (model, reply, message) => enqueue(model, { kind: 'error-line', reply, message }),
+    setModels: (next) => {
+      pulled = [...next];
+    },
+    requests: () => [...recorded],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -154,7 +154,9 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Hold a model for one attempt; eviction waits until it is released. */
   protected acquireModel(modelId: string) {
     const info = this.getModelInfo(modelId);
-    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), info.memoryBytes);
+    // Only in-process weights use this process's memory; a remote server's model size must not count.
+    const bytes = info.local ? info.memoryBytes : undefined;
+    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), bytes);
   }
 
   /** Throw AuthenticationError (naming what to set) when the provider is not ready; aborts too. */

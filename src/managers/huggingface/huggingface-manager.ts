@@ -1,0 +1,149 @@
+/**
+ * HuggingFaceManager on `@huggingface/inference`: Inference Providers by model id
+ * (`huggingface:org/model`, token in `providers.huggingface.apiKey`, from HF_TOKEN) or a dedicated
+ * endpoint / TGI server through `endpointUrl` (token optional there). Chats use chatCompletion(Stream),
+ * text completions textGeneration(Stream), which 4.13 POSTs to `<endpointUrl>/v1/completions`.
+ *
+ * The library re-sends a 503 at once and without limit unless told not to: every call passes
+ * `retry_on_error: false`, so the base's retry loop is the only one.
+ */
+import { InferenceClient } from '@huggingface/inference';
+import type { HuggingFaceProviderConfig } from '../../config/types.js';
+import { registerSecret } from '../../core/secrets.js';
+import type { CallContext, ConfigProblem, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { toChatArgs, toTextGenerationArgs } from './convert-request.js';
+import { adaptHuggingFaceError } from './huggingface-errors.js';
+import { chunkFinish, chunkText, completionDetails, toFinishReason, toUsage, type StreamChunk } from './read-response.js';
+import { ResponseTap } from './response-tap.js';
+
+/** The handle the ModelCache keeps for a hosted model: the name; the endpoint holds the weights. */
+export interface HuggingFaceModelHandle {
+  model: string;
+}
+
+const ROUTER = { address: 'router.huggingface.co', port: 443 };
+
+/** HuggingFace Inference Providers and endpoints (`huggingface:<org/model>`). */
+export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
+  readonly provider = 'huggingface';
+  private readonly config: HuggingFaceProviderConfig;
+  private readonly token: string;
+  private readonly client: InferenceClient;
+
+  constructor(deps: ManagerDeps | undefined, config: HuggingFaceProviderConfig) {
+    super(deps);
+    this.config = config;
+    // HF_TOKEN reaches us through the config (`providers.huggingface.apiKey`); reading the process
+    // environment here would bypass the env a caller hands to loadConfig.
+    this.token = config.apiKey;
+    registerSecret(this.token);
+    this.client = new InferenceClient(this.token, config.endpointUrl ? { endpointUrl: config.endpointUrl } : {});
+  }
+
+  /** A token is needed for Inference Providers; a dedicated endpoint may be open. */
+  protected override notReadyReason(): string | undefined {
+    if (!this.token && !this.config.endpointUrl) return 'set HF_TOKEN (providers.huggingface.apiKey)';
+    return undefined;
+  }
+
+  /** Checks the endpoint URL and timeout before any call is made. */
+  override validateConfig(): ValidationResult {
+    const problems: ConfigProblem[] = [];
+    const url = this.config.endpointUrl;
+    if (url) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(url);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+        problems.push({ key: 'providers.huggingface.endpointUrl', message: `must be empty (Inference Providers) or an http(s) URL of an endpoint / TGI server (got "${url}")` });
+      }
+    }
+    if (!Number.isFinite(this.config.timeoutMs) || this.config.timeoutMs < 0) {
+      problems.push({ key: 'providers.huggingface.timeoutMs', message: `must be a number of milliseconds >= 0 (got ${this.config.timeoutMs})` });
+    }
+    return { ok: problems.length === 0, problems };
+  }
+
+  protected override serverAddress(): { address: string; port?: number } | undefined {
+    if (!this.config.endpointUrl) return ROUTER;
+    try {
+      const url = new URL(this.config.endpointUrl);
+      return { address: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  protected async loadModel(modelId: string): Promise<HuggingFaceModelHandle> {
+    return { model: modelId };
+  }
+
+  private tap(request: ProviderRequest, captureJson = false): ResponseTap {
+    return new ResponseTap(this.config.fetch ?? globalThis.fetch, this.config.timeoutMs, { provider: this.provider, model: request.modelId }, captureJson);
+  }
+
+  private options(tap: ResponseTap, signal: AbortSignal) {
+    return { retry_on_error: false, signal, fetch: tap.fetch };
+  }
+
+  protected async doGenerate(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
+    const target = { ...request, modelId: handle.model };
+    if (request.operation === 'text_completion') {
+      const tap = this.tap(request, true);
+      try {
+        const output = await this.client.textGeneration(toTextGenerationArgs(target, false), this.options(tap, context.signal));
+        const details = completionDetails(await tap.json());
+        return { text: output.generated_text, finishReason: details.finishReason, usage: details.usage, id: details.id, responseModel: details.model };
+      } catch (error) {
+        throw adaptHuggingFaceError(error, tap.headers);
+      }
+    }
+    const tap = this.tap(request);
+    try {
+      const output = await this.client.chatCompletion(toChatArgs(target, false), this.options(tap, context.signal));
+      const choice = output.choices?.[0];
+      return {
+        text: choice?.message?.content ?? '',
+        finishReason: toFinishReason(choice?.finish_reason),
+        usage: toUsage(output.usage),
+        id: output.id,
+        responseModel: output.model,
+      };
+    } catch (error) {
+      throw adaptHuggingFaceError(error, tap.headers);
+    }
+  }
+
+  protected override async *doStream(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
+    const target = { ...request, modelId: handle.model };
+    const tap = this.tap(request);
+    const options = this.options(tap, context.signal);
+    const chunks = (
+      request.operation === 'text_completion'
+        ? this.client.textGenerationStream(toTextGenerationArgs(target, true), options)
+        : this.client.chatCompletionStream(toChatArgs(target, true), options)
+    ) as AsyncIterable<StreamChunk>;
+    // The library ends quietly both on `[DONE]` and on a dropped connection: only a finish reason
+    // (usage may follow it in its own chunk) tells a complete stream from an interrupted one.
+    let finish: string | undefined;
+    let last: StreamChunk | undefined;
+    let usage: StreamChunk['usage'];
+    try {
+      for await (const chunk of chunks) {
+        last = chunk;
+        if (chunk.usage) usage = chunk.usage;
+        const text = chunkText(chunk);
+        if (text) yield { type: 'text-delta', text };
+        finish = chunkFinish(chunk) ?? finish;
+      }
+    } catch (error) {
+      throw adaptHuggingFaceError(error, tap.headers);
+    }
+    if (finish === undefined) return;
+    yield { type: 'finish', finishReason: toFinishReason(finish), usage: toUsage(usage), id: last?.id, responseModel: last?.model };
+  }
+}

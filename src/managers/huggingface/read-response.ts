@@ -1,0 +1,88 @@
+/**
+ * Reading what a HuggingFace endpoint answered: OpenAI-shaped chat and completion bodies (TGI's
+ * Messages API, Inference Providers, vLLM behind an endpoint) and TGI's native stream tokens.
+ * Usage is taken only as the server reports it; absent stays absent.
+ */
+import { makeUsage } from '../../core/usage.js';
+import type { FinishReason, Usage } from '../../core/types.js';
+
+/** The usage object of an OpenAI-shaped body. */
+interface WireUsage {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+  prompt_tokens_details?: { cached_tokens?: unknown } | null;
+  completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+}
+
+/** One chunk of a chat or completion stream, in either OpenAI or TGI-native shape. */
+export interface StreamChunk {
+  id?: string;
+  model?: string;
+  choices?: Array<{ delta?: { content?: string | null }; text?: string; finish_reason?: string | null }>;
+  usage?: WireUsage | null;
+  /** TGI native (`/generate_stream`). */
+  token?: { text?: string; special?: boolean };
+  details?: { finish_reason?: string } | null;
+}
+
+const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** Usage from an OpenAI-shaped `usage` object; undefined unless both counts are there. */
+export function toUsage(usage: WireUsage | null | undefined): Usage | undefined {
+  if (!usage) return undefined;
+  const input = num(usage.prompt_tokens);
+  const output = num(usage.completion_tokens);
+  if (input === undefined || output === undefined) return undefined;
+  return makeUsage({
+    inputTokens: input,
+    outputTokens: output,
+    cacheReadTokens: num(usage.prompt_tokens_details?.cached_tokens),
+    reasoningTokens: num(usage.completion_tokens_details?.reasoning_tokens),
+  });
+}
+
+/** OpenAI (`stop`, `length` ...) and TGI (`eos_token`, `stop_sequence`) finish reasons, normalised. */
+export function toFinishReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case undefined:
+    case null:
+    case 'stop':
+    case 'eos_token':
+    case 'stop_sequence':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'content_filter':
+      return 'content-filter';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool-calls';
+    default:
+      return 'other';
+  }
+}
+
+/** The text a stream chunk adds (special tokens of TGI's native stream carry none). */
+export function chunkText(chunk: StreamChunk): string {
+  const choice = chunk.choices?.[0];
+  if (choice) return choice.delta?.content ?? choice.text ?? '';
+  if (chunk.token && !chunk.token.special) return chunk.token.text ?? '';
+  return '';
+}
+
+/** The finish reason a chunk carries, if it is the last content chunk. */
+export function chunkFinish(chunk: StreamChunk): string | undefined {
+  const reason = chunk.choices?.[0]?.finish_reason ?? chunk.details?.finish_reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** What a complete `/v1/completions` body says beyond its text (the library keeps only the text). */
+export function completionDetails(body: unknown): { finishReason: FinishReason; usage?: Usage; id?: string; model?: string } {
+  const record = (typeof body === 'object' && body !== null ? body : {}) as StreamChunk;
+  return {
+    finishReason: toFinishReason(chunkFinish(record)),
+    usage: toUsage(record.usage),
+    id: typeof record.id === 'string' ? record.id : undefined,
+    model: typeof record.model === 'string' ? record.model : undefined,
+  };
+}

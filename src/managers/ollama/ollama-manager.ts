@@ -1,0 +1,114 @@
+/**
+ * OllamaManager: the native Ollama API over plain fetch. Chats go to `/api/chat`, text completions
+ * to `/api/generate`, both as one JSON answer or an NDJSON stream that only counts as finished on its
+ * `done: true` line. Usage comes from `prompt_eval_count` / `eval_count`; discovery from `/api/tags`
+ * and `/api/show`. Ollama needs no credentials, so the manager is always ready.
+ */
+import type { OllamaProviderConfig } from '../../config/types.js';
+import { ProviderError } from '../../core/errors.js';
+import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { discoverOllamaModels } from './ollama-discovery.js';
+import { readNdjson, requestOllama, type OllamaHttpOptions } from './ollama-http.js';
+import { buildOllamaRequest, chunkText, toFinishReason, toUsage, type OllamaResponseChunk } from './ollama-wire.js';
+
+/** The handle the ModelCache keeps for an Ollama model: the server holds the weights. */
+export interface OllamaModelHandle {
+  model: string;
+}
+
+/** Go duration strings (`5m`, `1h30m`, `-1s`) or plain seconds (`300`, `-1`). */
+const KEEP_ALIVE = /^(-?\d+(\.\d+)?|-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
+
+/** The Ollama provider (`ollama:<model>`, e.g. `ollama:llama3.2:3b`). */
+export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
+  readonly provider = 'ollama';
+  private readonly config: OllamaProviderConfig;
+
+  constructor(deps: ManagerDeps | undefined, config: OllamaProviderConfig) {
+    super(deps);
+    this.config = config;
+  }
+
+  private get http(): OllamaHttpOptions {
+    return { baseURL: this.config.baseURL, fetch: this.config.fetch ?? globalThis.fetch, timeoutMs: this.config.timeoutMs };
+  }
+
+  /** Checks the base URL, keep_alive and timeout before any call is made. */
+  override validateConfig(): ValidationResult {
+    const problems: ConfigProblem[] = [];
+    const baseURL = this.config.baseURL;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(baseURL);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      problems.push({ key: 'providers.ollama.baseURL', message: `must be an http(s) URL such as http://127.0.0.1:11434 (got "${baseURL}")` });
+    }
+    if (this.config.keepAlive.trim() !== '' && !KEEP_ALIVE.test(this.config.keepAlive.trim())) {
+      problems.push({ key: 'providers.ollama.keepAlive', message: `must be empty, seconds (e.g. 300, -1) or a duration like "5m" (got "${this.config.keepAlive}")` });
+    }
+    if (!Number.isFinite(this.config.timeoutMs) || this.config.timeoutMs < 0) {
+      problems.push({ key: 'providers.ollama.timeoutMs', message: `must be a number of milliseconds >= 0 (got ${this.config.timeoutMs})` });
+    }
+    return { ok: problems.length === 0, problems };
+  }
+
+  protected override serverAddress(): { address: string; port?: number } | undefined {
+    try {
+      const url = new URL(this.config.baseURL);
+      return { address: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  protected override defaultModelInfo(): Partial<ModelInfo> {
+    return { local: true };
+  }
+
+  /** The server loads weights itself (on first use, kept per keep_alive): the handle is just the name. */
+  protected async loadModel(modelId: string): Promise<OllamaModelHandle> {
+    return { model: modelId };
+  }
+
+  /** The models pulled on the server, with context length and size (`GET /api/tags`, `POST /api/show`). */
+  override async listModels(): Promise<ModelInfo[]> {
+    return discoverOllamaModels(this.http, this.provider);
+  }
+
+  protected async doGenerate(handle: OllamaModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
+    const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, false, this.config.keepAlive);
+    const origin = { provider: this.provider, model: request.modelId };
+    const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
+    const answer = JSON.parse(await response.text()) as OllamaResponseChunk;
+    if (typeof answer.error === 'string') throw new ProviderError(`${this.provider}:${request.modelId} failed: ${answer.error}`, { ...origin, retryable: false });
+    return {
+      text: chunkText(answer),
+      finishReason: toFinishReason(answer.done_reason),
+      usage: toUsage(answer),
+      responseModel: answer.model,
+    };
+  }
+
+  protected override async *doStream(handle: OllamaModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
+    const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, true, this.config.keepAlive);
+    const origin = { provider: this.provider, model: request.modelId };
+    const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
+    for await (const chunk of readNdjson<OllamaResponseChunk>(response, origin)) {
+      if (typeof chunk.error === 'string') {
+        // Ollama reports failures after the headers as an `error` line; a retry may well succeed.
+        throw new ProviderError(`${this.provider}:${request.modelId} failed while streaming: ${chunk.error}`, { ...origin, retryable: true });
+      }
+      const text = chunkText(chunk);
+      if (text) yield { type: 'text-delta', text };
+      if (chunk.done === true) {
+        yield { type: 'finish', finishReason: toFinishReason(chunk.done_reason), usage: toUsage(chunk), responseModel: chunk.model };
+        return;
+      }
+    }
+    // The body ended without its `done: true` line: no finish part, so the base reports an interruption.
+  }
+}

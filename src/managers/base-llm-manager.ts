@@ -136,6 +136,25 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     return this.deps.catalog.list().filter((info) => info.provider === this.provider);
   }
 
+  /**
+   * Discovery for SDKs that page through `{ id }` records: readiness first, each id merged with the
+   * catalog, at most `max` (a big endpoint must not grow the catalog without bound).
+   */
+  protected async discoverModels(list: () => AsyncIterable<{ id: string }>, keep: (id: string) => boolean = () => true, max = 5_000): Promise<ModelInfo[]> {
+    const reason = this.notReadyReason();
+    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider });
+    const found: ModelInfo[] = [];
+    try {
+      for await (const model of list()) {
+        if (keep(model.id)) found.push(this.getModelInfo(model.id));
+        if (found.length >= max) break;
+      }
+    } catch (error) {
+      throw mapProviderError(error, { provider: this.provider });
+    }
+    return found;
+  }
+
   /** The loaded model instance, through the ModelCache (loads on a miss). */
   async getModel(modelId: string): Promise<TModel> {
     const lease = await this.acquireModel(modelId);

@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { seededRandom } from './seeded-random.js';
 
 /** Options for `writeTinyGguf`. */
 export interface TinyGgufOptions {
@@ -93,17 +94,6 @@ class ByteWriter {
   }
 }
 
-/** mulberry32: a tiny seeded PRNG, so the same seed gives the same model. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The SPM vocabulary: special tokens, the 256 byte fallbacks, then pieces with descending scores. */
 function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {

@@ -9,8 +9,6 @@
  * parameter with a 400. Anthropic has no frequency/presence penalty and no seed. (convert-request.ts)
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { AuthenticationError } from '../../core/errors.js';
-import { mapProviderError } from '../../core/error-mapping.js';
 import { registerSecret } from '../../core/secrets.js';
 import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import type { AnthropicProviderConfig } from '../../config/types.js';
@@ -96,18 +94,7 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
 
   /** GET /v1/models through the SDK, each merged with what the catalog knows. */
   override async listModels(): Promise<ModelInfo[]> {
-    const reason = this.notReadyReason();
-    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider });
-    const found: ModelInfo[] = [];
-    try {
-      for await (const model of this.getClient().models.list()) {
-        found.push(this.getModelInfo(model.id));
-        if (found.length >= MAX_LISTED_MODELS) break;
-      }
-    } catch (error) {
-      throw mapProviderError(error, { provider: this.provider });
-    }
-    return found;
+    return this.discoverModels(() => this.getClient().models.list(), undefined, MAX_LISTED_MODELS);
   }
 
   /** Drop the SDK client (it holds no sockets of its own: fetch's pool does). */

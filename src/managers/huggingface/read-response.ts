@@ -3,6 +3,7 @@
  * Messages API, Inference Providers, vLLM behind an endpoint) and TGI's native stream tokens.
  * Usage is taken only as the server reports it; absent stays absent.
  */
+import { mapFinishReason } from '../openai/map-response.js';
 import { makeUsage } from '../../core/usage.js';
 import type { FinishReason, Usage } from '../../core/types.js';
 
@@ -43,23 +44,9 @@ export function toUsage(usage: WireUsage | null | undefined): Usage | undefined 
 
 /** OpenAI (`stop`, `length` ...) and TGI (`eos_token`, `stop_sequence`) finish reasons, normalised. */
 export function toFinishReason(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case undefined:
-    case null:
-    case 'stop':
-    case 'eos_token':
-    case 'stop_sequence':
-      return 'stop';
-    case 'length':
-      return 'length';
-    case 'content_filter':
-      return 'content-filter';
-    case 'tool_calls':
-    case 'function_call':
-      return 'tool-calls';
-    default:
-      return 'other';
-  }
+  // TGI says `eos_token` / `stop_sequence`, and may say nothing at all on a normal end.
+  if (reason === undefined || reason === null || reason === 'eos_token' || reason === 'stop_sequence') return 'stop';
+  return mapFinishReason(reason);
 }
 
 /** The text a stream chunk adds (special tokens of TGI's native stream carry none). */

@@ -7,8 +7,6 @@
  * lines go to our logger rather than the console.
  */
 import OpenAI, { type ClientOptions } from 'openai';
-import { AuthenticationError } from '../../core/errors.js';
-import { mapProviderError } from '../../core/error-mapping.js';
 import { registerSecret } from '../../core/secrets.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import type { OpenAIProviderConfig } from '../../config/types.js';
@@ -126,18 +124,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
 
   /** GET /models through the SDK, chat models only, each merged with what the catalog knows. */
   override async listModels(): Promise<ModelInfo[]> {
-    const reason = this.notReadyReason();
-    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider });
-    const found: ModelInfo[] = [];
-    try {
-      for await (const model of this.getClient().models.list()) {
-        if (this.isChatModel(model.id)) found.push(this.getModelInfo(model.id));
-        if (found.length >= MAX_LISTED_MODELS) break;
-      }
-    } catch (error) {
-      throw mapProviderError(error, { provider: this.provider });
-    }
-    return found;
+    return this.discoverModels(() => this.getClient().models.list(), (id) => this.isChatModel(id), MAX_LISTED_MODELS);
   }
 
   /** Drop the SDK client (it holds no sockets of its own: fetch's pool does). */

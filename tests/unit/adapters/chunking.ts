@@ -1,16 +1,7 @@
 /** Seeded randomness for chunking tests: the same seed gives the same chunkings on every run. */
+import { seededRandom } from '../../helpers/seeded-random.js';
+export { seededRandom };
 
-/** mulberry32: a small, fast, seedable PRNG returning [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Split `text` at random places. Chunk sizes vary per chunking (1 up to `maxChunk`), and some

@@ -33,3 +33,12 @@ export type { StatsSnapshot } from './telemetry/stats.js';
 export { priceUsage } from './telemetry/cost.js';
 export type { CallObserver, CallRecorder, InferenceRecorder } from './telemetry/observer.js';
 export { TYPES } from './di/identifiers.js';
+export {
+  RedisSessionStore,
+  RedisResponseStore,
+  RedisBudgetStore,
+  RedisRateLimitStore,
+  RedisStoreError,
+  createRedisClient,
+  closeRedisClient,
+} from './stores/redis/index.js';

@@ -29,3 +29,11 @@ export {
   type MemoryBudgetStoreOptions,
 } from './budget.js';
 export { MESSAGE_OVERHEAD_TOKENS, checkInputLimits, estimatePromptTokens, estimateTokens, type InputLimits } from './input-limits.js';
+export {
+  MemoryRateLimitStore,
+  checkCharge,
+  type BucketLimits,
+  type RateLimitCharge,
+  type RateLimitDecision,
+  type RateLimitStore,
+} from './rate-limit-store.js';

@@ -15,9 +15,19 @@
  * refunding an over-estimate or carrying an under-estimate as debt (at most one minute's allowance).
  * A single request estimated above `tokensPerMinute` is charged the whole allowance: it waits for a
  * full bucket rather than being refused on a rough estimate. Timers exist only while someone waits.
+ *
+ * Shared mode (`store`, e.g. RedisRateLimitStore): the buckets live in the store, so every instance
+ * draws on one allowance. Each instance still queues its own callers in FIFO order; the head asks
+ * the store to take its charge, and when refused sleeps for the wait the store reported (other
+ * instances' traffic makes the queue ahead unknowable, so the refusal comes when the head's own wait
+ * would pass `maxWaitMs`). If the store fails, calls fall back to this process's own buckets (each
+ * instance then allows the full limit) and the failure goes to `onStoreError`.
  */
 import { abortReason } from '../core/abort.js';
 import { AbortError, ConfigError, RateLimitError } from '../core/errors.js';
+import { checkLimits, Lane, rateLimitTooLong, tokenCount, type SharedOutcome, type Waiter } from './rate-limit-lane.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** One provider's limits (config `resilience.rateLimits.<provider>`). */
 export interface ProviderRateLimit {
@@ -35,6 +45,10 @@ export interface RateLimiterOptions {
   maxQueuedPerProvider?: number;
   /** Monotonic clock in ms that agrees with `setTimeout` (jest fake timers fake both). */
   now?: () => number;
+  /** Shared buckets so several instances share one allowance; without it each process counts alone. */
+  store?: RateLimitStore;
+  /** Where store failures go (the call then uses this process's own buckets). */
+  onStoreError?: (error: unknown) => void;
 }
 
 /** Permission for one request; `settle` once the real token count is known. */
@@ -52,111 +66,13 @@ export const DEFAULT_MAX_WAIT_MS = 10_000;
 /** Default bound of each provider's wait queue. */
 export const DEFAULT_MAX_QUEUED_PER_PROVIDER = 1000;
 
-type LimitName = 'requestsPerMinute' | 'tokensPerMinute';
-
-class TokenBucket {
-  private level: number;
-  private updatedAt: number;
-  private readonly perMs: number;
-
-  constructor(
-    readonly name: LimitName,
-    readonly perMinute: number,
-    now: number,
-  ) {
-    this.level = perMinute;
-    this.updatedAt = now;
-    this.perMs = perMinute / 60_000;
-  }
-
-  /** What one request costs here: never more than a full bucket, so every request can pass. */
-  cost(amount: number): number {
-    return Math.min(amount, this.perMinute);
-  }
-
-  /** Ms until `amount` more than `ahead` (already promised to earlier callers) is available. */
-  msUntil(amount: number, now: number, ahead = 0): number {
-    this.refill(now);
-    const missing = ahead + amount - this.level;
-    return missing <= 0 ? 0 : missing / this.perMs;
-  }
-
-  take(amount: number, now: number): void {
-    this.refill(now);
-    this.level -= amount;
-  }
-
-  /** Give back (negative) or charge (positive) a correction; debt is capped at one minute's allowance. */
-  correct(delta: number, now: number): void {
-    this.refill(now);
-    this.level = Math.max(-this.perMinute, Math.min(this.perMinute, this.level - delta));
-  }
-
-  private refill(now: number): void {
-    if (now > this.updatedAt) {
-      this.level = Math.min(this.perMinute, this.level + (now - this.updatedAt) * this.perMs);
-      this.updatedAt = now;
-    }
-  }
-}
-
-interface Waiter {
-  tokens: number;
-  /** Token-bucket cost (tokens capped at the bucket size). */
-  cost: number;
-  enqueuedAt: number;
-  resolve(permit: RateLimitPermit): void;
-  reject(error: Error): void;
-  cleanup(): void;
-}
-
-class Lane {
-  readonly queue: Waiter[] = [];
-  queuedCost = 0;
-  timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(
-    readonly provider: string,
-    readonly requests: TokenBucket | undefined,
-    readonly tokens: TokenBucket | undefined,
-    readonly maxWaitMs: number,
-  ) {}
-
-  /** Ms until a request of `cost` tokens could go, after `queued` earlier requests of `queuedCost`. */
-  wait(cost: number, now: number, queued = 0, queuedCost = 0): { ms: number; limit?: TokenBucket } {
-    const byRequests = this.requests?.msUntil(1, now, queued) ?? 0;
-    const byTokens = this.tokens?.msUntil(cost, now, queuedCost) ?? 0;
-    if (byRequests === 0 && byTokens === 0) return { ms: 0 };
-    return byRequests >= byTokens ? { ms: byRequests, limit: this.requests } : { ms: byTokens, limit: this.tokens };
-  }
-}
-
-function checkLimits(limits: Record<string, ProviderRateLimit>): void {
-  const problems: Array<{ key: string; message: string }> = [];
-  for (const [provider, limit] of Object.entries(limits)) {
-    for (const name of ['requestsPerMinute', 'tokensPerMinute'] as const) {
-      const value = limit[name];
-      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-        problems.push({ key: `resilience.rateLimits.${provider}.${name}`, message: `must be a positive number (got ${String(value)}); leave it out for no limit` });
-      }
-    }
-    const wait = limit.maxWaitMs;
-    if (wait !== undefined && (!Number.isFinite(wait) || wait < 0)) {
-      problems.push({ key: `resilience.rateLimits.${provider}.maxWaitMs`, message: `must be a number >= 0 (got ${String(wait)})` });
-    }
-  }
-  if (problems.length) throw new ConfigError(problems);
-}
-
-function tokenCount(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.ceil(value) : 0;
-}
-
 /** Per-provider request and token limits with a bounded FIFO wait (see the module note). */
 export class RateLimiter {
   private readonly lanes = new Map<string, Lane>();
   private readonly maxQueued: number;
   private readonly now: () => number;
+  private readonly store: RateLimitStore | undefined;
+  private readonly onStoreError: (error: unknown) => void;
 
   constructor(options: RateLimiterOptions) {
     checkLimits(options.limits);
@@ -165,6 +81,8 @@ export class RateLimiter {
       throw new ConfigError([{ key: 'maxQueuedPerProvider', message: `must be an integer >= 0 (got ${String(this.maxQueued)})` }]);
     }
     this.now = options.now ?? (() => performance.now());
+    this.store = options.store;
+    this.onStoreError = options.onStoreError ?? (() => undefined);
     const start = this.now();
     for (const [provider, limit] of Object.entries(options.limits)) {
       const requests = limit.requestsPerMinute === undefined ? undefined : new TokenBucket('requestsPerMinute', limit.requestsPerMinute, start);
@@ -185,18 +103,15 @@ export class RateLimiter {
     if (!lane) return Promise.resolve({ tokens, waitedMs: 0, settle: () => undefined });
     const cost = lane.tokens?.cost(tokens) ?? tokens;
     const now = this.now();
-    if (lane.queue.length === 0 && lane.wait(cost, now).ms === 0) return Promise.resolve(this.grant(lane, tokens, cost, now, now));
-    if (lane.queue.length >= this.maxQueued) {
-      return Promise.reject(
-        new RateLimitError(
-          `Client-side rate limit for provider "${provider}": ${lane.queue.length} calls are already waiting (the queue holds ${this.maxQueued}). ` +
-            `Raise resilience.rateLimits.${provider}.requestsPerMinute / tokensPerMinute if the provider allows more, or send less traffic.`,
-          { provider, retryable: false, retryAfterMs: Math.ceil(lane.wait(cost, now, lane.queue.length, lane.queuedCost).ms) },
-        ),
-      );
+    if (this.store) {
+      if (lane.queue.length === 0) return this.acquireShared(lane, this.store, tokens, cost, now, signal);
+      if (lane.queue.length >= this.maxQueued) return Promise.reject(this.queueFull(lane, lane.lastWait.ms));
+      return this.enqueue(lane, tokens, cost, now, lane.lastWait.limit, signal);
     }
+    if (lane.queue.length === 0 && lane.wait(cost, now).ms === 0) return Promise.resolve(this.grant(lane, tokens, cost, now, now));
+    if (lane.queue.length >= this.maxQueued) return Promise.reject(this.queueFull(lane, lane.wait(cost, now, lane.queue.length, lane.queuedCost).ms));
     const predicted = lane.wait(cost, now, lane.queue.length, lane.queuedCost);
-    if (predicted.ms > lane.maxWaitMs) return Promise.reject(this.tooLong(lane, predicted.ms, predicted.limit, 'would need'));
+    if (predicted.ms > lane.maxWaitMs) return Promise.reject(rateLimitTooLong(lane, predicted.ms, predicted.limit, 'would need'));
     return this.enqueue(lane, tokens, cost, now, predicted.limit, signal);
   }
 
@@ -205,39 +120,62 @@ export class RateLimiter {
     return this.lanes.get(provider)?.queue.length ?? 0;
   }
 
-  /** Reject every waiter with AbortError and stop all timers (shutdown). */
+  /** Reject every waiter with AbortError and stop all timers (shutdown). The store is the caller's to close. */
   close(): void {
     for (const lane of this.lanes.values()) {
       if (lane.timer) clearTimeout(lane.timer);
       lane.timer = undefined;
-      for (const waiter of lane.queue.splice(0)) {
-        waiter.cleanup();
+      for (const waiter of lane.queue.slice()) {
+        lane.remove(waiter);
         waiter.reject(new AbortError('The rate limiter was closed while the call waited'));
       }
-      lane.queuedCost = 0;
     }
+  }
+
+  private queueFull(lane: Lane, waitMs: number): RateLimitError {
+    const provider = lane.provider;
+    return new RateLimitError(
+      `Client-side rate limit for provider "${provider}": ${lane.queue.length} calls are already waiting (the queue holds ${this.maxQueued}). ` +
+        `Raise resilience.rateLimits.${provider}.requestsPerMinute / tokensPerMinute if the provider allows more, or send less traffic.`,
+      { provider, retryable: false, retryAfterMs: Math.ceil(waitMs) },
+    );
+  }
+
+  /** Shared mode with nobody queued: ask the store at once; queue only if refused with a wait that fits. */
+  private async acquireShared(lane: Lane, store: RateLimitStore, tokens: number, cost: number, since: number, signal?: AbortSignal): Promise<RateLimitPermit> {
+    const outcome = await this.takeShared(lane, store, cost);
+    if (signal?.aborted) {
+      if (outcome.granted && outcome.shared) void this.adjustShared(lane, store, lane.requests ? -1 : 0, -cost);
+      throw abortReason(signal);
+    }
+    const now = this.now();
+    if (outcome.granted) return this.grant(lane, tokens, cost, since, now, outcome.shared ? store : undefined);
+    lane.lastWait = outcome;
+    if (outcome.ms > since + lane.maxWaitMs - now) throw rateLimitTooLong(lane, outcome.ms, outcome.limit, 'would need');
+    if (lane.queue.length >= this.maxQueued) throw this.queueFull(lane, outcome.ms);
+    return this.enqueue(lane, tokens, cost, since, outcome.limit, signal);
   }
 
   private enqueue(lane: Lane, tokens: number, cost: number, now: number, limit: TokenBucket | undefined, signal?: AbortSignal): Promise<RateLimitPermit> {
     return new Promise<RateLimitPermit>((resolve, reject) => {
       const leave = (error: Error) => {
-        const index = lane.queue.indexOf(waiter);
-        if (index < 0) return;
-        lane.queue.splice(index, 1);
-        lane.queuedCost -= waiter.cost;
-        waiter.cleanup();
+        if (!lane.remove(waiter)) return;
         reject(error);
         // The leaver may have been the head blocking smaller requests behind it.
         this.drain(lane);
       };
       const onAbort = () => leave(abortReason(signal!));
       const timer = setTimeout(() => {
+        if (lane.taking === waiter) {
+          waiter.expired = true;
+          return;
+        }
         // Debt from under-estimates can outrun the prediction; say how much longer it would take.
         const index = lane.queue.indexOf(waiter);
         const aheadCost = lane.queue.slice(0, Math.max(0, index)).reduce((sum, w) => sum + w.cost, 0);
-        const left = lane.wait(cost, this.now(), Math.max(0, index), aheadCost);
-        leave(this.tooLong(lane, left.ms, left.limit ?? limit, 'waited'));
-      }, lane.maxWaitMs);
+        const left = this.store ? lane.lastWait : lane.wait(cost, this.now(), Math.max(0, index), aheadCost);
+        leave(rateLimitTooLong(lane, left.ms, left.limit ?? limit, 'waited'));
+      }, this.store ? Math.max(0, now + lane.maxWaitMs - this.now()) : lane.maxWaitMs);
       const waiter: Waiter = {
         tokens,
         cost,
@@ -258,6 +196,10 @@ export class RateLimiter {
 
   /** Serve waiters in order while the buckets allow; otherwise sleep until the head can go. */
   private drain(lane: Lane): void {
+    if (this.store) {
+      void this.drainShared(lane, this.store);
+      return;
+    }
     if (lane.timer) clearTimeout(lane.timer);
     lane.timer = undefined;
     const now = this.now();
@@ -268,16 +210,66 @@ export class RateLimiter {
         lane.timer = setTimeout(() => this.drain(lane), Math.max(1, Math.ceil(wait)));
         return;
       }
-      lane.queue.shift();
-      lane.queuedCost -= head.cost;
-      head.cleanup();
+      lane.remove(head);
       head.resolve(this.grant(lane, head.tokens, head.cost, head.enqueuedAt, now));
     }
   }
 
-  private grant(lane: Lane, tokens: number, cost: number, since: number, now: number): RateLimitPermit {
-    lane.requests?.take(1, now);
-    lane.tokens?.take(cost, now);
+  /** Shared mode: one take at a time per lane; the head goes, waits what the store says, or is refused. */
+  private async drainShared(lane: Lane, store: RateLimitStore): Promise<void> {
+    if (lane.taking) return;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    while (lane.queue.length > 0) {
+      const head = lane.queue[0]!;
+      lane.taking = head;
+      const outcome = await this.takeShared(lane, store, head.cost);
+      lane.taking = undefined;
+      const now = this.now();
+      const present = lane.queue[0] === head;
+      if (outcome.granted) {
+        // The caller left (abort, close) while the store charged it: give the charge back.
+        if (!present) {
+          if (outcome.shared) this.adjustShared(lane, store, lane.requests ? -1 : 0, -head.cost);
+          continue;
+        }
+        lane.remove(head);
+        head.resolve(this.grant(lane, head.tokens, head.cost, head.enqueuedAt, now, outcome.shared ? store : undefined));
+        continue;
+      }
+      lane.lastWait = outcome;
+      if (!present) continue;
+      if (head.expired || outcome.ms > head.enqueuedAt + lane.maxWaitMs - now) {
+        lane.remove(head);
+        head.reject(rateLimitTooLong(lane, outcome.ms, outcome.limit, head.expired ? 'waited' : 'would need'));
+        continue;
+      }
+      lane.timer = setTimeout(() => this.drain(lane), Math.max(1, Math.ceil(outcome.ms)));
+      return;
+    }
+  }
+
+  private async takeShared(lane: Lane, store: RateLimitStore, cost: number): Promise<SharedOutcome> {
+    try {
+      const decision = await store.take({ provider: lane.provider, limits: lane.limits, requests: lane.requests ? 1 : 0, tokens: cost });
+      return decision.granted ? { granted: true, shared: true } : { granted: false, ms: decision.waitMs, limit: lane.bucket(decision.limit) };
+    } catch (error) {
+      this.onStoreError(error);
+      const wait = lane.wait(cost, this.now());
+      return wait.ms === 0 ? { granted: true, shared: false } : { granted: false, ...wait };
+    }
+  }
+
+  private adjustShared(lane: Lane, store: RateLimitStore, requests: number, tokens: number): Promise<void> {
+    return store.adjust({ provider: lane.provider, limits: lane.limits, requests, tokens }).catch(this.onStoreError);
+  }
+
+  /** A permit; without `store` the charge is taken from (and settled against) the local buckets. */
+  private grant(lane: Lane, tokens: number, cost: number, since: number, now: number, store?: RateLimitStore): RateLimitPermit {
+    if (!store) {
+      lane.requests?.take(1, now);
+      lane.tokens?.take(cost, now);
+    }
     let charged = cost;
     let settled = false;
     return {
@@ -289,22 +281,15 @@ export class RateLimiter {
         if (settled || !lane.tokens) return;
         settled = true;
         const actual = tokenCount(actualTokens);
-        lane.tokens.correct(actual - charged, this.now());
-        const refunded = actual < charged;
+        const delta = actual - charged;
         charged = actual;
-        if (refunded && lane.queue.length > 0) this.drain(lane);
+        if (store) {
+          if (delta !== 0) void this.adjustShared(lane, store, 0, delta).then(() => delta < 0 && lane.queue.length > 0 && this.drain(lane));
+          return;
+        }
+        lane.tokens.correct(delta, this.now());
+        if (delta < 0 && lane.queue.length > 0) this.drain(lane);
       },
     };
-  }
-
-  private tooLong(lane: Lane, ms: number, limit: TokenBucket | undefined, verb: 'would need' | 'waited'): RateLimitError {
-    const which = limit ? `${limit.name} ${limit.perMinute}` : 'its limits';
-    const what = verb === 'waited' ? `the call waited maxWaitMs (${lane.maxWaitMs} ms) without getting its turn` : `the call would wait about ${Math.ceil(ms)} ms, more than maxWaitMs (${lane.maxWaitMs} ms)`;
-    const key = `resilience.rateLimits.${lane.provider}`;
-    return new RateLimitError(
-      `Client-side rate limit for provider "${lane.provider}" (${which}): ${what}. ` +
-        `Raise ${key}.${limit?.name ?? 'requestsPerMinute'} if the provider allows more, or ${key}.maxWaitMs to wait longer.`,
-      { provider: lane.provider, retryable: false, retryAfterMs: Math.ceil(ms) },
-    );
   }
 }

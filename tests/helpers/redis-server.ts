@@ -51,6 +51,10 @@ export interface RedisServer {
   readonly running: boolean;
   /** SIGTERM, then wait for the process to exit (SIGKILL after 3 s). */
   stop(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections but answers nothing (a hung or partitioned Redis). */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
   /** Start again on the same port (after `stop()`). */
   restart(): Promise<void>;
   /** Stop and remove the temp dir. */
@@ -121,6 +125,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const stop = async () => {
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    // A paused server would not see SIGTERM until continued.
+    proc.kill('SIGCONT');
     proc.kill('SIGTERM');
     const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
     await exited;
@@ -136,6 +142,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
     stop,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     restart: async () => {
       await stop();
       await launch();

@@ -54,6 +54,11 @@ export interface CallOptions extends TargetFields {
   signal?: AbortSignal;
   /** `false` skips the response cache for this call. */
   cache?: boolean;
+  /**
+   * The tenant a call without a session belongs to (the gateway passes its key's tenant): it scopes the
+   * response cache. With a session, the session's tenant applies and a different one here is refused.
+   */
+  tenantId?: string;
 }
 
 /** `sb.generate(...)`: a single prompt. */

@@ -49,6 +49,7 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
     const adapterContext: AdapterContext = { metadata: {}, model: call.target.model };
     return {
       operation: call.operation,
+      tenantId: call.tenantId,
       candidates: [call.target.model],
       request: { messages: call.messages, params: call.params, operation: call.operation },
       chain,
@@ -60,6 +61,10 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
   if (call.target.kind === 'session') {
     session = await services.sessions.get(call.target.sessionId);
     if (!session) {
+      throw new InvalidRequestError(`Session "${call.target.sessionId}" does not exist or has expired; start one with sb.sessions.start({ bot })`);
+    }
+    if (call.tenantId !== undefined && session.tenantId !== call.tenantId) {
+      // Same message as a missing session: a caller must not learn that another tenant's id exists.
       throw new InvalidRequestError(`Session "${call.target.sessionId}" does not exist or has expired; start one with sb.sessions.start({ bot })`);
     }
     bot = session.bot;
@@ -74,11 +79,12 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
   }
   const sessionId = session?.id;
   const chain = services.adapters.chainFor({ bot, sessionId });
+  const tenantId = session?.tenantId ?? call.tenantId;
   const adapterContext: AdapterContext = {
     bot,
     sessionId,
     userId: session?.userId,
-    tenantId: session?.tenantId,
+    tenantId,
     metadata: session?.metadata ?? {},
     model: botConfig.model,
   };
@@ -93,7 +99,7 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
     bot,
     botConfig,
     sessionId,
-    tenantId: session?.tenantId,
+    tenantId,
     userId: session?.userId,
     candidates: [botConfig.model, ...(botConfig.fallbacks ?? [])],
     request,

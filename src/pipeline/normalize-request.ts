@@ -14,6 +14,7 @@ export interface NormalizedCall {
   params: CallParams;
   signal?: AbortSignal;
   useCache: boolean;
+  tenantId?: string;
 }
 
 const ROLES = new Set(['system', 'user', 'assistant']);
@@ -28,7 +29,7 @@ const NUMERIC_PARAMS: Array<[keyof CallParams, number, number, boolean]> = [
   ['timeoutMs', 1, 86_400_000, false],
 ];
 const KNOWN_PARAMS = new Set<string>([...NUMERIC_PARAMS.map(([name]) => name), 'stop']);
-const KNOWN_FIELDS = new Set(['model', 'bot', 'sessionId', 'prompt', 'messages', 'params', 'signal', 'cache']);
+const KNOWN_FIELDS = new Set(['model', 'bot', 'sessionId', 'prompt', 'messages', 'params', 'signal', 'cache', 'tenantId']);
 
 /** Check and normalise call parameters (also used for bot params merges). */
 export function checkParams(params: unknown, where = 'params'): CallParams {
@@ -117,6 +118,9 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
   }
   if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) throw new InvalidRequestError('signal must be an AbortSignal');
   if (fields.cache !== undefined && typeof fields.cache !== 'boolean') throw new InvalidRequestError('cache must be true or false');
+  if (fields.tenantId !== undefined && (typeof fields.tenantId !== 'string' || fields.tenantId === '')) {
+    throw new InvalidRequestError('tenantId must be a non-empty string');
+  }
   return {
     operation: hasPrompt ? 'text_completion' : 'chat',
     target,
@@ -124,5 +128,6 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
     params: checkParams(fields.params),
     signal: fields.signal as AbortSignal | undefined,
     useCache: fields.cache !== false,
+    tenantId: fields.tenantId as string | undefined,
   };
 }

@@ -8,6 +8,7 @@ import type { AdapterFactory } from './adapters/adapter.js';
 import { loadCatalog } from './config/load-catalog.js';
 import { loadConfig, type DeepPartial } from './config/load-config.js';
 import type { SwitchboardConfig } from './config/types.js';
+import { ConfigError } from './core/errors.js';
 import { createConsoleLogger, type Logger } from './core/logger.js';
 import { buildContainer } from './di/container.js';
 import type { BaseLLMManager } from './managers/base-llm-manager.js';
@@ -65,6 +66,9 @@ export async function createSwitchboard(options: CreateSwitchboardOptions = {}):
   });
   try {
     for (const manager of options.managers ?? []) switchboard.registry.register(manager);
+    // Managers know checks the schema cannot express (a key with a line break inside, a bad endpoint).
+    const problems = switchboard.registry.allManagers().flatMap((manager) => manager.validateConfig().problems);
+    if (problems.length > 0) throw new ConfigError(problems);
     for (const [name, factory] of Object.entries(options.adapters ?? {})) switchboard.adapters.register(name, factory);
     switchboard.bots.defineAll(config.bots);
   } catch (error) {

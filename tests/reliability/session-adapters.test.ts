@@ -1,0 +1,60 @@
+/**
+ * RELIABILITY.md row "500 concurrent sessions, each its own adapter": 0 mix-ups. Every session
+ * activates `prefix-suffix` with options naming itself; all sessions then call at once, through
+ * sb.chat and sb.stream, with answers and stream deltas arriving interleaved at random delays.
+ * Each caller must get exactly its own prompt's answer wrapped in exactly its own prefix and suffix.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Switchboard } from '../../src/switchboard.js';
+import { chaosSwitchboard, drainStream, seededRandom, startChaosServers, type ChaosServers } from './helpers.js';
+
+const SESSIONS = 500;
+
+describe('reliability: per-session adapters', () => {
+  let servers: ChaosServers;
+  let sb: Switchboard;
+
+  beforeAll(async () => {
+    servers = await startChaosServers();
+    const random = seededRandom(500);
+    // Jittered answers and deltas, so calls overtake each other.
+    servers.openai.respondWith(() => ({ delayMs: Math.floor(random() * 20), chunkDelayMs: Math.floor(random() * 4) }));
+    sb = await chaosSwitchboard(servers, { bots: { concierge: { model: 'openai:gpt-concierge' } } });
+  });
+
+  afterAll(async () => {
+    await sb?.close();
+    await servers?.close();
+  });
+
+  it('500 concurrent sessions, each its own adapter -> 0 mix-ups, through sb.chat and sb.stream', async () => {
+    const sessions = await Promise.all(Array.from({ length: SESSIONS }, (_, i) => sb.sessions.start({ bot: 'concierge', userId: `user-${i}` })));
+    for (const session of sessions) sb.adapters.activateForSession(session.id, 'prefix-suffix', { prefix: `<${session.id}>`, suffix: `</${session.id}>` });
+
+    const mixUps: string[] = [];
+    let checked = 0;
+    const calls = sessions.flatMap((session, i) => {
+      const expected = (kind: string) => `<${session.id}>echo: ${kind} ${i} for ${session.userId}</${session.id}>`;
+      const chat = sb.chat({ sessionId: session.id, messages: [{ role: 'user', content: `chat ${i} for ${session.userId}` }] }).then(
+        (result) => {
+          checked++;
+          if (result.text !== expected('chat')) mixUps.push(`chat ${i}: ${result.text}`);
+          if (!result.adapters.includes('prefix-suffix')) mixUps.push(`chat ${i}: adapters ${result.adapters.join(',')}`);
+        },
+        (error: unknown) => void mixUps.push(`chat ${i} failed: ${String(error)}`),
+      );
+      const stream = drainStream(sb.stream({ sessionId: session.id, messages: [{ role: 'user', content: `stream ${i} for ${session.userId}` }] })).then((outcome) => {
+        checked++;
+        if (outcome.error) mixUps.push(`stream ${i} failed: ${String(outcome.error)}`);
+        else if (outcome.text !== expected('stream') || outcome.result?.text !== expected('stream')) mixUps.push(`stream ${i}: ${outcome.text}`);
+        else if (!outcome.deltas[0]!.startsWith(`<${session.id}>`)) mixUps.push(`stream ${i}: first delta ${outcome.deltas[0]}`);
+      });
+      return [chat, stream];
+    });
+    await Promise.all(calls);
+    console.log(`per-session adapters: ${SESSIONS} sessions, ${checked} calls (chat and stream) at once, ${mixUps.length} mix-ups`);
+    expect(mixUps).toEqual([]);
+    expect(checked).toBe(2 * SESSIONS);
+    expect(servers.openai.requestCount).toBe(2 * SESSIONS);
+  });
+});

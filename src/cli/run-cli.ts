@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT_FAILURE, EXIT_OK, reportError, type CliIO } from './cli-io.js';
 import { runChat, type ChatFlags } from './commands/chat.js';
 import { runModels, type ModelsFlags } from './commands/models.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /** Run the CLI with `argv` (the arguments after the program name). Never throws; never exits the process. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -46,6 +47,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .action(async (prompt: string[], flags: ChatFlags) => {
       exitCode = await runChat(prompt, flags, io);
     });
+
+  registerServeCommand(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,77 @@
+/**
+ * Gateway keys: `Authorization: Bearer <key>` checked against `server.apiKeys` in constant time, and
+ * the rule that a gateway without keys serves only on loopback. Keys are kept as SHA-256 digests and
+ * compared with `timingSafeEqual` over every configured key, so neither a key's length nor which
+ * entry matched shows in the timing. A key is never logged or echoed.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { ConfigError } from '../core/errors.js';
+import { GatewayHttpError } from './errors.js';
+
+/** Who is calling: the tenant of the matched key (undefined when the gateway has no keys). */
+export interface Caller {
+  tenant?: string;
+}
+
+/** Checks the Authorization header of each request. */
+export interface KeyVerifier {
+  /** True when keys are configured (requests must carry one). */
+  readonly enabled: boolean;
+  /** The caller for this header value; GatewayHttpError 401 when missing or wrong. */
+  verify(authorization: string | undefined): Caller;
+}
+
+interface StoredKey {
+  digest: Buffer;
+  tenant: string;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Build the verifier from `server.apiKeys` (already validated by the config loader). */
+export function createKeyVerifier(apiKeys: ReadonlyArray<{ key: string; tenant: string }>): KeyVerifier {
+  const stored: StoredKey[] = apiKeys.map((entry) => ({ digest: digest(entry.key), tenant: entry.tenant }));
+  return {
+    enabled: stored.length > 0,
+    verify(authorization) {
+      if (stored.length === 0) return {};
+      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
+      if (!match) {
+        throw new GatewayHttpError(401, 'Missing gateway API key: send the header "Authorization: Bearer <gateway key>"', 'invalid_request_error', 'missing_api_key');
+      }
+      const given = digest(match[1]!);
+      let tenant: string | undefined;
+      // No early exit: every key is compared, whichever matches.
+      for (const key of stored) {
+        if (timingSafeEqual(given, key.digest)) tenant ??= key.tenant;
+      }
+      if (tenant === undefined) {
+        throw new GatewayHttpError(401, 'Incorrect gateway API key provided', 'invalid_request_error', 'invalid_api_key');
+      }
+      return { tenant };
+    },
+  };
+}
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(bare);
+  return false;
+}
+
+/** Refuse to expose an unauthenticated gateway beyond this machine. */
+export function assertSafeBinding(host: string, keysEnabled: boolean): void {
+  if (keysEnabled || isLoopbackHost(host)) return;
+  throw new ConfigError([
+    {
+      key: 'server.host',
+      message: `is "${host}", but server.apiKeys is empty: an unauthenticated gateway serves only on loopback (127.0.0.1, ::1 or localhost). Add server.apiKeys [{ key, tenant }] or bind to 127.0.0.1`,
+    },
+  ]);
+}

@@ -1,0 +1,104 @@
+/**
+ * Serve one generation (chat or text completion) as JSON or as OpenAI's SSE stream.
+ *
+ * Streams: the first part is awaited before anything is written, so a failure before the first
+ * delta (after the switchboard's retries and fallbacks) is a normal HTTP error. After that the
+ * failure becomes an SSE `data: {"error": ...}` event and the stream ends without `[DONE]`, so a
+ * client sees the failure rather than a short answer. A client that disconnects aborts the upstream
+ * call through the AbortController wired to the response's `close`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { StreamInterruptedError } from '../core/errors.js';
+import type { CallParams, ChatMessage, GenerateResult, StreamPart } from '../core/types.js';
+import { logFailure, type GatewayContext } from './context.js';
+import { GatewayHttpError, toHttpFailure } from './errors.js';
+import { switchboardHeaders, type WireFormat } from './response-shapes.js';
+import { SseWriter } from './sse.js';
+
+/** The switchboard call, without its signal. */
+export type GatewayCall = ({ model: string } | { bot: string } | { sessionId: string }) &
+  ({ messages: ChatMessage[] } | { prompt: string }) & { params: CallParams; tenantId?: string };
+
+/** One generation to serve. */
+export interface GenerationJob {
+  call: GatewayCall;
+  stream: boolean;
+  includeUsage: boolean;
+  wire: WireFormat;
+  /** Headers for the answer (session id); the request id is already on the reply. */
+  headers: Record<string, string>;
+}
+
+/** Headers already set on the reply (x-request-id), as strings for a raw writeHead. */
+function replyHeaders(reply: FastifyReply): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+/** Run the job; errors before any output propagate to the error handler as HTTP errors. */
+export async function serveGeneration(context: GatewayContext, request: FastifyRequest, reply: FastifyReply, job: GenerationJob): Promise<void> {
+  const controller = new AbortController();
+  const release = context.inFlight.track(controller);
+  const raw = reply.raw;
+  raw.once('close', () => {
+    // Closed before the response finished: the client went away, so stop the upstream call.
+    if (!raw.writableFinished) controller.abort();
+    release();
+  });
+  const call = { ...job.call, signal: controller.signal };
+  if (!job.stream) {
+    const result: GenerateResult = 'prompt' in call ? await context.sb.generate(call) : await context.sb.chat(call);
+    reply.headers({ ...job.headers, ...switchboardHeaders(result) });
+    await reply.send(job.wire.json(result));
+    return;
+  }
+  const iterator = context.sb.stream(call)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  reply.hijack();
+  await streamParts(context, request, reply, job, iterator, first, controller.signal);
+}
+
+async function streamParts(
+  context: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: GenerationJob,
+  iterator: AsyncIterator<StreamPart>,
+  first: IteratorResult<StreamPart>,
+  signal: AbortSignal,
+): Promise<void> {
+  const sse = new SseWriter(reply.raw);
+  sse.open({ ...replyHeaders(reply), ...job.headers });
+  let step = first;
+  try {
+    for (const chunk of job.wire.opening()) await sse.send(chunk);
+    let result: GenerateResult | undefined;
+    while (!step.done) {
+      const part = step.value;
+      if (part.type === 'finish') result = part.result;
+      else if (part.text !== '') await sse.send(job.wire.delta(part.text));
+      step = await iterator.next();
+    }
+    if (!result) throw new StreamInterruptedError('The answer ended without its finish');
+    await sse.send(job.wire.finish(result));
+    if (job.includeUsage) await sse.send(job.wire.usage(result));
+    await sse.done();
+  } catch (error) {
+    if (sse.writable) {
+      // Still connected, so the abort came from shutdown past its drain timeout.
+      const reported = signal.aborted
+        ? new GatewayHttpError(503, 'The gateway shut down before this answer finished; send the request again', 'api_error', 'shutting_down')
+        : error;
+      const failure = toHttpFailure(reported, context.bodyLimitBytes);
+      logFailure(context, request, failure);
+      await sse.send(failure.body);
+    }
+  } finally {
+    sse.end();
+    // Leaving early (an error while writing) must end the switchboard's stream and its upstream call.
+    if (!step.done) await iterator.return?.().catch(() => undefined);
+  }
+}

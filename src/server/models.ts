@@ -1,0 +1,65 @@
+/**
+ * `GET /v1/models` and `GET /v1/models/<id>` in OpenAI's list shape: every bot as `bot:<name>`, then
+ * the catalog (and discovered) models of registered providers, each with an `x_switchboard` note
+ * saying what it is and whether it can be called now.
+ */
+import type { FastifyInstance } from 'fastify';
+import { NoSuchModelError } from '../core/errors.js';
+import type { ModelInfo } from '../core/types.js';
+import type { Switchboard } from '../switchboard.js';
+import type { GatewayContext } from './context.js';
+
+/** One entry of the list. */
+export interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  x_switchboard: Record<string, unknown>;
+}
+
+function readyProviders(sb: Switchboard): Set<string> {
+  return new Set(sb.registry.listProviders().filter((status) => status.ready).map((status) => status.name));
+}
+
+function botEntry(sb: Switchboard, name: string, created: number, ready: Set<string>): ModelEntry {
+  const callable = sb.bots.candidates(name).some((model) => ready.has(model.split(':')[0]!));
+  return { id: `bot:${name}`, object: 'model', created, owned_by: 'llm-switchboard', x_switchboard: { kind: 'bot', ready: callable } };
+}
+
+function modelEntry(info: ModelInfo, created: number, ready: Set<string>): ModelEntry {
+  const note: Record<string, unknown> = { kind: 'model', ready: ready.has(info.provider), local: info.local };
+  if (info.contextWindow !== undefined) note.context_window = info.contextWindow;
+  if (info.deprecated) note.deprecated = info.deprecated;
+  return { id: info.id, object: 'model', created, owned_by: info.provider, x_switchboard: note };
+}
+
+/** Bots first (sorted), then models of registered providers (sorted). */
+export function listModelEntries(sb: Switchboard, created: number): ModelEntry[] {
+  const ready = readyProviders(sb);
+  const bots = [...sb.bots.list()].sort().map((name) => botEntry(sb, name, created, ready));
+  const models = sb.registry
+    .listModels()
+    .filter((info) => sb.registry.hasProvider(info.provider))
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((info) => modelEntry(info, created, ready));
+  return [...bots, ...models];
+}
+
+/** Register the model routes. */
+export function registerModels(app: FastifyInstance, context: GatewayContext): void {
+  app.get('/v1/models', async () => ({ object: 'list', data: listModelEntries(context.sb, context.startedAt) }));
+
+  // Model ids hold ':' and '/' (huggingface:meta-llama/Llama-3.1-8B-Instruct): take the rest of the path.
+  app.get('/v1/models/*', async (request) => {
+    const id = (request.params as { '*': string })['*'];
+    const { sb } = context;
+    if (id.startsWith('bot:')) {
+      const name = id.slice(4);
+      if (!sb.bots.has(name)) throw new NoSuchModelError(`Unknown bot "${name}"`);
+      return botEntry(sb, name, context.startedAt, readyProviders(sb));
+    }
+    // Hosted providers can call models the catalog does not list; getModelInfo knows that (404 otherwise).
+    return modelEntry(sb.registry.getModelInfo(id), context.startedAt, readyProviders(sb));
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Server-sent events on a raw Node response, the way OpenAI streams: `data: <json>` frames, then
+ * `data: [DONE]`. Writes respect back-pressure (a slow client slows the upstream read, nothing piles
+ * up in memory) and become no-ops once the client has gone.
+ */
+import type { ServerResponse } from 'node:http';
+
+/** Writes SSE frames to one response. */
+export class SseWriter {
+  private ended = false;
+
+  constructor(private readonly response: ServerResponse) {}
+
+  /** Send the status line and stream headers (before the first frame). */
+  open(headers: Record<string, string>): void {
+    this.response.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Proxies such as nginx would otherwise buffer the whole stream.
+      'x-accel-buffering': 'no',
+    });
+    this.response.flushHeaders();
+  }
+
+  /** False once the client went away or the stream was ended. */
+  get writable(): boolean {
+    return !this.ended && !this.response.destroyed && !this.response.writableEnded;
+  }
+
+  /** One `data:` frame holding `value` as JSON. */
+  send(value: unknown): Promise<void> {
+    return this.write(`data: ${JSON.stringify(value)}\n\n`);
+  }
+
+  /** OpenAI's end-of-stream marker. */
+  done(): Promise<void> {
+    return this.write('data: [DONE]\n\n');
+  }
+
+  /** End the response (idempotent). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.response.destroyed && !this.response.writableEnded) this.response.end();
+  }
+
+  private write(frame: string): Promise<void> {
+    if (!this.writable) return Promise.resolve();
+    if (this.response.write(frame)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const settle = () => {
+        this.response.off('drain', settle);
+        this.response.off('close', settle);
+        resolve();
+      };
+      this.response.on('drain', settle);
+      this.response.on('close', settle);
+    });
+  }
+}

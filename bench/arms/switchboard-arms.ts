@@ -1,0 +1,131 @@
+/**
+ * The switchboard arms: the same chat call through `createSwitchboard()` with telemetry off (no
+ * providers: the @opentelemetry/api no-ops), with telemetry on (real SDK providers, discarding
+ * exporters), on Anthropic, through a bot with two adapters, and as a response-cache hit.
+ * Each builds the real library from the repository's config/default.json (its catalog prices the
+ * model, so cost is computed as in production) with the bench's keys, base URLs and fetch.
+ */
+import { createSwitchboard, silentLogger, type ChatCallRequest, type Switchboard } from '../../src/index.js';
+import { startDiscardingTelemetry, type DiscardingTelemetry } from '../lib/otel.js';
+import { BENCH_ANTHROPIC_MODEL, BENCH_MODEL, BENCH_PROMPT } from '../lib/wire.js';
+import { BENCH_API_KEY, type ArmClient, type ArmDefinition, type ArmEnv } from './arm.js';
+import { repoRoot } from '../lib/paths.js';
+
+/** The bot of the bot arm: the model and two output adapters, nothing that changes the request body. */
+export const BENCH_BOT = 'bench-bot';
+
+interface SwitchboardSetup {
+  telemetry?: DiscardingTelemetry;
+  responseCache?: boolean;
+}
+
+/** A switchboard for the bench: every provider pointed at the bench upstream, logs off. */
+export async function benchSwitchboard(env: ArmEnv, setup: SwitchboardSetup = {}): Promise<Switchboard> {
+  return createSwitchboard({
+    env: {},
+    // config/default.json and its catalog are read from the repository, whatever the working directory.
+    cwd: repoRoot,
+    logger: silentLogger,
+    tracerProvider: setup.telemetry?.tracerProvider,
+    meterProvider: setup.telemetry?.meterProvider,
+    config: {
+      providers: {
+        openai: { apiKey: BENCH_API_KEY, baseURL: env.openaiBaseURL, fetch: env.fetch },
+        anthropic: { apiKey: BENCH_API_KEY, baseURL: env.anthropicBaseURL, fetch: env.fetch },
+      },
+      bots: {
+        [BENCH_BOT]: {
+          model: `openai:${BENCH_MODEL}`,
+          adapters: [{ name: 'pii-redact' }, { name: 'max-length', options: { maxChars: 4000 } }],
+        },
+      },
+      responseCache: { enabled: setup.responseCache === true },
+      telemetry: { logLevel: 'silent' },
+    },
+  });
+}
+
+/** Calls and streams of one request shape through a switchboard. */
+function switchboardClient(sb: Switchboard, request: ChatCallRequest, onClose?: () => Promise<void>): ArmClient {
+  return {
+    async call() {
+      return (await sb.chat(request)).text;
+    },
+    async stream(onDelta) {
+      let text = '';
+      for await (const part of sb.stream(request)) {
+        if (part.type === 'text-delta') {
+          text += part.text;
+          onDelta();
+        }
+      }
+      return text;
+    },
+    async close() {
+      await sb.close();
+      await onClose?.();
+    },
+  };
+}
+
+const messages = [{ role: 'user' as const, content: BENCH_PROMPT }];
+
+const telemetryOff: ArmDefinition = {
+  name: 'sb-openai',
+  label: 'switchboard → openai, telemetry off',
+  baseline: 'raw-openai',
+  transports: ['canned', 'loopback'],
+  async create(env) {
+    return switchboardClient(await benchSwitchboard(env), { model: `openai:${BENCH_MODEL}`, messages });
+  },
+};
+
+const telemetryOn: ArmDefinition = {
+  name: 'sb-openai+otel',
+  label: 'switchboard → openai, telemetry on (OTel SDK, discarding exporters)',
+  baseline: 'raw-openai',
+  transports: ['canned', 'loopback'],
+  async create(env) {
+    const telemetry = startDiscardingTelemetry();
+    const sb = await benchSwitchboard(env, { telemetry });
+    return switchboardClient(sb, { model: `openai:${BENCH_MODEL}`, messages }, () => telemetry.shutdown());
+  },
+};
+
+const anthropic: ArmDefinition = {
+  name: 'sb-anthropic',
+  label: 'switchboard → anthropic, telemetry off',
+  baseline: 'raw-anthropic',
+  transports: ['canned', 'loopback'],
+  async create(env) {
+    return switchboardClient(await benchSwitchboard(env), { model: `anthropic:${BENCH_ANTHROPIC_MODEL}`, messages });
+  },
+};
+
+const bot: ArmDefinition = {
+  name: 'sb-bot',
+  label: 'switchboard → bot with 2 adapters (pii-redact, max-length), telemetry off',
+  baseline: 'raw-openai',
+  transports: ['canned', 'loopback'],
+  async create(env) {
+    return switchboardClient(await benchSwitchboard(env), { bot: BENCH_BOT, messages });
+  },
+};
+
+const cacheHit: ArmDefinition = {
+  name: 'sb-cache-hit',
+  label: 'switchboard response-cache hit (memory store), telemetry off',
+  baseline: 'raw-openai',
+  transports: ['canned'],
+  async create(env) {
+    const sb = await benchSwitchboard(env, { responseCache: true });
+    const request = { model: `openai:${BENCH_MODEL}`, messages };
+    const first = await sb.chat(request);
+    const second = await sb.chat(request);
+    if (first.cached || !second.cached) throw new Error('sb-cache-hit: the second identical call was not served from the response cache');
+    return switchboardClient(sb, request);
+  },
+};
+
+/** The switchboard arms. */
+export const switchboardArms: ArmDefinition[] = [telemetryOff, telemetryOn, anthropic, bot, cacheHit];

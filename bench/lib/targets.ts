@@ -1,0 +1,80 @@
+/**
+ * The targets of issue 8, checked against one run. Each says what was measured (median [range]
+ * over rounds) and whether it is met; a target whose arms did not run is "not measured".
+ */
+import type { ArmRun } from './arm-runs.js';
+import type { SessionsFigure } from './extras.js';
+import { callsPerSecond, cpuPerCall, cpuPerChunk, figureOf, p50, p99, paired, RunIndex, type Measure } from './figures.js';
+import { formatSummary, summarize, type Summary } from './stats.js';
+import type { Figure } from './workloads.js';
+
+/** One target's verdict. */
+export interface TargetResult {
+  target: string;
+  measured: string;
+  /** undefined: not measured in this run. */
+  met?: boolean;
+  /** The median compared against the limit. */
+  value?: number;
+  limit: number;
+}
+
+function verdict(target: string, summary: Summary | undefined, limit: number, better: 'lower' | 'higher', unit = '', digits = 3): TargetResult {
+  if (!summary || !Number.isFinite(summary.median)) return { target, measured: 'not measured', limit };
+  const met = better === 'lower' ? summary.median <= limit : summary.median >= limit;
+  return { target, measured: formatSummary(summary, digits, unit), met, value: summary.median, limit };
+}
+
+/** a ÷ b round by round on one figure and measure. */
+function ratio(a: ArmRun | undefined, b: ArmRun | undefined, figure: Figure, measure: Measure): Summary | undefined {
+  return paired(a, b, { a: figure, b: figure }, { a: measure, b: measure });
+}
+
+/** a − b round by round. */
+function added(a: ArmRun | undefined, b: ArmRun | undefined, figure: Figure, measure: Measure): Summary | undefined {
+  return paired(a, b, { a: figure, b: figure }, { a: measure, b: measure }, true);
+}
+
+/** Every target of the issue, in the issue's order. */
+export function checkTargets(runs: ArmRun[], sessions: SessionsFigure | undefined): TargetResult[] {
+  const index = new RunIndex(runs);
+  const canned = (arm: string) => index.get(arm, 'canned');
+  const loop = (arm: string) => index.get(arm, 'loopback');
+  const sb = canned('sb-openai');
+  const results: TargetResult[] = [
+    verdict('CPU/call, switchboard (telemetry off) ÷ raw openai ≤ 1.15×', ratio(sb, canned('raw-openai'), 'c50', cpuPerCall), 1.15, 'lower', '×'),
+    verdict(
+      'CPU/call, switchboard (telemetry on) ÷ raw openai + hand-made span & 3 metrics ≤ 1.15×',
+      ratio(canned('sb-openai+otel'), canned('raw-openai+otel'), 'c50', cpuPerCall),
+      1.15,
+      'lower',
+      '×',
+    ),
+    verdict('CPU/call, switchboard ÷ LangChain.js < 1', ratio(sb, canned('langchain'), 'c50', cpuPerCall), 1, 'lower', '×'),
+    verdict('CPU/call, switchboard ÷ Vercel AI SDK < 1', ratio(sb, canned('vercel-ai'), 'c50', cpuPerCall), 1, 'lower', '×'),
+    verdict('calls/s at concurrency 50 (loopback), switchboard ÷ raw ≥ 0.95×', ratio(loop('sb-openai'), loop('raw-openai'), 'c50', callsPerSecond), 0.95, 'higher', '×'),
+    verdict('added time to first chunk (loopback, p50) ≤ 0.3 ms', added(loop('sb-openai'), loop('raw-openai'), 's1', p50), 0.3, 'lower', ' ms', 2),
+    verdict('CPU per streamed chunk, switchboard ÷ raw ≤ 1.5×', ratio(sb, canned('raw-openai'), 's50', cpuPerChunk), 1.5, 'lower', '×'),
+    verdict('CPU per streamed chunk, switchboard ÷ LangChain.js < 1', ratio(sb, canned('langchain'), 's50', cpuPerChunk), 1, 'lower', '×'),
+    verdict('CPU per streamed chunk, switchboard ÷ Vercel AI SDK < 1', ratio(sb, canned('vercel-ai'), 's50', cpuPerChunk), 1, 'lower', '×'),
+    verdict('response-cache hit p99 ≤ 0.5 ms', figureOf(canned('sb-cache-hit'), 'c1', p99), 0.5, 'lower', ' ms'),
+    verdict(
+      'response-cache hit rate ≥ 50× raw call rate (loopback, concurrency 50)',
+      paired(canned('sb-cache-hit'), loop('raw-openai'), { a: 'c50', b: 'c50' }, { a: callsPerSecond, b: callsPerSecond }),
+      50,
+      'higher',
+      '×',
+    ),
+    verdict('heap per idle session ≤ 1 KB', sessions?.bytesPerSession.length ? summarize(sessions.bytesPerSession) : undefined, 1024, 'lower', ' B'),
+    verdict('peak RSS at concurrency 50 ≤ raw + 25 MB', rssDelta(loop('sb-openai'), loop('raw-openai')), 25, 'lower', ' MB'),
+    verdict('gateway: added p50 at concurrency 1 ≤ 1 ms', added(loop('sb-gateway'), loop('raw-openai'), 'c1', p50), 1, 'lower', ' ms', 2),
+    verdict('gateway: calls/s ≥ 2× the Portkey gateway', ratio(loop('sb-gateway'), loop('portkey-gateway'), 'c50', callsPerSecond), 2, 'higher', '×'),
+  ];
+  return results;
+}
+
+/** Peak RSS difference in MB (one value per process, not per round). */
+function rssDelta(a: ArmRun | undefined, b: ArmRun | undefined): Summary | undefined {
+  if (a?.maxRssKb === undefined || b?.maxRssKb === undefined) return undefined;
+  return summarize([(a.maxRssKb - b.maxRssKb) / 1024]);
+}

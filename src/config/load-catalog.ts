@@ -7,6 +7,14 @@ import type { CatalogEntry } from '../registry/model-catalog.js';
 import { checkBoolean, intCheck, isModelId, numberCheck, type FieldCheck } from './field-checks.js';
 import { copyLayer, readJsonFile } from './layers.js';
 import { describeValue, isPlainObject, ProblemList, unknownKeyMessage, type PathSegment } from './problems.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The `models` default (API.md): a path relative to the working directory. */
+const DEFAULT_CATALOG = 'config/models.json';
+/** The catalog shipped in this package (src/config -> ../../config, and the same from dist/config). */
+const BUNDLED_CATALOG = fileURLToPath(new URL('../../config/models.json', import.meta.url));
 
 /** Catalogs list hundreds of models, not millions; a bigger one is refused rather than held. */
 const MAX_ENTRIES = 20_000;
@@ -115,8 +123,11 @@ export async function loadCatalog(models: string | Record<string, unknown>, cwd:
   let raw: unknown = models;
   let source = '';
   if (typeof models === 'string') {
-    raw = await readJsonFile(models, cwd, 'models', problems);
-    source = models;
+    // The default catalog path is relative to the app's directory; an app that ships no catalog of its
+    // own gets the one bundled with this package instead of a start-up failure.
+    const path = models === DEFAULT_CATALOG && !existsSync(resolve(cwd, models)) ? BUNDLED_CATALOG : models;
+    raw = await readJsonFile(path, cwd, 'models', problems);
+    source = path;
     if (raw === undefined) problems.throwIfAny();
   }
   // Functions and class instances are refused by the copy itself: no catalog path allows them.

@@ -118,7 +118,8 @@ export class Switchboard {
         const index = next++;
         const request = requests[index];
         try {
-          results[index] = await this.complete(request, 'prompt' in (request ?? {}) ? 'generate' : 'chat');
+          const kind = typeof request === 'object' && request !== null && 'prompt' in request ? 'generate' : 'chat';
+          results[index] = await this.complete(request, kind);
         } catch (error) {
           results[index] = toLLMError(error);
         }
@@ -137,6 +138,9 @@ export class Switchboard {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Calls still waiting for a permit or a slot have not started: refuse them (AbortError) and end the limiters' timers.
+    this.services.rateLimiter.close();
+    this.services.concurrency.close();
     await this.modelCache.clear();
     await Promise.allSettled(this.registry.allManagers().map((manager) => manager.close()));
     await this.services.responseCache?.close();

@@ -5,6 +5,7 @@
  * the model: a leased model is unloaded when its last lease is released.
  */
 import { LRUCache } from 'lru-cache';
+import { untilAborted } from '../core/abort.js';
 import { InvalidRequestError } from '../core/errors.js';
 
 /** The manager that loaded a model and knows how to unload it. */
@@ -35,6 +36,12 @@ interface Entry {
   unloaded: boolean;
 }
 
+/** A load under way, and how many callers wait for it (each gets a lease when it lands). */
+interface PendingLoad {
+  waiters: number;
+  entry: Promise<Entry>;
+}
+
 /** A model held for the duration of one call; `release()` exactly once. */
 export interface ModelLease<T> {
   model: T;
@@ -51,7 +58,7 @@ export interface ModelCacheCounters {
 /** LRU of model instances with single-flight loading and lease-aware unloading. */
 export class ModelCache {
   private readonly lru: LRUCache<string, Entry>;
-  private readonly pending = new Map<string, Promise<Entry>>();
+  private readonly pending = new Map<string, PendingLoad>();
   private readonly maxMemoryBytes: number;
   private readonly onUnloadError: (error: unknown, id: string) => void;
   private readonly unloading = new Set<Promise<void>>();
@@ -100,47 +107,66 @@ export class ModelCache {
 
   /**
    * Get a loaded model or load it. Concurrent calls for one id share one load.
-   * `memoryBytes` (when known) counts against `maxMemoryBytes`.
+   * `memoryBytes` (when known) counts against `maxMemoryBytes`. `signal` stops the wait for a load
+   * (the load itself goes on and stays cached; the caller's lease is given back when it lands).
    */
-  async acquire<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number): Promise<ModelLease<T>> {
-    const entry = await this.entryFor(id, owner, load, memoryBytes);
-    entry.leases++;
+  async acquire<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number, signal?: AbortSignal): Promise<ModelLease<T>> {
+    const found = this.leaseEntry(id, owner, load, memoryBytes);
+    const entry = found instanceof Promise ? await untilAborted(found, signal, (late) => this.releaseLease(late)) : found;
     let released = false;
     return {
       model: entry.model as T,
       release: () => {
         if (released) return;
         released = true;
-        entry.leases--;
-        if (entry.evicted && entry.leases === 0) this.unload(entry);
+        this.releaseLease(entry);
       },
     };
   }
 
-  private async entryFor<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number): Promise<Entry> {
+  private releaseLease(entry: Entry): void {
+    entry.leases--;
+    if (entry.evicted && entry.leases === 0) this.unload(entry);
+  }
+
+  /**
+   * The entry with the caller's lease already counted. The lease is taken in the same turn the entry is
+   * found or stored: counted later, another load finishing in between could evict and unload it first.
+   */
+  private leaseEntry<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number): Entry | Promise<Entry> {
     const cached = this.lru.get(id);
-    if (cached) return cached;
+    if (cached) {
+      cached.leases++;
+      return cached;
+    }
     const inFlight = this.pending.get(id);
-    if (inFlight) return inFlight;
+    if (inFlight) {
+      inFlight.waiters++;
+      return inFlight.entry;
+    }
     if (this.maxMemoryBytes > 0 && memoryBytes !== undefined && memoryBytes > this.maxMemoryBytes) {
-      throw new InvalidRequestError(
-        `Model ${id} needs ${memoryBytes} bytes, more than modelCache.maxMemoryBytes (${this.maxMemoryBytes}); raise the limit or pick a smaller model`,
+      return Promise.reject(
+        new InvalidRequestError(
+          `Model ${id} needs ${memoryBytes} bytes, more than modelCache.maxMemoryBytes (${this.maxMemoryBytes}); raise the limit or pick a smaller model`,
+        ),
       );
     }
-    const loading = (async () => {
-      const model = await load();
-      this.counters.loads++;
-      const entry: Entry = { id, owner, model, leases: 0, evicted: false, unloaded: false };
-      if (memoryBytes !== undefined) this.sizes.set(id, memoryBytes);
-      this.lru.set(id, entry);
-      return entry;
-    })();
+    const loading: PendingLoad = { waiters: 1, entry: undefined as unknown as Promise<Entry> };
+    // Registered before the load starts: a load that throws at once must not leave a stale record behind.
     this.pending.set(id, loading);
-    try {
-      return await loading;
-    } finally {
-      this.pending.delete(id);
-    }
+    loading.entry = (async () => {
+      try {
+        const model = await load();
+        this.counters.loads++;
+        const entry: Entry = { id, owner, model, leases: loading.waiters, evicted: false, unloaded: false };
+        if (memoryBytes !== undefined) this.sizes.set(id, memoryBytes);
+        this.lru.set(id, entry);
+        return entry;
+      } finally {
+        this.pending.delete(id);
+      }
+    })();
+    return loading.entry;
   }
 
   /** Unload one model now (waits for its unload; a leased model unloads when its call ends). */

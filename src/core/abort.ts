@@ -2,7 +2,7 @@
  * Cancellation plumbing: one AbortController per attempt, linked to the caller's signal without
  * AbortSignal.any (whose listeners leaked on Node 20 under load), and an abortable sleep.
  */
-import { AbortError } from './errors.js';
+import { AbortError, LLMError } from './errors.js';
 
 /** A controller that aborts when `parent` does; call `dispose()` to unlink when done. */
 export interface LinkedAbort {
@@ -43,14 +43,50 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The reason a signal was aborted, as an Error (our own errors pass through unchanged). */
-export function abortReason(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  if (reason instanceof Error && reason.name !== 'AbortError') return reason;
-  return new AbortError();
+/**
+ * The reason a signal was aborted, as an LLMError: our own (a TimeoutError of a deadline) pass
+ * through unchanged; anything else the caller aborted with (a plain Error, `AbortSignal.timeout()`'s
+ * DOMException, a string) is the caller's abort, so it becomes AbortError with the reason as cause.
+ */
+export function abortReason(signal: AbortSignal): LLMError {
+  const reason: unknown = signal.reason;
+  if (LLMError.isInstance(reason)) return reason;
+  const foreign = reason instanceof Error && reason.name !== 'AbortError';
+  return new AbortError(undefined, foreign ? { cause: reason } : {});
 }
 
 /** Throw an AbortError if the caller already aborted: checked before any network call. */
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortReason(signal);
+}
+
+/**
+ * Wait for `promise`, or reject with the signal's reason as soon as `signal` aborts. A value that
+ * arrives after the abort is handed to `onLate` so it can be freed (a model lease, a permit).
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLate?: (value: T) => void): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.then(onLate, () => undefined);
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      reject(abortReason(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (aborted) onLate?.(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -25,6 +25,8 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 409, 429, 5
 
 const CONTEXT_LENGTH_HINTS = /context[_ ]length|maximum context|prompt is too long|too many tokens|context window/i;
 const QUOTA_HINTS = /insufficient_quota|quota|billing|credit balance/i;
+/** Account exhaustion some providers answer with 400 (Anthropic: "Your credit balance is too low"). */
+const BAD_REQUEST_QUOTA_HINTS = /credit balance|insufficient_quota/i;
 const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -77,11 +79,11 @@ export function errorFromStatus(
   if (status === 404) {
     return new NoSuchModelError(`${text}. The provider does not know model "${origin.model ?? ''}" (or the base URL is wrong).`, options);
   }
+  if ((status === 429 && QUOTA_HINTS.test(codeText)) || (status === 400 && BAD_REQUEST_QUOTA_HINTS.test(codeText))) {
+    // Quota exhaustion will not heal by waiting: not retryable, but a fallback (another account) may answer.
+    return new RateLimitError(`${text}. The account's quota is exhausted.`, { ...options, retryable: false });
+  }
   if (status === 429) {
-    if (QUOTA_HINTS.test(codeText)) {
-      // Quota exhaustion will not heal by waiting: not retryable, but a fallback may answer.
-      return new RateLimitError(`${text}. The account's quota is exhausted.`, { ...options, retryable: false });
-    }
     return new RateLimitError(text, { ...options, retryAfterMs });
   }
   if ((status === 400 || status === 413 || status === 422) && CONTEXT_LENGTH_HINTS.test(codeText)) {
@@ -96,8 +98,19 @@ export function errorFromStatus(
   return new ProviderError(text, { ...options, status, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs });
 }
 
-function isAbortLike(error: unknown): boolean {
-  const name = (error as { name?: unknown })?.name;
+/**
+ * The class name of an SDK error. openai 6.x leaves `name` as "Error" on every class it defines, so
+ * the constructor's name is the one that tells APIConnectionTimeoutError from APIConnectionError.
+ */
+function errorName(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const name = (error as { name?: unknown }).name;
+  if (typeof name === 'string' && name !== 'Error') return name;
+  const constructorName = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof constructorName === 'string' ? constructorName : undefined;
+}
+
+function isAbortLike(name: string | undefined): boolean {
   return name === 'AbortError' || name === 'APIUserAbortError' || name === 'UserAbortError';
 }
 
@@ -116,15 +129,14 @@ function streamErrorStatus(error: unknown): number | undefined {
 }
 
 /** The connection failed (reset, refused, DNS): retryable. */
-function connectionCode(error: unknown): string | undefined {
+function connectionCode(error: unknown, name: string | undefined): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
-  const name = (error as { name?: unknown })?.name;
-  if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return String(name);
+  if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return name;
   if (error instanceof TypeError && /fetch failed|terminated|socket/i.test(error.message)) return 'fetch_failed';
   return undefined;
 }
@@ -144,7 +156,8 @@ export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: A
     return new AbortError(undefined, options);
   }
   if (LLMError.isInstance(error)) return error;
-  if (isAbortLike(error)) return new AbortError(undefined, options);
+  const name = errorName(error);
+  if (isAbortLike(name)) return new AbortError(undefined, options);
   const status = (error as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400) {
     const body = (error as { error?: unknown }).error as { error?: { message?: string; code?: string; type?: string }; message?: string; code?: string; type?: string } | undefined;
@@ -158,10 +171,10 @@ export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: A
   if (inStream !== undefined) {
     return errorFromStatus(inStream, error instanceof Error ? error.message : String(error), origin, { cause: error });
   }
-  if ((error as { name?: unknown })?.name === 'APIConnectionTimeoutError') {
+  if (name === 'APIConnectionTimeoutError') {
     return new TimeoutError(`${where} did not answer in time`, options);
   }
-  const connection = connectionCode(error);
+  const connection = connectionCode(error, name);
   if (connection) {
     return new ProviderError(`${where}: connection failed (${connection})`, { ...options, retryable: true });
   }

@@ -133,6 +133,11 @@ export interface CallContext {
   onAttempt?: () => void;
   /** Parent telemetry context (opaque; an OpenTelemetry Context) for inference spans. */
   telemetryParent?: unknown;
+  /**
+   * What the pipeline already resolved for this model (`getModelInfo(request.modelId)`), so the
+   * manager does not resolve it again on every call; managers resolve it themselves when absent.
+   */
+  modelInfo?: ModelInfo;
 }
 
 /** What a provider returns before the base class adds cost, attempts and timing. */

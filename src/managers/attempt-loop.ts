@@ -73,14 +73,18 @@ export async function runWithRetries<T>(hooks: AttemptHooks, attempt: (signal: A
     for (;;) {
       attempts++;
       hooks.onAttempt?.();
-      const perAttempt = hooks.link(deadline.signal);
+      // The first attempt runs on the deadline's own signal (most calls make one attempt: one controller
+      // fewer per call). Retries get a link of their own, so abort listeners an SDK leaves on its
+      // signal do not pile up on one signal across many retries.
+      const perAttempt = attempts === 1 ? undefined : hooks.link(deadline.signal);
+      const signal = perAttempt?.signal ?? deadline.signal;
       try {
-        return { value: await attempt(perAttempt.signal), attempts };
+        return { value: await attempt(signal), attempts };
       } catch (thrown) {
-        const error = hooks.mapError(thrown, perAttempt.signal);
+        const error = hooks.mapError(thrown, signal);
         await waitBeforeRetry(hooks, deadline, error, attempts);
       } finally {
-        perAttempt.dispose();
+        perAttempt?.dispose();
       }
     }
   } finally {

@@ -55,6 +55,8 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   readonly inProcess: boolean = false;
 
   private attachedDeps: ManagerDeps | undefined;
+  /** `serverAddress()` asked once: parsing a base URL on every call is waste. */
+  private server: { value: { address: string; port?: number } | undefined } | undefined;
   /** Deps given to the constructor stay; deps attached by a registry follow the latest registry. */
   private readonly ownsDeps: boolean;
 
@@ -105,7 +107,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     return undefined;
   }
 
-  /** Host and port for `server.address` / `server.port`, when the provider is remote. */
+  /** Host and port for `server.address` / `server.port`, when the provider is remote. Asked once per manager. */
   protected serverAddress(): { address: string; port?: number } | undefined {
     return undefined;
   }
@@ -170,12 +172,14 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Close clients and free resources (the switchboard's `close()` calls it after the cache is cleared). */
   async close(): Promise<void> {}
 
-  /** Hold a model for one attempt; eviction waits until it is released. */
-  protected acquireModel(modelId: string) {
-    const info = this.getModelInfo(modelId);
-    // Only in-process weights use this process's memory; a remote server's model size must not count.
-    const bytes = info.local ? info.memoryBytes : undefined;
-    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), bytes);
+  /**
+   * Hold a model for one attempt; eviction waits until it is released. `info` saves looking the model
+   * up again; `signal` (the attempt's) stops waiting for a slow load when the call is aborted or times out.
+   */
+  protected acquireModel(modelId: string, info: ModelInfo = this.getModelInfo(modelId), signal?: AbortSignal) {
+    // Only in-process weights use this process's memory; a server's (remote or a local Ollama) must not count.
+    const bytes = this.inProcess ? info.memoryBytes : undefined;
+    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), bytes, signal);
   }
 
   /** Throw AuthenticationError (naming what to set) when the provider is not ready; aborts too. */
@@ -196,15 +200,16 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     const recorder = this.startRecorder(request, context, false);
     const started = performance.now();
     try {
+      const info = context.modelInfo ?? this.getModelInfo(request.modelId);
       const { value, attempts } = await runWithRetries(this.attemptHooks(request, context, recorder), async (signal) => {
-        const lease = await this.acquireModel(request.modelId);
+        const lease = await this.acquireModel(request.modelId, info, signal);
         try {
           return await this.doGenerate(lease.model, request, { ...context, signal });
         } finally {
           lease.release();
         }
       });
-      const managed = this.finishResult(request, value, attempts, performance.now() - started);
+      const managed = this.finishResult(request, value, attempts, performance.now() - started, info);
       recorder.end(managed);
       return managed;
     } catch (error) {
@@ -218,14 +223,17 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   streamResponse(request: ProviderRequest, context: CallContext): AsyncIterable<ManagedStreamPart> {
     this.assertCallable(request, context);
     const recorder = this.startRecorder(request, context, true);
+    // Resolved inside the stream's attempt loop, so a failing look-up is reported like any attempt failure.
+    let info = context.modelInfo;
+    const modelInfo = () => (info ??= this.getModelInfo(request.modelId));
     const openStream = (model: TModel, signal: AbortSignal): AsyncIterable<ProviderStreamPart> =>
       this.doStream ? this.doStream(model, request, { ...context, signal }) : this.streamFromGenerate(model, request, { ...context, signal });
     return streamWithRetries({
       hooks: this.attemptHooks(request, context, recorder),
       recorder,
-      acquire: () => this.acquireModel(request.modelId),
+      acquire: (signal) => this.acquireModel(request.modelId, modelInfo(), signal),
       open: openStream,
-      finish: (value, attempts, latencyMs) => this.finishResult(request, value, attempts, latencyMs),
+      finish: (value, attempts, latencyMs) => this.finishResult(request, value, attempts, latencyMs, modelInfo()),
       mapError: (error, signal) => this.mapError(error, request, signal),
       origin: { provider: this.provider, model: request.modelId },
     });
@@ -262,14 +270,13 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       request,
       stream,
       inProcess: this.inProcess,
-      server: this.serverAddress(),
+      server: (this.server ??= { value: this.serverAddress() }).value,
       bot: context.bot,
       parent: context.telemetryParent,
     });
   }
 
-  private finishResult(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number): ManagedResult {
-    const info = this.getModelInfo(request.modelId);
+  private finishResult(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number, info: ModelInfo): ManagedResult {
     const usage = value.usage ?? { ...EMPTY_USAGE };
     return {
       ...value,

@@ -13,7 +13,8 @@ import { startDeadline, waitBeforeRetry, type AttemptHooks } from './attempt-loo
 export interface ManagedStreamOptions<TModel> {
   hooks: AttemptHooks;
   recorder: InferenceRecorder;
-  acquire(): Promise<ModelLease<TModel>>;
+  /** Lease the model; `signal` (the attempt's) stops waiting for a slow load. */
+  acquire(signal: AbortSignal): Promise<ModelLease<TModel>>;
   open(model: TModel, signal: AbortSignal): AsyncIterable<ProviderStreamPart>;
   finish(value: ProviderResult, attempts: number, latencyMs: number): ManagedResult;
   mapError(error: unknown, signal?: AbortSignal): LLMError;
@@ -70,7 +71,7 @@ export async function* streamWithRetries<TModel>(options: ManagedStreamOptions<T
       let iterator: AsyncIterator<ProviderStreamPart> | undefined;
       let completed = false;
       try {
-        lease = await options.acquire();
+        lease = await options.acquire(attempt.signal);
         iterator = options.open(lease.model, attempt.signal)[Symbol.asyncIterator]();
         let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
         for (;;) {

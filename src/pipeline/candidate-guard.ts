@@ -35,12 +35,23 @@ export interface GuardServices {
   logger: Logger;
 }
 
-/** A candidate cleared to be called; settle it exactly once. */
+/** How a failed candidate is settled. */
+export interface FailureSettlement {
+  /**
+   * The provider had already produced output (a stream past its first delta): its cost is unknown, so
+   * the budget keeps the reserved worst case and the rate limiter the estimate, instead of giving them back.
+   */
+  billed?: boolean;
+}
+
+/** A candidate cleared to be called; settle it exactly once (later calls are ignored). */
 export interface CandidateTicket {
   resolved: ResolvedModel;
   info: ModelInfo;
   succeeded(result: ManagedResult): void;
-  failed(error: LLMError): void;
+  failed(error: LLMError, settlement?: FailureSettlement): void;
+  /** The caller stopped before an outcome was known (a stream left early): says nothing about the model's health. */
+  abandoned(settlement?: FailureSettlement): void;
 }
 
 /** Output tokens assumed for budget and rate-limit estimates when neither request nor catalog says. */
@@ -114,6 +125,18 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
     throw error;
   }
   let settled = false;
+  const settleFailure = (healthy: false | undefined, settlement: FailureSettlement) => {
+    if (settled) return;
+    settled = true;
+    settleBreaker(healthy);
+    if (settlement.billed) {
+      reservation?.settle(null);
+      permit?.settle(inputTokens + maxOutput);
+    } else {
+      reservation?.release();
+      permit?.settle(0);
+    }
+  };
   return {
     resolved,
     info,
@@ -124,12 +147,11 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
       reservation?.settle(result.costUsd);
       permit?.settle(result.usageReported ? result.usage.totalTokens : inputTokens + maxOutput);
     },
-    failed(error) {
-      if (settled) return;
-      settled = true;
-      settleBreaker(countsAgainstHealth(error) ? false : undefined);
-      reservation?.release();
-      permit?.settle(0);
+    failed(error, settlement = {}) {
+      settleFailure(countsAgainstHealth(error) ? false : undefined, settlement);
+    },
+    abandoned(settlement = {}) {
+      settleFailure(undefined, settlement);
     },
   };
 }

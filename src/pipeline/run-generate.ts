@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { CircuitOpenError, LLMError, ProviderError } from '../core/errors.js';
 import { EMPTY_USAGE } from '../core/usage.js';
-import type { CallContext, GenerateResult, ManagedResult } from '../core/types.js';
+import type { CallContext, GenerateResult, ManagedResult, ModelInfo } from '../core/types.js';
 import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import type { CallRecorder } from '../telemetry/observer.js';
 import type { CallPlan } from './call-plan.js';
@@ -26,10 +26,11 @@ export interface RunState {
   cacheKey?: string;
 }
 
-/** The context managers receive for one candidate. */
-export function managerContext(state: RunState, signal: AbortSignal): CallContext {
+/** The context managers receive for one candidate (`modelInfo`: what the guard already resolved for it). */
+export function managerContext(state: RunState, signal: AbortSignal, modelInfo?: ModelInfo): CallContext {
   const { plan } = state;
   return {
+    modelInfo,
     bot: plan.bot,
     sessionId: plan.sessionId,
     userId: plan.userId,
@@ -86,7 +87,7 @@ export async function runCandidates(state: RunState, services: RunServices): Pro
       try {
         const result = await ticket.resolved.manager.generateResponse(
           { ...plan.request, modelId: ticket.resolved.model },
-          managerContext(state, plan.signal ?? new AbortController().signal),
+          managerContext(state, plan.signal ?? new AbortController().signal, ticket.info),
         );
         ticket.succeeded(result);
         return result;

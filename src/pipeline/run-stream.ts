@@ -4,7 +4,7 @@
  * StreamInterruptedError carrying the text the caller already has. Never ends short silently.
  */
 import { randomUUID } from 'node:crypto';
-import { AbortError, AdapterError, StreamInterruptedError, type LLMError } from '../core/errors.js';
+import { AbortError, AdapterError, ProviderError, StreamInterruptedError, type LLMError } from '../core/errors.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import type { GenerateResult, ManagedResult, StreamPart } from '../core/types.js';
 import { enterCandidate, shouldFallBack } from './candidate-guard.js';
@@ -34,7 +34,7 @@ export async function* runStream(state: RunState, services: RunServices): AsyncG
       ticket = await enterCandidate(plan, candidate, services);
       const upstream = ticket.resolved.manager.streamResponse(
         { ...plan.request, modelId: ticket.resolved.model },
-        managerContext(state, plan.signal ?? new AbortController().signal),
+        managerContext(state, plan.signal ?? new AbortController().signal, ticket.info),
       );
       let managed: ManagedResult | undefined;
       let stoppedEarly = false;
@@ -55,36 +55,40 @@ export async function* runStream(state: RunState, services: RunServices): AsyncG
           break;
         }
       }
+      // The upstream part is over: settle the candidate now, before the adapters' tail goes out (the
+      // consumer may leave at that yield, and the answer has cost what it cost).
+      if (stoppedEarly) ticket.succeeded(stoppedResult(candidate, managed));
+      else if (managed) ticket.succeeded(managed);
+      else throw new ProviderError(`${candidate} stream ended without its finish part`, { provider: ticket.resolved.provider, model: ticket.resolved.model, retryable: true });
       const tail = await pipeline.flush();
       if (tail) {
         emitted += tail;
         yield { type: 'text-delta', text: tail };
       }
-      if (stoppedEarly) {
-        ticket.succeeded(stoppedResult(candidate, managed));
+      if (!managed) {
+        // Stopped early by an adapter: there is no provider result to report.
         yield { type: 'finish', result: finishCall(state, { id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
         return;
       }
-      ticket.succeeded(managed!);
       if (state.cacheKey && services.responseCache) {
-        const answer = cacheableAnswer(managed!);
+        const answer = cacheableAnswer(managed);
         if (answer) await services.responseCache.save(state.cacheKey, answer);
       }
       const result: GenerateResult = finishCall(state, {
-        id: managed!.id ?? randomUUID(),
+        id: managed.id ?? randomUUID(),
         text: emitted,
-        model: managed!.model,
-        responseModel: managed!.responseModel,
-        finishReason: managed!.finishReason,
-        usage: managed!.usage,
-        costUsd: managed!.costUsd,
+        model: managed.model,
+        responseModel: managed.responseModel,
+        finishReason: managed.finishReason,
+        usage: managed.usage,
+        costUsd: managed.costUsd,
         cached: false,
       });
       yield { type: 'finish', result };
       return;
     } catch (error) {
       const mapped = toLLMError(error);
-      ticket?.failed(mapped);
+      ticket?.failed(mapped, { billed: delivered });
       if (delivered) {
         // The caller has seen text: no fallback, and the error carries what they saw.
         if (mapped instanceof AbortError || mapped instanceof AdapterError) throw mapped;
@@ -99,6 +103,10 @@ export async function* runStream(state: RunState, services: RunServices): AsyncG
       const next = plan.candidates[index + 1];
       if (!next || !shouldFallBack(mapped)) throw mapped;
       state.recorder.fallback(candidate, next, mapped);
+    } finally {
+      // A consumer that leaves the loop early ends the generator here, past the catch: the candidate's
+      // breaker probe slot, budget reservation and rate-limit permit must still be settled (no-op once settled).
+      ticket?.abandoned({ billed: delivered });
     }
   }
   throw lastError ?? new AbortError('No candidate model could be tried');

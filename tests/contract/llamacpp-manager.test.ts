@@ -7,7 +7,7 @@
  * honoured, and typed errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortError, ContextLengthError, InvalidRequestError, RateLimitError } from '../../src/core/errors.js';
@@ -165,5 +165,18 @@ describe('LlamaCppManager generation on a tiny GGUF', () => {
     const failure = await manager.generateResponse(request({ maxTokens: 4 }, 'hello world '.repeat(2500)), context()).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ContextLengthError);
     expect((failure as Error).message).toContain('providers.llamacpp.contextSize');
+  });
+
+  it('serves a loaded model without looking its file up on every call (calls keep their arrival order)', async () => {
+    await manager.generateResponse(request({ maxTokens: 1, temperature: 0 }), context());
+    // With the file gone, only the weights already in memory can answer: no per-call file-system look-up,
+    // whose answers may come back out of order and let a later call overtake an earlier one.
+    await rename(join(dir, 'tiny.gguf'), join(dir, 'moved.bin'));
+    try {
+      const result = await manager.generateResponse(request({ maxTokens: 2, temperature: 0 }), context());
+      expect(result.usage.outputTokens).toBe(2);
+    } finally {
+      await rename(join(dir, 'moved.bin'), join(dir, 'tiny.gguf'));
+    }
   });
 });

@@ -9,6 +9,7 @@ import {
   BudgetExceededError,
   ContextLengthError,
   InvalidRequestError,
+  CircuitOpenError,
   ProviderError,
   StreamInterruptedError,
   createSwitchboard,
@@ -243,6 +244,146 @@ describe('Switchboard response cache and budgets', () => {
       await sb.generate({ bot: 'spender', prompt: 'a' });
       await sb.generate({ bot: 'spender', prompt: 'a' });
       await expect(sb.generate({ bot: 'spender', prompt: 'a' })).rejects.toBeInstanceOf(BudgetExceededError);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('Switchboard settles every candidate, however a call ends', () => {
+  it('a stream left after its first delta frees the half-open probe slot at once', async () => {
+    const fake = new FakeProvider();
+    const sb = await createSwitchboard({
+      config: { ...quiet, resilience: { ...quiet.resilience, circuitBreaker: { failureThreshold: 1, cooldownMs: 1000 } } },
+      managers: [fake],
+    });
+    try {
+      fake.fail('fake:p', { status: 500 });
+      await expect(sb.generate({ model: 'fake:p', prompt: 'x' })).rejects.toBeInstanceOf(ProviderError);
+      await expect(sb.generate({ model: 'fake:p', prompt: 'x' })).rejects.toBeInstanceOf(CircuitOpenError);
+      await new Promise((resolve) => setTimeout(resolve, 1050));
+      // This stream is the probe; its consumer leaves after the first delta.
+      fake.reply('fake:p', { text: 'one two three', chunks: ['one ', 'two ', 'three'] });
+      for await (const part of sb.stream({ model: 'fake:p', prompt: 'x' })) {
+        if (part.type === 'text-delta') break;
+      }
+      // The abandoned probe said nothing about the model: the next caller probes instead of waiting a cooldown.
+      fake.reply('fake:p', { text: 'fine' });
+      await expect(sb.generate({ model: 'fake:p', prompt: 'x' })).resolves.toMatchObject({ text: 'fine' });
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('a stream that fails or is left after its first delta keeps its worst case against the budget', async () => {
+    // $1 a token; each call may cost 5 prompt + 10 output tokens = $15; the day allows $30.
+    const fake = new FakeProvider({ pricing: { m: { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 } } });
+    const sb = await createSwitchboard({
+      config: { ...quiet, bots: { spender: { model: 'fake:m', params: { maxTokens: 10 }, budget: { usdPerDay: 30 } } } },
+      managers: [fake],
+    });
+    try {
+      fake.fail('fake:m', { interruptAfterChunks: 1, reply: { text: 'a b c', chunks: ['a ', 'b ', 'c'] } });
+      await expect(collect(sb.stream({ bot: 'spender', prompt: 'a' }))).rejects.toBeInstanceOf(StreamInterruptedError);
+      fake.reply('fake:m', { text: 'a b c', chunks: ['a ', 'b ', 'c'] });
+      for await (const part of sb.stream({ bot: 'spender', prompt: 'a' })) {
+        if (part.type === 'text-delta') break;
+      }
+      // Both upstream answers were paid for in part, at an unknown price: the budget counts their maximum.
+      await expect(sb.generate({ bot: 'spender', prompt: 'a' })).rejects.toBeInstanceOf(BudgetExceededError);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('a stream whose upstream finished is charged its real cost even if the consumer leaves during the adapters\' tail', async () => {
+    // $1 a token; the estimate is 5 prompt + 10 output tokens = $15, the real answer costs $20; the day allows $30.
+    const fake = new FakeProvider({ pricing: { m: { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 } } });
+    const sb = await createSwitchboard({
+      config: {
+        ...quiet,
+        bots: { tail: { model: 'fake:m', params: { maxTokens: 10 }, budget: { usdPerDay: 30 }, adapters: [{ name: 'prefix-suffix', options: { suffix: ' -- bot' } }] } },
+      },
+      managers: [fake],
+    });
+    try {
+      fake.reply('fake:m', { text: '', usage: { inputTokens: 20, outputTokens: 0 } });
+      for await (const part of sb.stream({ bot: 'tail', prompt: 'a' })) {
+        if (part.type === 'text-delta') break;
+      }
+      await expect(sb.generate({ bot: 'tail', prompt: 'a' })).rejects.toBeInstanceOf(BudgetExceededError);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('an abort with a reason of the caller\'s own is AbortError and never falls back', async () => {
+    const fake = new FakeProvider();
+    const sb = await createSwitchboard({ config: { ...quiet, bots: { b: { model: 'fake:one', fallbacks: ['fake:two'] } } }, managers: [fake] });
+    try {
+      await expect(sb.chat({ bot: 'b', messages: [{ role: 'user', content: 'q' }], signal: AbortSignal.abort(new Error('user left')) })).rejects.toBeInstanceOf(AbortError);
+      const stream = sb.stream({ bot: 'b', prompt: 'q', signal: AbortSignal.abort(new DOMException('late', 'TimeoutError')) });
+      await expect(collect(stream)).rejects.toBeInstanceOf(AbortError);
+      expect(fake.calls).toHaveLength(0);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('close() refuses calls still waiting for a rate-limit permit or a concurrency slot', async () => {
+    const fake = new FakeProvider();
+    const sb = await createSwitchboard({
+      config: { ...quiet, resilience: { ...quiet.resilience, maxConcurrency: 2, rateLimits: { fake: { requestsPerMinute: 1, maxWaitMs: 120_000 } } } },
+      managers: [fake],
+    });
+    fake.reply('fake:m', { text: 'first', delayMs: 300 });
+    const first = sb.generate({ model: 'fake:m', prompt: 'x' });
+    const waitingForPermit = sb.generate({ model: 'fake:m', prompt: 'x' }).catch((e) => e);
+    const waitingForSlot = sb.generate({ model: 'fake:m', prompt: 'x' }).catch((e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = sb.close();
+    const outcomes = await Promise.race([
+      Promise.all([waitingForPermit, waitingForSlot]),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2000)),
+    ]);
+    await closed;
+    expect(outcomes).toEqual([expect.any(AbortError), expect.any(AbortError)]);
+    await expect(first).resolves.toMatchObject({ text: 'first' });
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('batch refuses a request that is not an object with InvalidRequestError', async () => {
+    const fake = new FakeProvider();
+    const sb = await createSwitchboard({ config: quiet, managers: [fake] });
+    try {
+      const results = await sb.batch(['hello' as never, null as never]);
+      expect(results[0]).toBeInstanceOf(InvalidRequestError);
+      expect(results[1]).toBeInstanceOf(InvalidRequestError);
+    } finally {
+      await sb.close();
+    }
+  });
+});
+
+describe('Switchboard hot path', () => {
+  it('resolves a model\'s info once per call, streams included', async () => {
+    class CountingFake extends FakeProvider {
+      lookups = 0;
+      override getModelInfo(modelId: string) {
+        this.lookups++;
+        return super.getModelInfo(modelId);
+      }
+    }
+    const fake = new CountingFake({ pricing: { m: { inputPerMTok: 1, outputPerMTok: 1 } } });
+    const sb = await createSwitchboard({ config: quiet, managers: [fake] });
+    try {
+      const result = await sb.generate({ model: 'fake:m', prompt: 'x' });
+      expect(result.costUsd).not.toBeNull();
+      expect(fake.lookups).toBe(1);
+      fake.lookups = 0;
+      const streamed = await collect(sb.stream({ model: 'fake:m', prompt: 'x' }));
+      expect(streamed.result.costUsd).not.toBeNull();
+      expect(fake.lookups).toBe(1);
     } finally {
       await sb.close();
     }

@@ -107,10 +107,15 @@ export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
     return this.directory.find(modelId);
   }
 
-  /** Look the file up first, so the ModelCache learns its size before deciding what to evict. */
-  protected override async acquireModel(modelId: string) {
-    await this.directory.find(modelId);
-    return super.acquireModel(modelId);
+  /**
+   * Before a load, look the file up, so the ModelCache learns its size before deciding what to evict
+   * (the info resolved before the call is not reused: on a first call it predates the look-up). A
+   * loaded model needs no look-up: skipping it saves a `stat` per call and keeps calls in arrival
+   * order (file-system answers come back in any order).
+   */
+  protected override async acquireModel(modelId: string, _info?: ModelInfo, signal?: AbortSignal) {
+    if (!this.deps.modelCache.has(`${this.provider}:${modelId}`)) await this.directory.find(modelId);
+    return super.acquireModel(modelId, undefined, signal);
   }
 
   protected async loadModel(modelId: string): Promise<LoadedGguf> {

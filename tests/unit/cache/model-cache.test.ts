@@ -112,3 +112,30 @@ describe('ModelCache', () => {
     expect(() => new ModelCache({ max: 0 })).toThrow(InvalidRequestError);
   });
 });
+
+describe('ModelCache leases under churn', () => {
+  it('never hands out a model that was unloaded between its load and the lease', async () => {
+    const cache = new ModelCache({ max: 1 });
+    const o = owner();
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let loads = 0;
+    // Two loads that finish in the same turn: the second pushes the first out before its caller holds it.
+    const load = (id: string) => async () => {
+      await gate;
+      loads++;
+      return { id, load: loads };
+    };
+    const pending = Promise.all([cache.acquire('p:a', o, load('a')), cache.acquire('p:b', o, load('b'))]);
+    open();
+    const leases = await pending;
+    for (const lease of leases) expect(o.unloaded).not.toContain(lease.model);
+    expect(leases.map((lease) => (lease.model as { id: string }).id)).toEqual(['a', 'b']);
+    leases.forEach((lease) => lease.release());
+    await cache.settle();
+    expect(cache.counters.unloads).toBe(cache.counters.evictions);
+    expect(cache.size).toBe(1);
+  });
+});

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { abortReason } from '../../../src/core/abort.js';
 import {
+  AbortError,
   AuthenticationError,
   ConfigError,
   ContextLengthError,
@@ -9,6 +11,7 @@ import {
   ProviderError,
   RateLimitError,
   StreamInterruptedError,
+  TimeoutError,
 } from '../../../src/core/errors.js';
 import { errorFromStatus, mapProviderError, parseRetryAfter } from '../../../src/core/error-mapping.js';
 import { containsSecret, registerSecret, scrubSecrets } from '../../../src/core/secrets.js';
@@ -86,5 +89,55 @@ describe('errors', () => {
     expect(scrubSecrets(`Bearer ${key}`)).not.toContain('Zq8vT3mW');
     const config = new ConfigError([{ key: 'providers.openai.apiKey', message: `bad value ${key}` }]);
     expect(containsSecret(config.message + JSON.stringify(config))).toBe(false);
+  });
+});
+
+describe('SDK error classes as the SDKs really build them', () => {
+  // openai 6.49 leaves `name` as "Error" on its classes; only the constructor tells them apart.
+  it('maps the openai SDK timeout to a retryable TimeoutError', async () => {
+    const { APIConnectionTimeoutError } = await import('openai');
+    const mapped = mapProviderError(new APIConnectionTimeoutError(), origin);
+    expect(mapped).toBeInstanceOf(TimeoutError);
+    expect(mapped.retryable).toBe(true);
+  });
+
+  it('maps an openai or anthropic connection error without a coded cause as retryable', async () => {
+    const { APIConnectionError } = await import('openai');
+    const openai = mapProviderError(new APIConnectionError({ message: 'Connection error.', cause: new Error('socket closed') }), origin);
+    expect(openai).toBeInstanceOf(ProviderError);
+    expect(openai.retryable).toBe(true);
+    const Anthropic = (await import('@anthropic-ai/sdk')).default;
+    const anthropic = mapProviderError(new Anthropic.APIConnectionError({ message: 'Connection error.' }), { provider: 'anthropic', model: 'claude' });
+    expect(anthropic.retryable).toBe(true);
+    expect(mapProviderError(new Anthropic.APIConnectionTimeoutError(), origin)).toBeInstanceOf(TimeoutError);
+  });
+
+  it('maps an openai user abort to AbortError', async () => {
+    const { APIUserAbortError } = await import('openai');
+    expect(mapProviderError(new APIUserAbortError(), origin)).toBeInstanceOf(AbortError);
+  });
+});
+
+describe('abortReason', () => {
+  it('turns any foreign abort reason into AbortError, and keeps our own errors', () => {
+    expect(abortReason(AbortSignal.abort(new Error('user left')))).toBeInstanceOf(AbortError);
+    expect(abortReason(AbortSignal.abort(new DOMException('late', 'TimeoutError')))).toBeInstanceOf(AbortError);
+    expect(abortReason(AbortSignal.abort('just a string'))).toBeInstanceOf(AbortError);
+    expect(abortReason(AbortSignal.abort())).toBeInstanceOf(AbortError);
+    const ours = new TimeoutError('deadline');
+    expect(abortReason(AbortSignal.abort(ours))).toBe(ours);
+  });
+});
+
+describe('account exhaustion answered as a bad request', () => {
+  it('maps Anthropic\'s 400 "credit balance is too low" to a non-retryable quota RateLimitError, so a fallback can answer', async () => {
+    const Anthropic = (await import('@anthropic-ai/sdk')).default;
+    const body = { type: 'error', error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.' } };
+    const mapped = mapProviderError(new Anthropic.BadRequestError(400, body, undefined, new Headers()), { provider: 'anthropic', model: 'claude-3-5-haiku-latest' });
+    expect(mapped).toBeInstanceOf(RateLimitError);
+    expect(mapped.retryable).toBe(false);
+    // An ordinary bad request stays InvalidRequestError.
+    const bad = { type: 'error', error: { type: 'invalid_request_error', message: 'messages: roles must alternate' } };
+    expect(mapProviderError(new Anthropic.BadRequestError(400, bad, undefined, new Headers()), origin)).toBeInstanceOf(InvalidRequestError);
   });
 });

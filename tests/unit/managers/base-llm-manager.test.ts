@@ -219,4 +219,68 @@ describe('BaseLLMManager', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(JSON.stringify(error) + error.message + String(error.cause?.message)).not.toMatch(/1234567890abcdef/);
   });
+
+  it('looks the model and the server address up once, not on every step of every call', async () => {
+    class CountingManager extends ScriptedManager {
+      lookups = 0;
+      addresses = 0;
+      override getModelInfo(modelId: string) {
+        this.lookups++;
+        return super.getModelInfo(modelId);
+      }
+      protected override serverAddress() {
+        this.addresses++;
+        return { address: 'example.test', port: 443 };
+      }
+    }
+    const manager = new CountingManager(makeManagerDeps({ resilience: { maxRetries: 1 }, catalog: { 'scripted:m': { pricing: { inputPerMTok: 1, outputPerMTok: 1 } } } }));
+    manager.steps.push(status(503), ok(), chunks([{ type: 'text-delta', text: 'x' }, finish]));
+    const answer = await manager.generateResponse(request, ctx());
+    expect(answer).toMatchObject({ attempts: 2 });
+    expect(answer.costUsd).not.toBeNull();
+    expect(manager.lookups).toBe(1);
+    await collect(manager.streamResponse(request, ctx()));
+    expect(manager.lookups).toBe(2);
+    // The pipeline hands over what it already resolved.
+    manager.steps.push(ok());
+    const info = manager.getModelInfo('m');
+    manager.lookups = 0;
+    expect((await manager.generateResponse(request, { ...ctx(), modelInfo: info })).costUsd).not.toBeNull();
+    expect(manager.lookups).toBe(0);
+    expect(manager.addresses).toBe(1);
+  });
+
+  it('a caller abort or the deadline ends a call at once while its model is still loading', async () => {
+    class SlowLoading extends ScriptedManager {
+      protected override async loadModel(modelId: string) {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return super.loadModel(modelId);
+      }
+    }
+    const deps = makeManagerDeps({ resilience: { timeoutMs: 50 } });
+    const manager = new SlowLoading(deps);
+    manager.steps.push(ok(), ok());
+    let started = performance.now();
+    await expect(manager.generateResponse(request, ctx())).rejects.toBeInstanceOf(TimeoutError);
+    expect(performance.now() - started).toBeLessThan(300);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    started = performance.now();
+    await expect(collect(manager.streamResponse({ ...request, modelId: 'other' }, ctx(controller.signal)))).rejects.toBeInstanceOf(AbortError);
+    expect(performance.now() - started).toBeLessThan(300);
+    // The loads finish in the background; the abandoned leases are given back, so eviction unloads them.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(deps.modelCache.keys().sort()).toEqual(['scripted:m', 'scripted:other']);
+    await deps.modelCache.clear();
+    expect(manager.unloads).toBe(2);
+    expect(manager.steps).toHaveLength(2);
+  });
+
+  it('counts only in-process weights against modelCache.maxMemoryBytes (a local server such as Ollama holds its own)', async () => {
+    const deps = makeManagerDeps({ modelCache: { maxMemoryBytes: 1_000 }, catalog: { 'scripted:m': { local: true, memoryBytes: 5_000_000 } } });
+    const manager = new ScriptedManager(deps);
+    manager.steps.push(ok());
+    await expect(manager.generateResponse(request, ctx())).resolves.toMatchObject({ text: 'hello' });
+    expect(deps.modelCache.calculatedBytes).toBeLessThanOrEqual(1_000);
+  });
 });

@@ -67,9 +67,10 @@ describe('reliability: fault mix', () => {
         retryBaseDelayMs: 5,
         retryMaxDelayMs: 20,
         // A non-streamed keep-alive-only answer never completes: the total timeout ends it.
-        timeoutMs: 1_500,
-        firstChunkTimeoutMs: 300,
-        idleChunkTimeoutMs: 300,
+        // Generous enough that a healthy backup on a loaded 2-core CI machine never trips them.
+        timeoutMs: 4_000,
+        firstChunkTimeoutMs: 1_000,
+        idleChunkTimeoutMs: 1_000,
       },
     });
   });

@@ -60,6 +60,8 @@ export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores
           hasBot: (name) => bots.get(name) !== undefined,
           // A session's adapters go with it, however it ends.
           onEnded: (sessionId) => adapters.releaseSession(sessionId),
+          // ...and a new session starts with none, even when its id was used by a session Redis expired.
+          onStarted: (sessionId) => adapters.releaseSession(sessionId),
           logger: context.get<Logger>(TYPES.Logger),
         });
       })

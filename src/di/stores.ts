@@ -43,11 +43,18 @@ export async function createStores(config: SwitchboardConfig, logger: Logger): P
     logger.warn('Redis is not reachable yet; shared stores will fail until it is', { error });
   }
   const keyPrefix = config.redis.keyPrefix;
-  return {
-    sessions: config.sessions.store === 'redis' ? new RedisSessionStore({ client, keyPrefix }) : new MemorySessionStore({ max: config.sessions.max }),
-    responses: config.responseCache.store === 'redis' ? new RedisResponseStore({ client, keyPrefix, defaultTtlMs: config.responseCache.ttlMs }) : memoryResponses(),
-    budgets: new RedisBudgetStore({ client, keyPrefix }),
-    rateLimits: new RedisRateLimitStore({ client, keyPrefix }),
-    close: () => closeRedisClient(client),
-  };
+  try {
+    return {
+      sessions: config.sessions.store === 'redis' ? new RedisSessionStore({ client, keyPrefix }) : new MemorySessionStore({ max: config.sessions.max }),
+      // The cache hands its TTL to every write; `ttlMs: 0` ("until evicted") leaves the store's default lifetime.
+      responses: config.responseCache.store === 'redis' ? new RedisResponseStore({ client, keyPrefix }) : memoryResponses(),
+      budgets: new RedisBudgetStore({ client, keyPrefix }),
+      rateLimits: new RedisRateLimitStore({ client, keyPrefix }),
+      close: () => closeRedisClient(client),
+    };
+  } catch (error) {
+    // Nothing else holds the client yet: left open, it would keep reconnecting and the process alive.
+    await closeRedisClient(client);
+    throw error;
+  }
 }

@@ -50,15 +50,35 @@ export async function serveGeneration(context: GatewayContext, request: FastifyR
   });
   const call = { ...job.call, signal: controller.signal };
   if (!job.stream) {
-    const result: GenerateResult = 'prompt' in call ? await context.sb.generate(call) : await context.sb.chat(call);
+    let result: GenerateResult;
+    try {
+      result = 'prompt' in call ? await context.sb.generate(call) : await context.sb.chat(call);
+    } catch (error) {
+      throw shutdownFailure(raw, controller.signal) ?? error;
+    }
     reply.headers({ ...job.headers, ...switchboardHeaders(result) });
     await reply.send(job.wire.json(result));
     return;
   }
   const iterator = context.sb.stream(call)[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  let first: IteratorResult<StreamPart>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    throw shutdownFailure(raw, controller.signal) ?? error;
+  }
   reply.hijack();
   await streamParts(context, request, reply, job, iterator, first, controller.signal);
+}
+
+/**
+ * Aborted while the client is still connected: only shutdown past its drain timeout does that. It is
+ * a 503 the client may send again, not the aborted call's 499 (which OpenAI clients neither expect
+ * nor retry).
+ */
+function shutdownFailure(raw: FastifyReply['raw'], signal: AbortSignal): GatewayHttpError | undefined {
+  if (!signal.aborted || raw.destroyed) return undefined;
+  return new GatewayHttpError(503, 'The gateway shut down before this answer finished; send the request again', 'api_error', 'shutting_down', null, { connection: 'close' });
 }
 
 async function streamParts(

@@ -64,13 +64,24 @@ export function switchboardExtension(result: GenerateResult, sessionId?: string)
   return extension;
 }
 
-/** The same facts as headers, for clients that only look at headers (JSON answers only). */
+/** Printable ASCII only: anything else (a model name the client chose) would make Node throw on write. */
+const PLAIN_HEADER_VALUE = /^[\x20-\x7e]*$/;
+
+/** A header value as given, or percent-encoded when it holds characters a header cannot carry. */
+export function headerSafe(value: string): string {
+  return PLAIN_HEADER_VALUE.test(value) ? value : encodeURIComponent(value);
+}
+
+/**
+ * The same facts as headers, for clients that only look at headers (JSON answers only). A value
+ * with characters outside printable ASCII (a model the client named in Unicode) is percent-encoded.
+ */
 export function switchboardHeaders(result: GenerateResult): Record<string, string> {
   const headers: Record<string, string> = {
-    'x-switchboard-model': result.model,
+    'x-switchboard-model': headerSafe(result.model),
     'x-switchboard-cached': String(result.cached),
     'x-switchboard-attempts': String(result.attempts),
-    'x-switchboard-adapters': result.adapters.join(','),
+    'x-switchboard-adapters': headerSafe(result.adapters.join(',')),
   };
   if (result.costUsd !== null) headers['x-switchboard-cost-usd'] = String(result.costUsd);
   return headers;

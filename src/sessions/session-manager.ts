@@ -17,6 +17,12 @@ export interface SessionManagerOptions {
   hasBot: (name: string) => boolean;
   /** Called exactly once per session when it ends, expires or is evicted. */
   onEnded?: (sessionId: string) => void;
+  /**
+   * Called when a session is started, before it is stored. A store that expires sessions silently
+   * (Redis) never reports the end of an earlier session with a client-chosen id, so whatever was kept
+   * for that id (adapter activations) is dropped here rather than inherited by the new session.
+   */
+  onStarted?: (sessionId: string) => void;
   /** Clock (epoch ms); tests may pass their own. */
   now?: () => number;
   /** Where a throwing `onEnded` is reported. */
@@ -48,6 +54,7 @@ export class SessionManager {
   private readonly ttlMs: number;
   private readonly hasBot: (name: string) => boolean;
   private readonly onEnded?: (sessionId: string) => void;
+  private readonly onStarted?: (sessionId: string) => void;
   private readonly now: () => number;
   private readonly logger: Logger;
   private readonly unsubscribe?: () => void;
@@ -57,6 +64,7 @@ export class SessionManager {
     this.store = options.store;
     this.hasBot = options.hasBot;
     this.onEnded = options.onEnded;
+    this.onStarted = options.onStarted;
     this.now = options.now ?? Date.now;
     this.logger = options.logger ?? silentLogger;
     this.unsubscribe = this.store.onExpire?.((session) => this.ended(session.id));
@@ -87,6 +95,7 @@ export class SessionManager {
     const session: Session = { id, bot, metadata, createdAt, expiresAt: createdAt + ttlMs, ttlMs };
     if (userId !== undefined) session.userId = userId;
     if (tenantId !== undefined) session.tenantId = tenantId;
+    this.onStarted?.(id);
     await this.store.set(session);
     return cloneSession(session);
   }

@@ -72,6 +72,17 @@ export interface InferenceMeasurement {
   errorType?: string;
 }
 
+/** Distinct attribute sets remembered (models x bots x outcomes); past it the memo starts over. */
+const MAX_ATTRIBUTE_SETS = 1024;
+
+/** The attribute sets of one inference key: the same few objects every call, built once. */
+interface InferenceAttributeSets {
+  base: Attributes;
+  input: Attributes;
+  output: Attributes;
+  cost: Attributes;
+}
+
 /** The instruments, with record methods that apply the allow-list. */
 export class SwitchboardMetrics {
   private readonly duration: Histogram;
@@ -82,6 +93,9 @@ export class SwitchboardMetrics {
   private readonly cacheLookups: Counter;
   private readonly retries: Counter;
   private readonly fallbacks: Counter;
+  /** Filtered attribute sets by their values: the allow-list runs once per distinct set, not per call. */
+  private readonly inferenceSets = new Map<string, InferenceAttributeSets>();
+  private readonly requestSets = new Map<string, Attributes>();
 
   constructor(meter: Meter) {
     this.duration = meter.createHistogram(METRIC_OPERATION_DURATION, {
@@ -109,31 +123,23 @@ export class SwitchboardMetrics {
 
   /** Duration, token usage, time to first chunk and cost of one inference. */
   recordInference(key: InferenceMetricKey, measured: InferenceMeasurement): void {
-    const base = {
-      [ATTR_OPERATION_NAME]: key.operation,
-      [ATTR_PROVIDER_NAME]: key.provider,
-      [ATTR_REQUEST_MODEL]: key.model,
-      [ATTR_RESPONSE_MODEL]: measured.responseModel,
-      [ATTR_ERROR_TYPE]: measured.errorType,
-    };
-    this.duration.record(measured.durationS, allowedAttributes(base));
-    if (measured.timeToFirstChunkS !== undefined) this.firstChunk.record(measured.timeToFirstChunkS, allowedAttributes(base));
+    const sets = this.inferenceAttributes(key, measured.responseModel, measured.errorType);
+    this.duration.record(measured.durationS, sets.base);
+    if (measured.timeToFirstChunkS !== undefined) this.firstChunk.record(measured.timeToFirstChunkS, sets.base);
     if (measured.usage) {
-      this.tokens.record(measured.usage.inputTokens, allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_INPUT }));
-      this.tokens.record(measured.usage.outputTokens, allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_OUTPUT }));
+      this.tokens.record(measured.usage.inputTokens, sets.input);
+      this.tokens.record(measured.usage.outputTokens, sets.output);
     }
     // An unpriced call adds no point: a 0 would claim the call was free.
     if (measured.costUsd !== null && Number.isFinite(measured.costUsd) && measured.costUsd >= 0) {
-      this.cost.add(
-        measured.costUsd,
-        allowedAttributes({ [ATTR_PROVIDER_NAME]: key.provider, [ATTR_REQUEST_MODEL]: key.model, [ATTR_AGENT_NAME]: key.bot }),
-      );
+      this.cost.add(measured.costUsd, sets.cost);
     }
   }
 
   /** One finished pipeline call: `ok` or its error type. */
   recordRequest(bot: string | undefined, errorType?: string): void {
-    this.requests.add(1, allowedAttributes({ [ATTR_AGENT_NAME]: bot, [ATTR_SB_OUTCOME]: errorType ?? OUTCOME_OK }));
+    const outcome = errorType ?? OUTCOME_OK;
+    this.requests.add(1, remembered(this.requestSets, `${bot ?? ''}\u0000${outcome}`, () => allowedAttributes({ [ATTR_AGENT_NAME]: bot, [ATTR_SB_OUTCOME]: outcome })));
   }
 
   /** One response-cache lookup. */
@@ -153,4 +159,34 @@ export class SwitchboardMetrics {
       allowedAttributes({ [ATTR_PROVIDER_NAME]: provider, [ATTR_REQUEST_MODEL]: model, [ATTR_AGENT_NAME]: bot, [ATTR_ERROR_TYPE]: errorType }),
     );
   }
+
+  private inferenceAttributes(key: InferenceMetricKey, responseModel: string | undefined, errorType: string | undefined): InferenceAttributeSets {
+    const id = `${key.operation}\u0000${key.provider}\u0000${key.model}\u0000${key.bot ?? ''}\u0000${responseModel ?? ''}\u0000${errorType ?? ''}`;
+    return remembered(this.inferenceSets, id, () => {
+      const base = {
+        [ATTR_OPERATION_NAME]: key.operation,
+        [ATTR_PROVIDER_NAME]: key.provider,
+        [ATTR_REQUEST_MODEL]: key.model,
+        [ATTR_RESPONSE_MODEL]: responseModel,
+        [ATTR_ERROR_TYPE]: errorType,
+      };
+      return {
+        base: Object.freeze(allowedAttributes(base)),
+        input: Object.freeze(allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_INPUT })),
+        output: Object.freeze(allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_OUTPUT })),
+        cost: Object.freeze(allowedAttributes({ [ATTR_PROVIDER_NAME]: key.provider, [ATTR_REQUEST_MODEL]: key.model, [ATTR_AGENT_NAME]: key.bot })),
+      };
+    });
+  }
+}
+
+/** The value remembered under `id`, built (and frozen) on first use; the memo is bounded by starting over. */
+function remembered<T extends object>(memo: Map<string, T>, id: string, build: () => T): T {
+  let value = memo.get(id);
+  if (value === undefined) {
+    if (memo.size >= MAX_ATTRIBUTE_SETS) memo.clear();
+    value = Object.freeze(build());
+    memo.set(id, value);
+  }
+  return value;
 }

@@ -5,7 +5,7 @@
  * and every recorder settles once, so nothing here can change or break a call.
  */
 import { metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
-import type { LLMError } from '../core/errors.js';
+import { AbortError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult } from '../core/types.js';
 import { SwitchboardEvents, eventError } from './events.js';
@@ -119,7 +119,7 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
       if (settled) return;
       safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs), log);
       safely(() => parts.meter().recordRetry(start.provider, start.model, errorTypeOf(error)), log);
-      safely(() => parts.events.emit('retry', { provider: start.provider, model: start.model, bot: start.bot, attempt: failedAttempt, delayMs, error: eventError(error) }), log);
+      if (parts.events.hasListeners('retry')) safely(() => parts.events.emit('retry', { provider: start.provider, model: start.model, bot: start.bot, attempt: failedAttempt, delayMs, error: eventError(error) }), log);
     },
     firstChunk() {
       if (firstChunkAt === undefined && !settled) firstChunkAt = performance.now();
@@ -161,6 +161,14 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
   safely(() => parts.stats.callStarted(), log);
   const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent), log);
   const who = { bot: start.bot, sessionId: start.sessionId };
+  const fail = (error: LLMError, attempts: number): void => {
+    if (settled) return;
+    settled = true;
+    safely(() => parts.stats.callFailed(start.bot), log);
+    safely(() => parts.meter().recordRequest(start.bot, errorTypeOf(error)), log);
+    safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }), log);
+    if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
+  };
   return {
     parent: agent?.context,
     cacheLookup(hit: boolean) {
@@ -168,13 +176,13 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
       safely(() => parts.meter().recordCacheLookup(start.bot, hit), log);
       if (!hit) return;
       safely(() => parts.stats.cacheHit(), log);
-      safely(() => parts.events.emit('cache.hit', { ...who, model: start.model }), log);
+      if (parts.events.hasListeners('cache.hit')) safely(() => parts.events.emit('cache.hit', { ...who, model: start.model }), log);
     },
     fallback(from: string, to: string, error: LLMError) {
       if (settled) return;
       const failed = splitModel(from);
       safely(() => parts.meter().recordFallback(failed.provider ?? '', failed.model, start.bot, errorTypeOf(error)), log);
-      safely(() => parts.events.emit('fallback', { bot: start.bot, from, to, error: eventError(error) }), log);
+      if (parts.events.hasListeners('fallback')) safely(() => parts.events.emit('fallback', { bot: start.bot, from, to, error: eventError(error) }), log);
     },
     end(outcome: CallOutcome) {
       if (settled) return;
@@ -182,6 +190,8 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
       safely(() => parts.stats.callFinished(start.bot), log);
       safely(() => parts.meter().recordRequest(start.bot), log);
       safely(() => agent && endAgentSpan(agent.span, start, outcome, parts.captureContent), log);
+      // Payloads are copies built per call: only when someone listens.
+      if (!parts.events.hasListeners('call.finished')) return;
       safely(
         () =>
           parts.events.emit('call.finished', {
@@ -198,13 +208,10 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
         log,
       );
     },
-    fail(error: LLMError, attempts: number) {
-      if (settled) return;
-      settled = true;
-      safely(() => parts.stats.callFailed(start.bot), log);
-      safely(() => parts.meter().recordRequest(start.bot, errorTypeOf(error)), log);
-      safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }), log);
-      safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
+    fail,
+    abandon(attempts: number) {
+      // Without this, a stream left early kept its agent span open and counted as active forever.
+      if (!settled) fail(new AbortError('The stream consumer left before the finish'), attempts);
     },
   };
 }

@@ -88,6 +88,20 @@ describe('gateway shutdown', () => {
     // Generous: drain 100 ms + abort grace, far below the 8 s the stream would take.
     expect(Date.now() - started).toBeLessThan(4000);
   });
+
+  it('answers a JSON call that outlives the drain timeout with 503 shutting_down, not a client-closed status', async () => {
+    const fake = new FakeProvider();
+    const { gw, client } = await gatewayWith(fake, { drainTimeoutMs: 100 });
+    fake.reply('fake:slow-json', { text: 'late', delayMs: 3000 });
+    const call = client.chat.completions.create({ model: 'fake:slow-json', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    await until(() => gw.switchboard.stats().active === 1);
+    const closing = gw.close();
+    const failure = await call;
+    await closing;
+    // 503 tells an OpenAI client to send the request again; 499 is a status it cannot act on.
+    expect(failure).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(failure).toMatchObject({ status: 503, code: 'shutting_down' });
+  });
 });
 
 describe('gateway binding and ownership', () => {

@@ -172,6 +172,14 @@ describe('gateway (JSON, auth, errors, sessions, listings)', () => {
     await expect(acme.chat.completions.create({ model: 'fake:broken', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 502, code: 'upstream_error' });
   });
 
+  it('answers a model whose name is not Latin-1: headers never lose an answer already paid for', async () => {
+    fake.reply('fake:模型-ü', { text: 'still delivered' });
+    const { data, response } = await acme.chat.completions.create({ model: 'fake:模型-ü', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(data.choices[0]!.message.content).toBe('still delivered');
+    expect(data.model).toBe('fake:模型-ü');
+    expect(decodeURIComponent(response.headers.get('x-switchboard-model')!)).toBe('fake:模型-ü');
+  });
+
   it('lists bots and catalog models, and retrieves one', async () => {
     const list = await acme.models.list();
     const ids = list.data.map((model) => model.id);

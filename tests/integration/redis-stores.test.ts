@@ -4,6 +4,7 @@
  * instances (two clients) racing; two RateLimiters share one allowance; a stopped Redis makes every
  * store call fail fast with an error free of the password, and a restarted one works again.
  */
+import { createHook } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
 import { ResponseCache, type CachedAnswer } from '../../src/cache/response-cache.js';
@@ -59,6 +60,126 @@ describe('createRedisClient', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems[0]!.key).toBe('redis.url');
       expect(String((error as Error).message)).not.toContain('secret-pw-123');
+    }
+  });
+});
+
+describeRedis('closeRedisClient', () => {
+  /** Ids of the timers started while `work` runs that are still pending 50 ms after it settled. */
+  async function timersLeftBy(work: () => Promise<void>): Promise<number> {
+    const started = new Set<number>();
+    let recording = true;
+    const hook = createHook({
+      init(id, type) {
+        if (recording && type === 'Timeout') started.add(id);
+      },
+      destroy(id) {
+        started.delete(id);
+      },
+    }).enable();
+    try {
+      await work();
+      recording = false;
+      await sleep(50);
+    } finally {
+      hook.disable();
+    }
+    return started.size;
+  }
+
+  it('leaves no timer running when it closes a client whose Redis went away', async () => {
+    const server = await startRedisServer({ password: PASSWORD });
+    const client = createRedisClient({ url: server.url, keyPrefix: PREFIX });
+    try {
+      await waitForRedis(client);
+      await server.stop();
+      const deadline = Date.now() + 2_000;
+      while (client.status === 'ready' && Date.now() < deadline) await sleep(10);
+      expect(client.status).not.toBe('ready');
+      // ioredis' 2 s disconnect timer on an already-dead socket kept jest waiting after the tests.
+      expect(await timersLeftBy(() => closeRedisClient(client))).toBe(0);
+      // A second close is a no-op (ioredis would arm the timer again).
+      expect(await timersLeftBy(() => closeRedisClient(client))).toBe(0);
+    } finally {
+      await closeRedisClient(client);
+      await server.dispose();
+    }
+  });
+
+  it('leaves no timer running and ends the client when Redis hangs (QUIT never answered)', async () => {
+    const server = await startRedisServer({ password: PASSWORD });
+    const client = createRedisClient({ url: server.url, keyPrefix: PREFIX }, { commandTimeoutMs: 200 });
+    try {
+      await waitForRedis(client);
+      server.pause();
+      expect(await timersLeftBy(() => closeRedisClient(client))).toBe(0);
+      expect(client.status).toBe('end');
+    } finally {
+      server.resume();
+      await closeRedisClient(client);
+      await server.dispose();
+    }
+  });
+});
+
+describeRedis('stores built from config', () => {
+  it('starts with responseCache { store: "redis", ttlMs: 0 } and gives such entries the default lifetime', async () => {
+    const server = await startRedisServer();
+    const { createSwitchboard } = await import('../../src/create-switchboard.js');
+    const { FakeProvider } = await import('../../src/testing/index.js');
+    try {
+      const sb = await createSwitchboard({
+        config: { telemetry: { logLevel: 'silent' }, redis: { url: server.url, keyPrefix: PREFIX }, responseCache: { enabled: true, store: 'redis', ttlMs: 0 } },
+        managers: [new FakeProvider()],
+        env: {},
+      });
+      try {
+        await sb.generate({ model: 'fake:echo', prompt: 'cache me forever' });
+        const probe = createRedisClient({ url: server.url });
+        try {
+          await waitForRedis(probe);
+          const keys = await probe.keys(`${PREFIX}rc:*`);
+          expect(keys).toHaveLength(1);
+          expect(await probe.pttl(keys[0]!)).toBeGreaterThan(0);
+        } finally {
+          await closeRedisClient(probe);
+        }
+      } finally {
+        await sb.close();
+      }
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
+describeRedis('sessions in Redis', () => {
+  it('starts a session with no adapters, whatever an expired session with the same id had', async () => {
+    const server = await startRedisServer();
+    const { createSwitchboard } = await import('../../src/create-switchboard.js');
+    const { FakeProvider } = await import('../../src/testing/index.js');
+    try {
+      const sb = await createSwitchboard({
+        config: { telemetry: { logLevel: 'silent' }, redis: { url: server.url, keyPrefix: PREFIX }, sessions: { store: 'redis' }, bots: { helper: { model: 'fake:echo' } } },
+        managers: [new FakeProvider()],
+        env: {},
+      });
+      try {
+        // Tenant A's session carries A's own text in a session adapter; Redis expires it silently.
+        await sb.sessions.start({ bot: 'helper', id: 'conv-1', tenantId: 'a', ttlMs: 100 });
+        sb.adapters.activateForSession('conv-1', 'prefix-suffix', { prefix: '[for tenant a] ' });
+        await sleep(200);
+        expect(await sb.sessions.get('conv-1')).toBeUndefined();
+        // Tenant B picks the same id: its session must not inherit A's adapter.
+        await sb.sessions.start({ bot: 'helper', id: 'conv-1', tenantId: 'b' });
+        expect(sb.adapters.activeFor({ sessionId: 'conv-1' })).toEqual([]);
+        const result = await sb.chat({ sessionId: 'conv-1', tenantId: 'b', messages: [{ role: 'user', content: 'hello' }] });
+        expect(result.text).not.toContain('tenant a');
+      } finally {
+        await sb.close();
+      }
+    } finally {
+      await server.dispose();
     }
   });
 });

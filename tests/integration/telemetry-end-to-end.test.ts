@@ -101,4 +101,20 @@ describe('telemetry end to end (bot -> OpenAI SDK -> loopback fake)', () => {
     expect(inference.attributes['gen_ai.response.time_to_first_chunk']).toEqual(expect.any(Number));
     expect(histogramPoints(await harness.metric('gen_ai.client.operation.time_to_first_chunk')).length).toBeGreaterThan(0);
   });
+
+  it('closes the call when the consumer leaves a stream early: the agent span ends and nothing stays active', async () => {
+    harness.spans.reset();
+    server.script('gpt-4o-mini', { text: 'one two three', chunks: ['one ', 'two ', 'three'], usage: { promptTokens: 10, completionTokens: 3 } });
+    const requestsBefore = sumPoints(await harness.metric('switchboard.requests')).reduce((sum, p) => sum + p.value, 0);
+    for await (const part of sb.stream({ bot: 'support', prompt: 'leave early' })) {
+      if (part.type === 'text-delta') break;
+    }
+    expect(sb.stats().active).toBe(0);
+    const agent = harness.finished().find((s) => s.name === 'invoke_agent support');
+    expect(agent).toBeDefined();
+    expect(agent!.attributes['error.type']).toBe('aborted');
+    const requests = sumPoints(await harness.metric('switchboard.requests'));
+    expect(requests.reduce((sum, p) => sum + p.value, 0)).toBe(requestsBefore + 1);
+    expect(requests.some((p) => p.attributes['switchboard.outcome'] === 'aborted')).toBe(true);
+  });
 });

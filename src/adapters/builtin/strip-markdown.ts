@@ -102,15 +102,16 @@ class StripMarkdownStream implements StreamTransformer {
   private partial = '';
 
   push(delta: string): string {
-    const text = this.partial + delta;
-    const lastNewline = text.lastIndexOf('\n');
+    // Only the delta is searched: scanning the held line again on every delta made a long line quadratic.
+    const lastNewline = delta.lastIndexOf('\n');
     if (lastNewline < 0) {
-      this.partial = text;
+      this.partial += delta;
       return '';
     }
-    this.partial = text.slice(lastNewline + 1);
+    const complete = this.partial + delta.slice(0, lastNewline);
+    this.partial = delta.slice(lastNewline + 1);
     let out = '';
-    for (const line of text.slice(0, lastNewline).split('\n')) {
+    for (const line of complete.split('\n')) {
       const stripped = this.stripper.line(line);
       if (stripped !== undefined) out += stripped + '\n';
     }

@@ -39,8 +39,8 @@ export interface RedisClientOptions {
 /** The default key prefix (config `redis.keyPrefix`). */
 export const DEFAULT_KEY_PREFIX = 'switchboard:';
 
-/** Clients being closed on purpose: their 'close' is no outage. */
-const closing = new WeakSet<Redis>();
+/** Clients being closed on purpose (their 'close' is no outage), with the closing in progress. */
+const closing = new WeakMap<Redis, Promise<void>>();
 
 /** A shared store could not do its work (Redis down, timed out, or holding something unexpected). */
 export class RedisStoreError extends LLMError {
@@ -146,19 +146,41 @@ export function waitForRedis(client: Redis, timeoutMs = 5000): Promise<void> {
   });
 }
 
-/** Close politely (QUIT), or drop the connection when Redis is unreachable. */
-export async function closeRedisClient(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  closing.add(client);
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
+/** Close politely (QUIT), or drop the connection when Redis is unreachable. Idempotent. */
+export function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  let closed = closing.get(client);
+  if (!closed) {
+    closed = quitOrDrop(client);
+    closing.set(client, closed);
   }
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
+  return closed;
+}
+
+async function quitOrDrop(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // Redis did not answer QUIT (hung, or gone meanwhile): drop the connection instead.
+    }
   }
+  drop(client);
+}
+
+/**
+ * Disconnect without waiting for Redis. ioredis ends the socket and arms a 2 s timer that only the
+ * socket's 'close' clears: a socket already closed (while reconnecting) never closes again, and one
+ * whose peer hangs closes only when that timer fires; either way the timer held the process for 2 s
+ * after close. So the socket is destroyed now, or its 'close' replayed when it is gone already.
+ */
+function drop(client: Redis): void {
+  const stream = client.stream as Redis['stream'] | undefined;
+  const dead = stream?.destroyed === true;
+  client.disconnect();
+  if (dead) stream.emit('close', false);
+  else stream?.destroy();
 }
 
 /**

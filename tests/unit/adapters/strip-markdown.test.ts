@@ -70,6 +70,19 @@ describe('strip-markdown', () => {
     expect(stream.flush()).toBe('second line');
   });
 
+  it('does not rescan the held line on every delta: a long line in tiny deltas stays linear', () => {
+    const stream = adapter.createStreamTransformer();
+    const started = performance.now();
+    let output = '';
+    // 100,000 deltas of one 185,000-character line: rescanning it per delta took about 8 s here.
+    for (let i = 0; i < 100_000; i++) output += stream.push(i % 7 === 0 ? ' ' : 'ab');
+    output += stream.flush();
+    expect(output.length).toBe(185_714);
+    // Generous: linear work takes tens of milliseconds.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(stream.push('x\n# y\nz')).toBe('x\ny\n');
+  });
+
   it('takes no options', () => {
     expect(() => new StripMarkdownAdapter({ keepLinks: true })).toThrow(/strip-markdown: unknown option "keepLinks"; it takes no options/);
   });

@@ -142,6 +142,16 @@ describe('SessionManager', () => {
     expect(ended).toEqual([session.id]);
   });
 
+  it('onStarted is told of each new session, before it is stored, and not of a refused one', async () => {
+    const started: Array<[string, boolean]> = [];
+    const store = new MemorySessionStore({ max: 10 });
+    const manager = new SessionManager({ store, ttlMs: 60_000, hasBot: (name) => BOTS.has(name), onStarted: (id) => started.push([id, store.size > 0]) });
+    managers.push(manager);
+    const session = await manager.start({ bot: 'support', id: 'chosen-1' });
+    await expect(manager.start({ bot: 'support', id: 'chosen-1' })).rejects.toBeInstanceOf(InvalidRequestError);
+    expect(started).toEqual([[session.id, false]]);
+  });
+
   it('end() fires onEnded once and the session is gone', async () => {
     const { manager, ended } = make();
     const session = await manager.start({ bot: 'support' });

@@ -56,6 +56,44 @@ describe('events from the call path', () => {
 });
 
 describe('SwitchboardEvents', () => {
+  it('builds no event payload when nobody listens (the call path pays only for what is used)', () => {
+    const { observer, events } = createTelemetry();
+    let reads = 0;
+    const counted = () => {
+      const error = new RateLimitError('busy');
+      Object.defineProperty(error, 'message', {
+        get: () => {
+          reads++;
+          return 'busy';
+        },
+      });
+      return error;
+    };
+    const outcome = { id: 'r', text: 'ok', model: 'openai:gpt-4o-mini', usage: makeUsage({ inputTokens: 1, outputTokens: 1 }), costUsd: null, cached: false, attempts: 1, latencyMs: 1, finishReason: 'stop' };
+    let adapterReads = 0;
+    Object.defineProperty(outcome, 'adapters', {
+      enumerable: true,
+      get: () => {
+        adapterReads++;
+        return [];
+      },
+    });
+    const run = () => {
+      const inference = observer.startInference({ operation: 'chat', provider: 'openai', model: 'gpt-4o-mini', request: chatRequest('gpt-4o-mini'), stream: false, inProcess: false });
+      inference.retry(1, counted(), 10);
+      const call = observer.startCall({ operation: 'chat', stream: false, model: 'openai:gpt-4o-mini', messages: [], params: {} });
+      call.fallback('openai:gpt-4o-mini', 'openai:gpt-4o', counted());
+      call.end(outcome as never);
+      observer.startCall({ operation: 'chat', stream: false, model: 'openai:gpt-4o-mini', messages: [], params: {} }).fail(counted(), 1);
+    };
+    run();
+    expect({ reads, adapterReads }).toEqual({ reads: 0, adapterReads: 0 });
+    for (const name of ['call.finished', 'call.failed', 'retry', 'fallback'] as const) events.on(name, () => undefined);
+    run();
+    expect(reads).toBeGreaterThan(0);
+    expect(adapterReads).toBe(1);
+  });
+
   it('adds a listener once, removes it with off or the returned function', () => {
     const events = new SwitchboardEvents();
     const calls: string[] = [];

@@ -9,7 +9,8 @@ import { AuthenticationError, RateLimitError } from '../../../src/core/errors.js
 import { makeUsage } from '../../../src/core/usage.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import { METRIC_ATTRIBUTE_ALLOW_LIST } from '../../../src/telemetry/semconv.js';
-import { allowedAttributes } from '../../../src/telemetry/metrics.js';
+import { allowedAttributes, SwitchboardMetrics } from '../../../src/telemetry/metrics.js';
+import type { Attributes, Meter } from '@opentelemetry/api';
 import { CannedManager, PRICED, TestMetricReader, callContext, chatRequest, drain, histogramPoints, makeHarness, sumPoints, type Harness } from './otel-harness.js';
 
 const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -168,5 +169,44 @@ describe('meter provider resolution', () => {
       metrics.disable();
       await provider.shutdown();
     }
+  });
+});
+
+describe('attribute sets on the hot path', () => {
+  /** A meter whose instruments remember the attribute objects they were given. */
+  function recordingMeter(): { meter: Meter; seen: Attributes[] } {
+    const seen: Attributes[] = [];
+    const instrument = { record: (_v: number, attributes: Attributes) => seen.push(attributes), add: (_v: number, attributes: Attributes) => seen.push(attributes) };
+    const meter = { createHistogram: () => instrument, createCounter: () => instrument } as unknown as Meter;
+    return { meter, seen };
+  }
+
+  it('filters each distinct attribute set once and hands the SDK the same frozen object every call', () => {
+    harness = makeHarness();
+    const { meter, seen } = recordingMeter();
+    const recorder = new SwitchboardMetrics(meter);
+    const key = { operation: 'chat', provider: 'openai', model: 'gpt-4o-mini', bot: 'support' };
+    const measured = { durationS: 0.1, usage: makeUsage({ inputTokens: 3, outputTokens: 4 }), costUsd: 0.001, responseModel: 'gpt-4o-mini-2024' };
+    recorder.recordInference(key, measured);
+    recorder.recordRequest('support');
+    const first = [...seen];
+    seen.length = 0;
+    recorder.recordInference(key, measured);
+    recorder.recordRequest('support');
+    expect(seen).toHaveLength(first.length);
+    seen.forEach((attributes, i) => expect(attributes).toBe(first[i]));
+    for (const attributes of seen) expect(Object.isFrozen(attributes)).toBe(true);
+    // A different model is a different set, with its own values.
+    recorder.recordInference({ ...key, model: 'gpt-4o' }, measured);
+    expect(seen[seen.length - 4]).toEqual({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-mini-2024' });
+  });
+
+  it('stays bounded however many distinct models it sees', () => {
+    harness = makeHarness();
+    const { meter } = recordingMeter();
+    const recorder = new SwitchboardMetrics(meter);
+    for (let i = 0; i < 5000; i++) recorder.recordInference({ operation: 'chat', provider: 'openai', model: `m-${i}` }, { durationS: 0.1, costUsd: null });
+    const sets = (recorder as unknown as { inferenceSets: Map<string, unknown> }).inferenceSets;
+    expect(sets.size).toBeLessThanOrEqual(1024);
   });
 });

@@ -277,11 +277,14 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   }
 
   private finishResult(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number, info: ModelInfo): ManagedResult {
-    const usage = value.usage ?? { ...EMPTY_USAGE };
+    // Fields listed one by one: a spread of provider results (whose shapes vary) is a slow path in V8.
     return {
-      ...value,
+      id: value.id,
+      text: value.text,
+      finishReason: value.finishReason,
+      responseModel: value.responseModel,
       model: `${this.provider}:${request.modelId}`,
-      usage,
+      usage: value.usage ?? { ...EMPTY_USAGE },
       usageReported: value.usage !== undefined,
       costUsd: priceUsage(value.usage, info.pricing),
       attempts,

@@ -21,25 +21,93 @@ export interface ManagedStreamOptions<TModel> {
   origin: { provider: string; model: string };
 }
 
-/** Wait for the next part, or abort the attempt with a TimeoutError after `timeoutMs`. */
-async function nextWithin<T>(iterator: AsyncIterator<T>, timeoutMs: number, controller: AbortController, what: string): Promise<IteratorResult<T>> {
+/**
+ * The first-chunk and idle timeouts of one attempt, with one timer re-armed lazily instead of a timer
+ * per chunk (a 1,000-chunk stream would otherwise set and clear 1,000 timers). When it expires it
+ * aborts the attempt with a TimeoutError and rejects `expired`, which the chunk wait races against.
+ */
+class ChunkWatchdog {
+  /** Rejects with the TimeoutError when a timeout passes; never resolves. */
+  readonly expired: Promise<never>;
+  private reject!: (error: TimeoutError) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private dueAt = 0;
+  /** When the running timer fires. */
+  private timerAt = 0;
+  private idle = false;
+  private paused = false;
+
+  constructor(
+    private readonly firstChunkMs: number,
+    private readonly idleMs: number,
+    private readonly controller: AbortController,
+    private readonly where: string,
+  ) {
+    this.expired = new Promise<never>((_, reject) => (this.reject = reject));
+    // Nobody may be racing it when it fires (between chunks): that must not be an unhandled rejection.
+    this.expired.catch(() => undefined);
+    if (firstChunkMs > 0) this.arm(firstChunkMs);
+  }
+
+  /** Is a timeout running (so chunk waits must race against `expired`)? */
+  get active(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /**
+   * A delta arrived and is handed to the consumer: time the consumer spends with it is not upstream
+   * silence, so the clock stops until `resume()`.
+   */
+  pause(): void {
+    this.idle = true;
+    this.paused = true;
+    if (this.idleMs <= 0) this.stop();
+  }
+
+  /** The consumer wants the next part: the idle timeout runs again from now. */
+  resume(): void {
+    this.paused = false;
+    if (this.idleMs <= 0) return;
+    this.dueAt = performance.now() + this.idleMs;
+    // The first-chunk timer may be due later than the idle deadline: then move it (once, at the switch).
+    if (!this.timer || this.timerAt > this.dueAt + 1) this.arm(this.idleMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    clearTimeout(this.timer);
+    this.dueAt = performance.now() + ms;
+    this.timerAt = this.dueAt;
+    this.timer = setTimeout(() => this.check(), ms);
+  }
+
+  private check(): void {
+    const left = this.paused ? this.idleMs : this.dueAt - performance.now();
+    if (left > 1) {
+      this.timerAt = performance.now() + left;
+      this.timer = setTimeout(() => this.check(), left);
+      return;
+    }
+    this.timer = undefined;
+    const error = this.idle
+      ? new TimeoutError(`${this.where} stream went idle after ${this.idleMs} ms`)
+      : new TimeoutError(`${this.where} sent no first chunk after ${this.firstChunkMs} ms`);
+    this.controller.abort(error);
+    this.reject(error);
+  }
+}
+
+/** Wait for the next part, racing the watchdog while a timeout runs. */
+function nextPart<T>(iterator: AsyncIterator<T>, watchdog: ChunkWatchdog): Promise<IteratorResult<T>> {
   const pending = iterator.next();
-  if (!timeoutMs || timeoutMs <= 0) return pending;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TimeoutError(`${what} after ${timeoutMs} ms`);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
+  if (!watchdog.active) return pending;
   // The losing promise may still reject after the race; it must not become an unhandled rejection.
   pending.catch(() => undefined);
-  try {
-    return await Promise.race([pending, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return Promise.race([pending, watchdog.expired]);
 }
 
 /** Close an upstream iterator without letting a slow or failing `return()` hold up the caller. */
@@ -70,14 +138,14 @@ export async function* streamWithRetries<TModel>(options: ManagedStreamOptions<T
       let lease: ModelLease<TModel> | undefined;
       let iterator: AsyncIterator<ProviderStreamPart> | undefined;
       let completed = false;
+      let watchdog: ChunkWatchdog | undefined;
       try {
         lease = await options.acquire(attempt.signal);
         iterator = options.open(lease.model, attempt.signal)[Symbol.asyncIterator]();
         let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
+        watchdog = new ChunkWatchdog(hooks.firstChunkTimeoutMs, hooks.idleChunkTimeoutMs, attempt.controller, where);
         for (;;) {
-          const waitMs = delivered ? hooks.idleChunkTimeoutMs : hooks.firstChunkTimeoutMs;
-          const what = delivered ? `${where} stream went idle` : `${where} sent no first chunk`;
-          const step = await nextWithin(iterator, waitMs, attempt.controller, what);
+          const step = await nextPart(iterator, watchdog);
           if (step.done) break;
           const part = step.value;
           if (part.type === 'finish') {
@@ -85,13 +153,16 @@ export async function* streamWithRetries<TModel>(options: ManagedStreamOptions<T
             break;
           }
           if (!part.text) continue;
+          watchdog.pause();
           if (!delivered) {
             delivered = true;
             recorder.firstChunk();
           }
           text += part.text;
           yield { type: 'text-delta', text: part.text };
+          watchdog.resume();
         }
+        watchdog.stop();
         if (!finish) {
           throw delivered
             ? new StreamInterruptedError(`${where} stream ended without its terminal event`, { ...options.origin, partialText: text })
@@ -123,6 +194,7 @@ export async function* streamWithRetries<TModel>(options: ManagedStreamOptions<T
         }
       } finally {
         // Leaving early (break, error, timeout) must cancel the upstream request.
+        watchdog?.stop();
         if (!completed) attempt.controller.abort(new AbortError('The stream was closed before it finished'));
         closeQuietly(iterator);
         lease?.release();

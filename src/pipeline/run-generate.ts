@@ -47,12 +47,19 @@ export function managerContext(state: RunState, signal: AbortSignal, modelInfo?:
 /** Build the public result and report it. */
 export function finishCall(state: RunState, answer: Omit<GenerateResult, 'latencyMs' | 'attempts' | 'adapters'>): GenerateResult {
   const result: GenerateResult = {
-    ...answer,
+    id: answer.id,
+    text: answer.text,
+    model: answer.model,
+    responseModel: answer.responseModel,
+    finishReason: answer.finishReason,
+    usage: answer.usage,
+    costUsd: answer.costUsd,
+    cached: answer.cached,
     attempts: state.attempts,
     adapters: state.plan.chain.names,
     latencyMs: performance.now() - state.started,
   };
-  state.recorder.end({ ...result, finishReason: result.finishReason });
+  state.recorder.end(result);
   return result;
 }
 

@@ -187,6 +187,18 @@ describe('BaseLLMManager', () => {
     expect(elapsed).toBeLessThan(400);
   });
 
+  it('time the consumer spends with a delta is not upstream idleness', async () => {
+    const manager = new ScriptedManager(makeManagerDeps({ resilience: { idleChunkTimeoutMs: 60, firstChunkTimeoutMs: 60 } }));
+    manager.steps.push(chunks([{ type: 'text-delta', text: 'a' }, { type: 'text-delta', text: 'b' }, finish], { delayMs: 10 }));
+    const seen: string[] = [];
+    for await (const part of manager.streamResponse(request, ctx())) {
+      seen.push(part.type);
+      // A slow consumer (a gateway writing to a slow client) holds each delta longer than the idle timeout.
+      if (part.type === 'text-delta') await new Promise((r) => setTimeout(r, 150));
+    }
+    expect(seen).toEqual(['text-delta', 'text-delta', 'finish']);
+  });
+
   it('a stream with no first chunk times out with TimeoutError', async () => {
     const manager = new ScriptedManager(makeManagerDeps({ resilience: { firstChunkTimeoutMs: 50 } }));
     manager.steps.push(chunks([], { hangAfter: true }));

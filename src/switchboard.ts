@@ -103,7 +103,21 @@ export class Switchboard {
   stream(request: StreamRequest): AsyncIterable<StreamPart> {
     this.assertOpen();
     const call = normalizeRequest(request, 'either');
-    return this.streamCall(call);
+    let release: (() => void) | undefined;
+    return runStream(
+      {
+        start: async () => {
+          release = await this.services.concurrency.acquire(call.signal);
+          return this.begin(call, true);
+        },
+        fail: (state, error) => this.failed(state, error),
+        close: (state) => {
+          if (state) this.abandon(state);
+          release?.();
+        },
+      },
+      this.run,
+    );
   }
 
   /** Many calls with bounded concurrency; results keep the input order, failures come back as LLMError values. */
@@ -163,23 +177,6 @@ export class Switchboard {
         return await runGenerate(state, this.run);
       } catch (error) {
         throw this.failed(state, error);
-      }
-    } finally {
-      release();
-    }
-  }
-
-  private async *streamCall(call: NormalizedCall): AsyncGenerator<StreamPart> {
-    const release = await this.services.concurrency.acquire(call.signal);
-    try {
-      const state = await this.begin(call, true);
-      try {
-        yield* runStream(state, this.run);
-      } catch (error) {
-        throw this.failed(state, error);
-      } finally {
-        // A consumer that leaves the loop early ends the call here; after end/fail this is a no-op.
-        this.abandon(state);
       }
     } finally {
       release();

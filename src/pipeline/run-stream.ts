@@ -10,106 +10,128 @@ import type { GenerateResult, ManagedResult, StreamPart } from '../core/types.js
 import { enterCandidate, shouldFallBack } from './candidate-guard.js';
 import { cacheableAnswer, finishCall, managerContext, resultFromCache, toLLMError, type RunServices, type RunState } from './run-generate.js';
 
-/** Stream one call: text deltas (adapted), then exactly one finish part. */
-export async function* runStream(state: RunState, services: RunServices): AsyncGenerator<StreamPart> {
-  const { plan } = state;
-  if (state.cacheKey && services.responseCache) {
-    const hit = await services.responseCache.lookup(state.cacheKey);
-    state.recorder.cacheLookup(hit !== undefined);
-    if (hit) {
-      const text = await plan.chain.transformOutput(hit.text, plan.adapterContext);
-      if (text) yield { type: 'text-delta', text };
-      yield { type: 'finish', result: resultFromCache(state, hit, text) };
-      return;
-    }
-  }
-  const pipeline = plan.chain.createStreamPipeline(plan.adapterContext);
-  let emitted = '';
-  let delivered = false;
-  let lastError: LLMError | undefined;
-  for (let index = 0; index < plan.candidates.length; index++) {
-    const candidate = plan.candidates[index];
-    let ticket: Awaited<ReturnType<typeof enterCandidate>> | undefined;
-    try {
-      ticket = await enterCandidate(plan, candidate, services);
-      const upstream = ticket.resolved.manager.streamResponse(
-        { ...plan.request, modelId: ticket.resolved.model },
-        managerContext(state, plan.signal ?? new AbortController().signal, ticket.info),
-      );
-      let managed: ManagedResult | undefined;
-      let stoppedEarly = false;
-      for await (const part of upstream) {
-        if (part.type === 'finish') {
-          managed = part.result;
-          break;
-        }
-        delivered = true;
-        const out = pipeline.push(part.text);
-        if (out) {
-          emitted += out;
-          yield { type: 'text-delta', text: out };
-        }
-        if (pipeline.stopped) {
-          // An adapter (max-length) has all it needs: stop reading, which aborts the upstream request.
-          stoppedEarly = true;
-          break;
-        }
-      }
-      // The upstream part is over: settle the candidate now, before the adapters' tail goes out (the
-      // consumer may leave at that yield, and the answer has cost what it cost).
-      if (stoppedEarly) ticket.succeeded(stoppedResult(candidate, managed));
-      else if (managed) ticket.succeeded(managed);
-      else throw new ProviderError(`${candidate} stream ended without its finish part`, { provider: ticket.resolved.provider, model: ticket.resolved.model, retryable: true });
-      const tail = await pipeline.flush();
-      if (tail) {
-        emitted += tail;
-        yield { type: 'text-delta', text: tail };
-      }
-      if (!managed) {
-        // Stopped early by an adapter: there is no provider result to report.
-        yield { type: 'finish', result: finishCall(state, { id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
+/** How the facade opens and closes a streamed call: its concurrency slot and its telemetry. */
+export interface StreamLifecycle {
+  /** Take a concurrency slot and plan the call (runs on the first `next()`). */
+  start(): Promise<RunState>;
+  /** Report a failure; returns the error to throw. */
+  fail(state: RunState, error: unknown): LLMError;
+  /** Always last: close the call (a no-op after end/fail) and give the slot back. */
+  close(state: RunState | undefined): void;
+}
+
+/**
+ * Stream one call: text deltas (adapted), then exactly one finish part. The facade's set-up and
+ * clean-up run inside this one generator: every extra async-generator layer costs per chunk.
+ */
+export async function* runStream(lifecycle: StreamLifecycle, services: RunServices): AsyncGenerator<StreamPart> {
+  let state: RunState | undefined;
+  try {
+    state = await lifecycle.start();
+    const { plan } = state;
+    if (state.cacheKey && services.responseCache) {
+      const hit = await services.responseCache.lookup(state.cacheKey);
+      state.recorder.cacheLookup(hit !== undefined);
+      if (hit) {
+        const text = await plan.chain.transformOutput(hit.text, plan.adapterContext);
+        if (text) yield { type: 'text-delta', text };
+        yield { type: 'finish', result: resultFromCache(state, hit, text) };
         return;
       }
-      if (state.cacheKey && services.responseCache) {
-        const answer = cacheableAnswer(managed);
-        if (answer) await services.responseCache.save(state.cacheKey, answer);
-      }
-      const result: GenerateResult = finishCall(state, {
-        id: managed.id ?? randomUUID(),
-        text: emitted,
-        model: managed.model,
-        responseModel: managed.responseModel,
-        finishReason: managed.finishReason,
-        usage: managed.usage,
-        costUsd: managed.costUsd,
-        cached: false,
-      });
-      yield { type: 'finish', result };
-      return;
-    } catch (error) {
-      const mapped = toLLMError(error);
-      ticket?.failed(mapped, { billed: delivered });
-      if (delivered) {
-        // The caller has seen text: no fallback, and the error carries what they saw.
-        if (mapped instanceof AbortError || mapped instanceof AdapterError) throw mapped;
-        throw new StreamInterruptedError(`The stream from ${candidate} failed after its first delta: ${mapped.message}`, {
-          provider: mapped.provider,
-          model: mapped.model,
-          partialText: emitted,
-          cause: mapped,
-        });
-      }
-      lastError = mapped;
-      const next = plan.candidates[index + 1];
-      if (!next || !shouldFallBack(mapped)) throw mapped;
-      state.recorder.fallback(candidate, next, mapped);
-    } finally {
-      // A consumer that leaves the loop early ends the generator here, past the catch: the candidate's
-      // breaker probe slot, budget reservation and rate-limit permit must still be settled (no-op once settled).
-      ticket?.abandoned({ billed: delivered });
     }
+    const pipeline = plan.chain.createStreamPipeline(plan.adapterContext);
+    let emitted = '';
+    let delivered = false;
+    let lastError: LLMError | undefined;
+    for (let index = 0; index < plan.candidates.length; index++) {
+      const candidate = plan.candidates[index];
+      let ticket: Awaited<ReturnType<typeof enterCandidate>> | undefined;
+      try {
+        ticket = await enterCandidate(plan, candidate, services);
+        const upstream = ticket.resolved.manager.streamResponse(
+          { ...plan.request, modelId: ticket.resolved.model },
+          managerContext(state, plan.signal ?? new AbortController().signal, ticket.info),
+        );
+        let managed: ManagedResult | undefined;
+        let stoppedEarly = false;
+        for await (const part of upstream) {
+          if (part.type === 'finish') {
+            managed = part.result;
+            break;
+          }
+          delivered = true;
+          const out = pipeline.push(part.text);
+          if (out) {
+            emitted += out;
+            yield { type: 'text-delta', text: out };
+          }
+          if (pipeline.stopped) {
+            // An adapter (max-length) has all it needs: stop reading, which aborts the upstream request.
+            stoppedEarly = true;
+            break;
+          }
+        }
+        // The upstream part is over: settle the candidate now, before the adapters' tail goes out (the
+        // consumer may leave at that yield, and the answer has cost what it cost).
+        if (stoppedEarly) ticket.succeeded(stoppedResult(candidate, managed));
+        else if (managed) ticket.succeeded(managed);
+        else throw new ProviderError(`${candidate} stream ended without its finish part`, { provider: ticket.resolved.provider, model: ticket.resolved.model, retryable: true });
+        const tail = await pipeline.flush();
+        if (tail) {
+          emitted += tail;
+          yield { type: 'text-delta', text: tail };
+        }
+        if (!managed) {
+          // Stopped early by an adapter: there is no provider result to report.
+          yield { type: 'finish', result: finishCall(state, { id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
+          return;
+        }
+        if (state.cacheKey && services.responseCache) {
+          const answer = cacheableAnswer(managed);
+          if (answer) await services.responseCache.save(state.cacheKey, answer);
+        }
+        const result: GenerateResult = finishCall(state, {
+          id: managed.id ?? randomUUID(),
+          text: emitted,
+          model: managed.model,
+          responseModel: managed.responseModel,
+          finishReason: managed.finishReason,
+          usage: managed.usage,
+          costUsd: managed.costUsd,
+          cached: false,
+        });
+        yield { type: 'finish', result };
+        return;
+      } catch (error) {
+        const mapped = toLLMError(error);
+        ticket?.failed(mapped, { billed: delivered });
+        if (delivered) {
+          // The caller has seen text: no fallback, and the error carries what they saw.
+          if (mapped instanceof AbortError || mapped instanceof AdapterError) throw mapped;
+          throw new StreamInterruptedError(`The stream from ${candidate} failed after its first delta: ${mapped.message}`, {
+            provider: mapped.provider,
+            model: mapped.model,
+            partialText: emitted,
+            cause: mapped,
+          });
+        }
+        lastError = mapped;
+        const next = plan.candidates[index + 1];
+        if (!next || !shouldFallBack(mapped)) throw mapped;
+        state.recorder.fallback(candidate, next, mapped);
+      } finally {
+        // A consumer that leaves the loop early ends the generator here, past the catch: the candidate's
+        // breaker probe slot, budget reservation and rate-limit permit must still be settled (no-op once settled).
+        ticket?.abandoned({ billed: delivered });
+      }
+    }
+    throw lastError ?? new AbortError('No candidate model could be tried');
+  } catch (error) {
+    throw state ? lifecycle.fail(state, error) : error;
+  } finally {
+    // A consumer that leaves the loop early ends the call here.
+    lifecycle.close(state);
   }
-  throw lastError ?? new AbortError('No candidate model could be tried');
 }
 
 /** A stream cut by an adapter has no provider usage: report the model and leave usage unknown. */

@@ -9,12 +9,15 @@ import { abortReason } from '../../core/abort.js';
 import type { ProviderStreamPart, Usage } from '../../core/types.js';
 import { mapFinishReason, mapUsage } from './map-response.js';
 
-/** Translate `chunks`; `sawDone()` is asked once the SDK's iterator has ended. */
-export async function* chatChunksToParts(
-  chunks: AsyncIterable<ChatCompletionChunk>,
-  sawDone: () => boolean,
-  signal: AbortSignal,
-): AsyncGenerator<ProviderStreamPart> {
+/** An opened OpenAI stream: its chunks, and whether `data: [DONE]` arrived (asked once they end). */
+export interface OpenedChatStream {
+  chunks: AsyncIterable<ChatCompletionChunk>;
+  sawDone: () => boolean;
+}
+
+/** Open the stream with `open()` (on the first `next()`), then translate its chunks. */
+export async function* chatChunksToParts(open: () => Promise<OpenedChatStream>, signal: AbortSignal): AsyncGenerator<ProviderStreamPart> {
+  const { chunks, sawDone } = await open();
   let id: string | undefined;
   let responseModel: string | undefined;
   let finishReason: string | undefined;
@@ -23,7 +26,7 @@ export async function* chatChunksToParts(
     id ??= chunk.id || undefined;
     if (chunk.model) responseModel = chunk.model;
     if (chunk.usage) usage = mapUsage(chunk.usage);
-    const choice = chunk.choices?.find((candidate) => candidate.index === 0) ?? chunk.choices?.[0];
+    const choice = firstChoice(chunk.choices);
     if (!choice) continue;
     const text = choice.delta?.content;
     if (text) yield { type: 'text-delta', text };
@@ -34,4 +37,12 @@ export async function* chatChunksToParts(
   const completed = sawDone() || (finishReason !== undefined && usage !== undefined);
   if (!completed) return;
   yield { type: 'finish', finishReason: mapFinishReason(finishReason), usage, id, responseModel };
+}
+
+/** The choice with index 0 (the usual first entry; searched without a closure, once per chunk). */
+function firstChoice(choices: ChatCompletionChunk['choices'] | undefined): ChatCompletionChunk['choices'][number] | undefined {
+  if (!choices || choices.length === 0) return undefined;
+  if (choices[0].index === 0) return choices[0];
+  for (const choice of choices) if (choice.index === 0) return choice;
+  return choices[0];
 }

@@ -53,6 +53,12 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   abstract readonly provider: string;
   /** In-process providers (llama.cpp) get INTERNAL spans; hosted ones CLIENT. */
   readonly inProcess: boolean = false;
+  /**
+   * True when this manager's streams reject a pending read as soon as `context.signal` aborts (every
+   * built-in manager does; the contract suite checks it). Then stream timeouts just abort; otherwise
+   * each chunk wait also races the timeout, which costs a few promises per chunk.
+   */
+  protected readonly streamsHonourAbort: boolean = false;
 
   private attachedDeps: ManagerDeps | undefined;
   /** `serverAddress()` asked once: parsing a base URL on every call is waste. */
@@ -236,6 +242,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       finish: (value, attempts, latencyMs) => this.finishResult(request, value, attempts, latencyMs, modelInfo()),
       mapError: (error, signal) => this.mapError(error, request, signal),
       origin: { provider: this.provider, model: request.modelId },
+      raceTimeouts: !this.streamsHonourAbort,
     });
   }
 

@@ -19,6 +19,8 @@ export interface ManagedStreamOptions<TModel> {
   finish(value: ProviderResult, attempts: number, latencyMs: number): ManagedResult;
   mapError(error: unknown, signal?: AbortSignal): LLMError;
   origin: { provider: string; model: string };
+  /** Race each chunk wait against the timeouts (for managers whose streams may ignore an abort). */
+  raceTimeouts: boolean;
 }
 
 /**
@@ -102,9 +104,10 @@ class ChunkWatchdog {
 }
 
 /** Wait for the next part, racing the watchdog while a timeout runs. */
-function nextPart<T>(iterator: AsyncIterator<T>, watchdog: ChunkWatchdog): Promise<IteratorResult<T>> {
+function nextPart<T>(iterator: AsyncIterator<T>, watchdog: ChunkWatchdog, race: boolean): Promise<IteratorResult<T>> {
   const pending = iterator.next();
-  if (!watchdog.active) return pending;
+  // A stream that honours its signal rejects by itself when the watchdog aborts it.
+  if (!race || !watchdog.active) return pending;
   // The losing promise may still reject after the race; it must not become an unhandled rejection.
   pending.catch(() => undefined);
   return Promise.race([pending, watchdog.expired]);
@@ -145,7 +148,7 @@ export async function* streamWithRetries<TModel>(options: ManagedStreamOptions<T
         let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
         watchdog = new ChunkWatchdog(hooks.firstChunkTimeoutMs, hooks.idleChunkTimeoutMs, attempt.controller, where);
         for (;;) {
-          const step = await nextPart(iterator, watchdog);
+          const step = await nextPart(iterator, watchdog, options.raceTimeouts);
           if (step.done) break;
           const part = step.value;
           if (part.type === 'finish') {

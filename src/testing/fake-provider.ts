@@ -34,6 +34,7 @@ const MAX_SCRIPTED = 10_000;
 /** A scripted provider for tests: `fake.reply('fake:echo', { text: 'hi' })`, then call `fake:echo`. */
 export class FakeProvider extends BaseLLMManager<FakeModel> {
   readonly provider: string;
+  protected override readonly streamsHonourAbort = true;
   /** Every attempt received, oldest first (at most 10,000). */
   readonly calls: FakeCall[] = [];
   /** Models loaded and unloaded through the ModelCache, in order. */

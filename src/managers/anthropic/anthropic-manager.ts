@@ -32,6 +32,7 @@ const MAX_LISTED_MODELS = 1_000;
 export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   /** Always `anthropic`. */
   readonly provider = 'anthropic';
+  protected override readonly streamsHonourAbort = true;
   private readonly config: AnthropicProviderConfig;
   private client?: Anthropic;
 

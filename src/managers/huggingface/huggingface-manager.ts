@@ -27,6 +27,7 @@ const ROUTER = { address: 'router.huggingface.co', port: 443 };
 /** HuggingFace Inference Providers and endpoints (`huggingface:<org/model>`). */
 export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
   readonly provider = 'huggingface';
+  protected override readonly streamsHonourAbort = true;
   private readonly config: HuggingFaceProviderConfig;
   private readonly token: string;
   private readonly client: InferenceClient;

@@ -32,6 +32,7 @@ const CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false,
 /** Local GGUF models (`llamacpp:<file name without .gguf>`). */
 export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
   readonly provider = 'llamacpp';
+  protected override readonly streamsHonourAbort = true;
   override readonly inProcess = true;
   /** Threads generation uses: config `threads`, or the machine's available parallelism when 0. */
   readonly threads: number;

@@ -23,6 +23,7 @@ const KEEP_ALIVE = /^(-?\d+(\.\d+)?|-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
 /** The Ollama provider (`ollama:<model>`, e.g. `ollama:llama3.2:3b`). */
 export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   readonly provider = 'ollama';
+  protected override readonly streamsHonourAbort = true;
   private readonly config: OllamaProviderConfig;
 
   constructor(deps: ManagerDeps | undefined, config: OllamaProviderConfig) {

@@ -43,6 +43,7 @@ const NON_CHAT_MODELS = /embedding|tts|whisper|dall-e|moderation|davinci|babbage
 export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   /** `openai`, or the name given in the options. */
   readonly provider: string;
+  protected override readonly streamsHonourAbort = true;
   protected readonly config: OpenAIProviderConfig;
   /** The env var named when the key is missing. */
   protected readonly apiKeyEnv: string;

@@ -11,7 +11,7 @@ import type { SwitchboardConfig } from './config/types.js';
 import { InvalidRequestError, type LLMError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { AnyCallRequest, ChatCallRequest, GenerateRequest, GenerateResult, StreamPart, StreamRequest } from './core/types.js';
-import { planCall, type CallPlan } from './pipeline/call-plan.js';
+import { planCall, planModelCall, type CallPlan } from './pipeline/call-plan.js';
 import { normalizeRequest, type NormalizedCall } from './pipeline/normalize-request.js';
 import { runGenerate, toLLMError, type RunServices, type RunState } from './pipeline/run-generate.js';
 import { runStream } from './pipeline/run-stream.js';
@@ -188,7 +188,7 @@ export class Switchboard {
     const started = performance.now();
     let plan: CallPlan;
     try {
-      plan = await planCall(call, this.services);
+      plan = call.target.kind === 'model' ? planModelCall(call, call.target.model, this.services) : await planCall(call, this.services);
     } catch (error) {
       const mapped = toLLMError(error);
       const target = call.target;

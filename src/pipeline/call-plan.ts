@@ -44,20 +44,7 @@ function withSystemPrompt(messages: ChatMessage[], system: string | undefined): 
 export async function planCall(call: NormalizedCall, services: PlanServices): Promise<CallPlan> {
   let bot: string | undefined;
   let session: Session | undefined;
-  if (call.target.kind === 'model') {
-    const chain = services.adapters.chainFor({});
-    const adapterContext: AdapterContext = { metadata: {}, model: call.target.model };
-    return {
-      operation: call.operation,
-      tenantId: call.tenantId,
-      candidates: [call.target.model],
-      request: { messages: call.messages, params: call.params, operation: call.operation },
-      chain,
-      adapterContext,
-      signal: call.signal,
-      useCache: call.useCache,
-    };
-  }
+  if (call.target.kind === 'model') return planModelCall(call, call.target.model, services);
   if (call.target.kind === 'session') {
     session = await services.sessions.get(call.target.sessionId);
     if (!session) {
@@ -105,6 +92,20 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
     request,
     chain,
     adapterContext,
+    signal: call.signal,
+    useCache: call.useCache,
+  };
+}
+
+/** A call that names a model: no session, no bot, no adapters; synchronous (no await on the hot path). */
+export function planModelCall(call: NormalizedCall, model: string, services: PlanServices): CallPlan {
+  return {
+    operation: call.operation,
+    tenantId: call.tenantId,
+    candidates: [model],
+    request: { messages: call.messages, params: call.params, operation: call.operation },
+    chain: services.adapters.chainFor({}),
+    adapterContext: { metadata: {}, model },
     signal: call.signal,
     useCache: call.useCache,
   };

@@ -129,7 +129,8 @@ export async function runGenerate(state: RunState, services: RunServices): Promi
     if (hit) return resultFromCache(state, hit, await plan.chain.transformOutput(hit.text, plan.adapterContext));
   }
   const managed = await runCandidates(state, services);
-  const text = await plan.chain.transformOutput(managed.text, plan.adapterContext);
+  // No adapters (a model target): no async step at all.
+  const text = plan.chain.isEmpty ? managed.text : await plan.chain.transformOutput(managed.text, plan.adapterContext);
   if (state.cacheKey && services.responseCache) {
     const answer = cacheableAnswer(managed);
     if (answer) await services.responseCache.save(state.cacheKey, answer);

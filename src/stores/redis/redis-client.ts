@@ -229,3 +229,17 @@ export interface RedisStoreOptions {
 export function assertOpen(closed: boolean, store: string): void {
   if (closed) throw new RedisStoreError(`The Redis ${store} store is closed`);
 }
+
+/** What `getJson` returns for a value that is not JSON (the caller says which shape it expected). */
+export const NOT_JSON: unique symbol = Symbol('not-json');
+
+/** GET `key` and parse it: undefined when absent, NOT_JSON when it does not parse. */
+export async function getJson(client: Redis, key: string, operation: string): Promise<unknown> {
+  const raw = await runRedis(client, operation, () => client.get(key));
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return NOT_JSON;
+  }
+}

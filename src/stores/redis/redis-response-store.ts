@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../../core/errors.js';
 import type { CachedAnswer, ResponseCacheStore } from '../../cache/response-cache.js';
-import { assertOpen, DEFAULT_KEY_PREFIX, RedisStoreError, runRedis, type RedisStoreOptions } from './redis-client.js';
+import { assertOpen, DEFAULT_KEY_PREFIX, getJson, RedisStoreError, runRedis, type RedisStoreOptions } from './redis-client.js';
 
 /** Options of the Redis response store. */
 export interface RedisResponseStoreOptions extends RedisStoreOptions {
@@ -45,14 +45,8 @@ export class RedisResponseStore implements ResponseCacheStore {
 
   async get(key: string): Promise<CachedAnswer | undefined> {
     assertOpen(this.closed, 'response cache');
-    const raw = await runRedis(this.client, 'Reading the response cache in Redis', () => this.client.get(this.prefix + key));
-    if (raw === null) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = await getJson(this.client, this.prefix + key, 'Reading the response cache in Redis');
+    if (parsed === undefined) return undefined;
     if (!isAnswer(parsed)) throw new RedisStoreError(`Redis key "${this.prefix}${key}" does not hold a cached answer; is another application using redis.keyPrefix?`);
     return parsed;
   }

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Session, SessionStore } from '../../sessions/session-store.js';
-import { assertOpen, DEFAULT_KEY_PREFIX, RedisStoreError, runRedis, type RedisStoreOptions } from './redis-client.js';
+import { assertOpen, DEFAULT_KEY_PREFIX, getJson, RedisStoreError, runRedis, type RedisStoreOptions } from './redis-client.js';
 
 /** Options of the Redis session store. */
 export interface RedisSessionStoreOptions extends RedisStoreOptions {
@@ -35,14 +35,8 @@ export class RedisSessionStore implements SessionStore {
 
   async get(id: string): Promise<Session | undefined> {
     assertOpen(this.closed, 'session');
-    const raw = await runRedis(this.client, 'Reading a session from Redis', () => this.client.get(this.prefix + id));
-    if (raw === null) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = await getJson(this.client, this.prefix + id, 'Reading a session from Redis');
+    if (parsed === undefined) return undefined;
     // Something else wrote under our prefix: say so rather than hand the caller a broken session.
     if (!isSession(parsed) || parsed.id !== id) {
       throw new RedisStoreError(`Redis key "${this.prefix}${id}" does not hold a session; is another application using redis.keyPrefix?`);

@@ -7,27 +7,8 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { AbortError, RateLimitError } from '../../../src/core/errors.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../../src/resilience/rate-limit-store.js';
 import { RateLimiter, type RateLimiterOptions, type RateLimitPermit } from '../../../src/resilience/rate-limiter.js';
+import { expectRateLimit, watch } from './promise-watch.js';
 
-/** Track a promise's outcome without awaiting it. */
-function watch<T>(promise: Promise<T>) {
-  const state: { done: boolean; value?: T; error?: unknown } = { done: false };
-  promise.then(
-    (value) => Object.assign(state, { done: true, value }),
-    (error: unknown) => Object.assign(state, { done: true, error }),
-  );
-  return state;
-}
-
-async function expectRateLimit(promise: Promise<unknown>): Promise<RateLimitError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a RateLimitError');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RateLimitError);
-  return error as RateLimitError;
-}
 
 describe('RateLimiter with a shared store', () => {
   beforeEach(() => {

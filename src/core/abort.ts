@@ -4,6 +4,12 @@
  */
 import { AbortError, LLMError } from './errors.js';
 
+/**
+ * The signal of a call whose caller passed none: shared, never aborted, and never given listeners
+ * (linkAbort skips it), so a call without a signal allocates no controller for it.
+ */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
 /** A controller that aborts when `parent` does; call `dispose()` to unlink when done. */
 export interface LinkedAbort {
   controller: AbortController;
@@ -14,7 +20,7 @@ export interface LinkedAbort {
 /** Create a controller that follows `parent` (if any) until disposed. */
 export function linkAbort(parent?: AbortSignal): LinkedAbort {
   const controller = new AbortController();
-  if (!parent) return { controller, signal: controller.signal, dispose: () => undefined };
+  if (!parent || parent === NEVER_ABORTED) return { controller, signal: controller.signal, dispose: () => undefined };
   if (parent.aborted) {
     controller.abort(parent.reason);
     return { controller, signal: controller.signal, dispose: () => undefined };

@@ -10,6 +10,7 @@ import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import type { CallRecorder } from '../telemetry/observer.js';
 import type { CallPlan } from './call-plan.js';
 import { enterCandidate, shouldFallBack, type GuardServices } from './candidate-guard.js';
+import { NEVER_ABORTED } from '../core/abort.js';
 
 /** Services a call runs with. */
 export interface RunServices extends GuardServices {
@@ -94,7 +95,7 @@ export async function runCandidates(state: RunState, services: RunServices): Pro
       try {
         const result = await ticket.resolved.manager.generateResponse(
           { ...plan.request, modelId: ticket.resolved.model },
-          managerContext(state, plan.signal ?? new AbortController().signal, ticket.info),
+          managerContext(state, plan.signal ?? NEVER_ABORTED, ticket.info),
         );
         ticket.succeeded(result);
         return result;

@@ -9,6 +9,7 @@ import { EMPTY_USAGE } from '../core/usage.js';
 import type { GenerateResult, ManagedResult, StreamPart } from '../core/types.js';
 import { enterCandidate, shouldFallBack } from './candidate-guard.js';
 import { cacheableAnswer, finishCall, managerContext, resultFromCache, toLLMError, type RunServices, type RunState } from './run-generate.js';
+import { NEVER_ABORTED } from '../core/abort.js';
 
 /** How the facade opens and closes a streamed call: its concurrency slot and its telemetry. */
 export interface StreamLifecycle {
@@ -50,7 +51,7 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
         ticket = await enterCandidate(plan, candidate, services);
         const upstream = ticket.resolved.manager.streamResponse(
           { ...plan.request, modelId: ticket.resolved.model },
-          managerContext(state, plan.signal ?? new AbortController().signal, ticket.info),
+          managerContext(state, plan.signal ?? NEVER_ABORTED, ticket.info),
         );
         let managed: ManagedResult | undefined;
         let stoppedEarly = false;

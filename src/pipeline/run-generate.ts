@@ -136,6 +136,11 @@ export async function runGenerate(state: RunState, services: RunServices): Promi
     const answer = cacheableAnswer(managed);
     if (answer) await services.responseCache.save(state.cacheKey, answer);
   }
+  return finishFromProvider(state, managed, text);
+}
+
+/** The public result of a provider answer whose output adapters produced `text`. */
+export function finishFromProvider(state: RunState, managed: ManagedResult, text: string): GenerateResult {
   return finishCall(state, {
     id: managed.id ?? randomUUID(),
     text,

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { AbortError, AdapterError, ProviderError, StreamInterruptedError, type LLMError } from '../core/errors.js';
 import { EMPTY_USAGE } from '../core/usage.js';
-import type { GenerateResult, ManagedResult, StreamPart } from '../core/types.js';
+import type { ManagedResult, StreamPart } from '../core/types.js';
 import { enterCandidate, shouldFallBack } from './candidate-guard.js';
-import { cacheableAnswer, finishCall, managerContext, resultFromCache, toLLMError, type RunServices, type RunState } from './run-generate.js';
+import { cacheableAnswer, finishCall, finishFromProvider, managerContext, resultFromCache, toLLMError, type RunServices, type RunState } from './run-generate.js';
 import { NEVER_ABORTED } from '../core/abort.js';
 
 /** How the facade opens and closes a streamed call: its concurrency slot and its telemetry. */
@@ -91,17 +91,7 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
           const answer = cacheableAnswer(managed);
           if (answer) await services.responseCache.save(state.cacheKey, answer);
         }
-        const result: GenerateResult = finishCall(state, {
-          id: managed.id ?? randomUUID(),
-          text: emitted,
-          model: managed.model,
-          responseModel: managed.responseModel,
-          finishReason: managed.finishReason,
-          usage: managed.usage,
-          costUsd: managed.costUsd,
-          cached: false,
-        });
-        yield { type: 'finish', result };
+        yield { type: 'finish', result: finishFromProvider(state, managed, emitted) };
         return;
       } catch (error) {
         const mapped = toLLMError(error);

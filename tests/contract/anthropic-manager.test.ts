@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AuthenticationError, InvalidRequestError, ProviderError, StreamInterruptedError } from '../../src/core/errors.js';
-import type { CallContext, ChatMessage, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
+import type { CallContext, ChatMessage, ProviderRequest } from '../../src/core/types.js';
 import { AnthropicManager } from '../../src/managers/anthropic/anthropic-manager.js';
 import { ModelCatalog, type CatalogEntry } from '../../src/registry/model-catalog.js';
 import { FakeAnthropicServer } from '../helpers/fake-anthropic-server.js';
@@ -16,6 +16,7 @@ import { makeManagerDeps, type TestDepsOptions } from '../helpers/manager-deps.j
 import { exposedText, leakedPieces } from '../helpers/secret-scan.js';
 import { anthropicHarness } from './anthropic-harness.js';
 import { runManagerContract } from './manager-contract.js';
+import { collectManagedSafely } from '../helpers/collect-managed.js';
 
 runManagerContract('anthropic', () =>
   anthropicHarness('claude-haiku-4-5', (baseURL) => new AnthropicManager(makeManagerDeps(), { apiKey: 'sk-ant-contract-key-0001', baseURL, timeoutMs: 5_000, defaultMaxTokens: 256 })),
@@ -32,19 +33,6 @@ function chat(messages: ChatMessage[] = HELLO, params: ProviderRequest['params']
 
 function context(): CallContext {
   return { signal: new AbortController().signal };
-}
-
-async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ text: string; finish?: Extract<ManagedStreamPart, { type: 'finish' }>; error?: unknown }> {
-  let text = '';
-  try {
-    for await (const part of stream) {
-      if (part.type === 'text-delta') text += part.text;
-      else return { text, finish: part };
-    }
-  } catch (error) {
-    return { text, error };
-  }
-  return { text };
 }
 
 describe('AnthropicManager specifics', () => {
@@ -72,7 +60,7 @@ describe('AnthropicManager specifics', () => {
 
   it('streams report the same usage from message_start and message_delta', async () => {
     server.script(MODEL, { text: 'one two three', usage: cachedUsage });
-    const { text, finish } = await collect(build().streamResponse(chat(), context()));
+    const { text, finish } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(text).toBe('one two three');
     expect(finish?.result.usage).toEqual(normalised);
     expect(finish?.result.id).toMatch(/^msg_/);
@@ -123,7 +111,7 @@ describe('AnthropicManager specifics', () => {
     server.script(MODEL, { text: 'x', finishReason: wire }, { text: 'y', finishReason: wire });
     const manager = build();
     expect((await manager.generateResponse(chat(), context())).finishReason).toBe(ours);
-    expect((await collect(manager.streamResponse(chat(), context()))).finish?.result.finishReason).toBe(ours);
+    expect((await collectManagedSafely(manager.streamResponse(chat(), context()))).finish?.result.finishReason).toBe(ours);
   });
 
   it('529 overloaded is a retryable ProviderError, and the SDK itself never retries', async () => {
@@ -140,17 +128,17 @@ describe('AnthropicManager specifics', () => {
 
   it('a stream without message_stop is an interruption, even when all text arrived', async () => {
     server.script(MODEL, { text: 'every word', dieAfterChunks: 2, dieMode: 'end' });
-    const { text, error } = await collect(build().streamResponse(chat(), context()));
+    const { text, error } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(text).toBe('every word');
     expect(error).toBeInstanceOf(StreamInterruptedError);
   });
 
   it('a connection reset or an overloaded event mid-stream is an interruption with the partial text', async () => {
     server.script(MODEL, { text: 'one two three', dieAfterChunks: 1, dieMode: 'reset' }, { text: 'four five six', dieAfterChunks: 2, dieMode: 'error-event' });
-    const reset = await collect(build().streamResponse(chat(), context()));
+    const reset = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(reset.error).toBeInstanceOf(StreamInterruptedError);
     expect((reset.error as StreamInterruptedError).partialText).toBe('one ');
-    const overloaded = await collect(build().streamResponse(chat(), context()));
+    const overloaded = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(overloaded.error).toBeInstanceOf(StreamInterruptedError);
     expect((overloaded.error as StreamInterruptedError).partialText).toBe('four five ');
   });
@@ -223,7 +211,7 @@ describe('AnthropicManager and OpenTelemetry', () => {
   it('the SDK makes no spans of its own (a client with default options does)', async () => {
     const manager = new AnthropicManager(makeManagerDeps(), { apiKey: KEY, baseURL: server.url, timeoutMs: 5_000, defaultMaxTokens: 64 });
     await manager.generateResponse(chat(), context());
-    await collect(manager.streamResponse(chat(), context()));
+    await collectManagedSafely(manager.streamResponse(chat(), context()));
     expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual([]);
     // The control: the same SDK with its defaults does trace into this provider, so zero above means something.
     const plain = new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });

@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { HuggingFaceProviderConfig } from '../../src/config/types.js';
 import { AuthenticationError, ProviderError, RateLimitError } from '../../src/core/errors.js';
-import type { CallParams, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
+import type { CallParams, ProviderRequest } from '../../src/core/types.js';
 import { HuggingFaceManager } from '../../src/managers/huggingface/huggingface-manager.js';
 import { FakeOpenAIServer } from '../helpers/fake-openai-server.js';
 import { makeManagerDeps } from '../helpers/manager-deps.js';
 import { runManagerContract } from './manager-contract.js';
 import { openAIHarness } from './openai-harness.js';
+import { collectManaged } from '../helpers/collect-managed.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const TOKEN = 'hf_contractTokenValue0001';
@@ -22,16 +23,6 @@ runManagerContract('huggingface', () =>
 
 function chat(params: CallParams = {}, operation: ProviderRequest['operation'] = 'chat'): ProviderRequest {
   return { modelId: MODEL, operation, params, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }] };
-}
-
-async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ deltas: string[]; finish?: Extract<ManagedStreamPart, { type: 'finish' }> }> {
-  const deltas: string[] = [];
-  let finish: Extract<ManagedStreamPart, { type: 'finish' }> | undefined;
-  for await (const part of stream) {
-    if (part.type === 'text-delta') deltas.push(part.text);
-    else finish = part;
-  }
-  return { deltas, finish };
 }
 
 describe('HuggingFaceManager', () => {
@@ -84,7 +75,7 @@ describe('HuggingFaceManager', () => {
     for (const operation of ['chat', 'text_completion'] as const) {
       server.script(MODEL, { text: 'a b c', chunks: ['a ', 'b ', 'c'], usage: { promptTokens: 4, completionTokens: 3 } });
       const before = server.requests.length;
-      const { deltas, finish } = await collect(manager.streamResponse(chat({}, operation), context()));
+      const { deltas, finish } = await collectManaged(manager.streamResponse(chat({}, operation), context()));
       expect(deltas).toEqual(['a ', 'b ', 'c']);
       expect(finish?.result).toMatchObject({ text: 'a b c', finishReason: 'stop', usage: { inputTokens: 4, outputTokens: 3, totalTokens: 7 }, usageReported: true });
       expect(body(before)).toMatchObject({ stream: true, stream_options: { include_usage: true } });
@@ -98,7 +89,7 @@ describe('HuggingFaceManager', () => {
     const result = await manager.generateResponse(chat(), context());
     expect(result.usageReported).toBe(false);
     expect(result.costUsd).toBeNull();
-    const { finish } = await collect(manager.streamResponse(chat(), context()));
+    const { finish } = await collectManaged(manager.streamResponse(chat(), context()));
     expect(finish?.result.usageReported).toBe(false);
     expect(finish?.result.costUsd).toBeNull();
     const generated = await manager.generateResponse(chat({}, 'text_completion'), context());

@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OllamaProviderConfig } from '../../src/config/types.js';
 import { AbortError, NoSuchModelError, ProviderError, StreamInterruptedError } from '../../src/core/errors.js';
-import type { CallParams, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
+import type { CallParams, ProviderRequest } from '../../src/core/types.js';
 import { OllamaManager } from '../../src/managers/ollama/ollama-manager.js';
 import { startFakeOllamaServer, type FakeOllamaServer } from '../helpers/fake-ollama-server.js';
 import { makeManagerDeps } from '../helpers/manager-deps.js';
 import type { ContractHarness, RecordedRequest } from './contract-harness.js';
 import { runManagerContract } from './manager-contract.js';
+import { collectManaged } from '../helpers/collect-managed.js';
 
 const MODEL = 'llama3.2';
 
@@ -21,16 +22,6 @@ function config(server: FakeOllamaServer, overrides: Partial<OllamaProviderConfi
 
 function chat(params: CallParams = {}, operation: ProviderRequest['operation'] = 'chat'): ProviderRequest {
   return { modelId: MODEL, operation, params, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }] };
-}
-
-async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ deltas: string[]; finish?: Extract<ManagedStreamPart, { type: 'finish' }> }> {
-  const deltas: string[] = [];
-  let finish: Extract<ManagedStreamPart, { type: 'finish' }> | undefined;
-  for await (const part of stream) {
-    if (part.type === 'text-delta') deltas.push(part.text);
-    else finish = part;
-  }
-  return { deltas, finish };
 }
 
 /** Ollama's `options` in our parameter names. */
@@ -125,7 +116,7 @@ describe('OllamaManager', () => {
     const manager = new OllamaManager(makeManagerDeps(), config(server));
     server.reply(MODEL, { text: 'one two three', chunks: ['one ', 'two ', 'three'], usage: { inputTokens: 9, outputTokens: 3 }, finishReason: 'length' });
     const before = server.requests().length;
-    const { deltas, finish } = await collect(manager.streamResponse(chat({ maxTokens: 3 }), context()));
+    const { deltas, finish } = await collectManaged(manager.streamResponse(chat({ maxTokens: 3 }), context()));
     expect(deltas).toEqual(['one ', 'two ', 'three']);
     expect(finish?.result.text).toBe('one two three');
     expect(finish?.result.finishReason).toBe('length');
@@ -158,7 +149,7 @@ describe('OllamaManager', () => {
   it('turns an error line in the middle of a stream into an interruption', async () => {
     const manager = new OllamaManager(makeManagerDeps(), config(server));
     server.errorLine(MODEL, { text: 'x', chunks: ['x'] }, 'model runner crashed');
-    const failure = await collect(manager.streamResponse(chat(), context())).catch((error: unknown) => error);
+    const failure = await collectManaged(manager.streamResponse(chat(), context())).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StreamInterruptedError);
     expect((failure as Error).message).toContain('model runner crashed');
   });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { AuthenticationError, ProviderError, StreamInterruptedError, TimeoutError } from '../../src/core/errors.js';
-import type { CallContext, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
+import type { CallContext, ProviderRequest } from '../../src/core/types.js';
 import type { ManagerDeps } from '../../src/managers/base-llm-manager.js';
 import { OpenAIManager } from '../../src/managers/openai/openai-manager.js';
 import { ModelCatalog, type CatalogEntry } from '../../src/registry/model-catalog.js';
@@ -14,6 +14,7 @@ import { makeManagerDeps, type TestDepsOptions } from '../helpers/manager-deps.j
 import { exposedText, leakedPieces } from '../helpers/secret-scan.js';
 import { runManagerContract } from './manager-contract.js';
 import { openAIHarness } from './openai-harness.js';
+import { collectManagedSafely } from '../helpers/collect-managed.js';
 
 runManagerContract('openai', () =>
   openAIHarness('gpt-4o-mini', (baseURL) => new OpenAIManager(makeManagerDeps(), { apiKey: 'sk-contract-openai-key-0001', baseURL, timeoutMs: 5_000 })),
@@ -29,19 +30,6 @@ function chat(modelId = MODEL, params: ProviderRequest['params'] = {}): Provider
 
 function context(): CallContext {
   return { signal: new AbortController().signal };
-}
-
-async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ text: string; finish?: Extract<ManagedStreamPart, { type: 'finish' }>; error?: unknown }> {
-  let text = '';
-  try {
-    for await (const part of stream) {
-      if (part.type === 'text-delta') text += part.text;
-      else return { text, finish: part };
-    }
-  } catch (error) {
-    return { text, error };
-  }
-  return { text };
 }
 
 describe('OpenAIManager specifics', () => {
@@ -72,7 +60,7 @@ describe('OpenAIManager specifics', () => {
 
   it('streams ask for the usage chunk and report its normalised usage', async () => {
     server.script(MODEL, { text: 'a b c', usage: { promptTokens: 50, completionTokens: 3, cachedTokens: 40 } });
-    const { finish } = await collect(build().streamResponse(chat(), context()));
+    const { finish } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(server.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(finish?.result.usage).toEqual({ inputTokens: 50, outputTokens: 3, totalTokens: 53, cacheReadTokens: 40 });
     expect(finish?.result.usageReported).toBe(true);
@@ -80,7 +68,7 @@ describe('OpenAIManager specifics', () => {
 
   it('a stream that ends with [DONE] but without usage finishes, usage unknown', async () => {
     server.script(MODEL, { text: 'no usage here', usage: null });
-    const { text, finish, error } = await collect(build().streamResponse(chat(), context()));
+    const { text, finish, error } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(error).toBeUndefined();
     expect(text).toBe('no usage here');
     expect(finish?.result.usageReported).toBe(false);
@@ -89,7 +77,7 @@ describe('OpenAIManager specifics', () => {
 
   it('a stream cut after every delta, before finish_reason, usage and [DONE], is an interruption', async () => {
     server.script(MODEL, { text: 'all of it', dieAfterChunks: 3, dieMode: 'end' });
-    const { text, error } = await collect(build().streamResponse(chat(), context()));
+    const { text, error } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(text).toBe('all of it');
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).partialText).toBe('all of it');
@@ -97,14 +85,14 @@ describe('OpenAIManager specifics', () => {
 
   it('a connection reset mid-stream is an interruption with the partial text', async () => {
     server.script(MODEL, { text: 'one two three', dieAfterChunks: 1, dieMode: 'reset' });
-    const { error } = await collect(build().streamResponse(chat(), context()));
+    const { error } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).partialText).toBe('one ');
   });
 
   it('keep-alive comments do not hold a stalled stream open past the idle timeout', async () => {
     server.script(MODEL, { text: 'one two', dieAfterChunks: 1, dieMode: 'stall', keepAliveIntervalMs: 20 });
-    const { error } = await collect(build({ resilience: { idleChunkTimeoutMs: 250 } }).streamResponse(chat(), context()));
+    const { error } = await collectManagedSafely(build({ resilience: { idleChunkTimeoutMs: 250 } }).streamResponse(chat(), context()));
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).cause).toBeInstanceOf(Error);
     expect((error as StreamInterruptedError).message).toMatch(/idle/);
@@ -112,13 +100,13 @@ describe('OpenAIManager specifics', () => {
 
   it('a keep-alive-only stream fails with TimeoutError at the first-chunk timeout', async () => {
     server.script(MODEL, { kind: 'keep-alive-only', intervalMs: 20 });
-    const { error } = await collect(build({ resilience: { firstChunkTimeoutMs: 250 } }).streamResponse(chat(), context()));
+    const { error } = await collectManagedSafely(build({ resilience: { firstChunkTimeoutMs: 250 } }).streamResponse(chat(), context()));
     expect(error).toBeInstanceOf(TimeoutError);
   });
 
   it('an in-stream error event before any text fails the stream with a ProviderError', async () => {
     server.script(MODEL, { text: 'never', dieAfterChunks: 0, dieMode: 'error-event' });
-    const { error } = await collect(build().streamResponse(chat(), context()));
+    const { error } = await collectManagedSafely(build().streamResponse(chat(), context()));
     expect(error).toBeInstanceOf(ProviderError);
   });
 
@@ -226,7 +214,7 @@ describe('OpenAIManager specifics', () => {
     const record = (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
     const deps = { ...makeManagerDeps({ catalog: CATALOG }), logger: { debug: record, info: record, warn: record, error: record } };
     server.script(MODEL, { kind: 'malformed' });
-    const { error } = await collect(build({}, {}, deps).streamResponse(chat(), context()));
+    const { error } = await collectManagedSafely(build({}, {}, deps).streamResponse(chat(), context()));
     expect(error).toBeInstanceOf(ProviderError);
     expect(lines.some((line) => line.startsWith('openai SDK: Could not parse message into JSON'))).toBe(true);
     expect(lines.join('\n')).not.toContain('chatcmpl-malformed');

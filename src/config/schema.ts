@@ -174,6 +174,7 @@ export const configSchema: convict.Schema<SwitchboardConfig> = {
     firstChunkTimeoutMs: field(30000, 'sb-int-min1', 'Longest wait for the first stream chunk'),
     idleChunkTimeoutMs: field(30000, 'sb-int-min1', 'Longest silence between stream chunks'),
     maxConcurrency: field(256, 'sb-int-min1', 'Calls in flight at once, process-wide'),
+    rateLimitCooldownMs: field(1000, 'sb-int-min1', 'How long a model answering 429 without Retry-After is skipped after its retries'),
     circuitBreaker: {
       failureThreshold: field(5, 'sb-int-min1', 'Consecutive failures that open a circuit'),
       cooldownMs: field(30000, 'sb-int-min1', 'Time before an open circuit lets a probe through'),
@@ -183,10 +184,15 @@ export const configSchema: convict.Schema<SwitchboardConfig> = {
   limits: {
     maxMessages: field(500, 'sb-int-min1', 'Most messages in one request'),
     maxInputChars: field(400000, 'sb-int-min1', 'Most characters of input in one request'),
+    maxIdLength: field(256, 'sb-int-min1', 'Longest model id or session id a caller may send; longer is refused before any upstream call'),
+    maxResponseBytes: field(16 * 1024 * 1024, 'sb-int-min1', 'Largest upstream JSON answer, in bytes (after decompression); larger fails the attempt'),
+    maxStreamBytes: field(64 * 1024 * 1024, 'sb-int-min1', 'Largest upstream stream, in bytes (after decompression); larger fails the attempt'),
+    maxEventBytes: field(4 * 1024 * 1024, 'sb-int-min1', 'Largest single upstream SSE event or NDJSON line, in bytes'),
   },
   telemetry: {
     serviceName: field('llm-switchboard', 'sb-nonempty-string', 'service.name of spans and metrics', 'OTEL_SERVICE_NAME'),
     captureContent: field(false, 'sb-boolean', 'Record message content in spans (off by default)', 'SWITCHBOARD_CAPTURE_CONTENT'),
+    maxModelLabels: field(1000, 'sb-int-min1', 'Models outside the catalog and bots that may become metric and stats labels (after answering); the rest count as "other"'),
     logLevel: field<SwitchboardConfig['telemetry']['logLevel']>('warn', LOG_LEVELS, 'Least severe level logged', 'SWITCHBOARD_LOG_LEVEL'),
     traces: {
       exporter: field<'none' | 'console' | 'otlp'>('none', ['none', 'console', 'otlp'], 'Where the gateway sends traces'),

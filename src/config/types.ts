@@ -111,13 +111,28 @@ export interface SwitchboardConfig {
     firstChunkTimeoutMs: number;
     idleChunkTimeoutMs: number;
     maxConcurrency: number;
+    /** Cooldown of a model whose 429 outlived the retries and gave no Retry-After. */
+    rateLimitCooldownMs: number;
     circuitBreaker: { failureThreshold: number; cooldownMs: number };
     rateLimits: Record<string, { requestsPerMinute?: number; tokensPerMinute?: number; maxWaitMs?: number }>;
   };
-  limits: { maxMessages: number; maxInputChars: number };
+  limits: {
+    maxMessages: number;
+    maxInputChars: number;
+    /** Longest model id or session id a caller may send. */
+    maxIdLength: number;
+    /** Largest upstream JSON answer in bytes (after decompression). */
+    maxResponseBytes: number;
+    /** Largest upstream stream in bytes (after decompression). */
+    maxStreamBytes: number;
+    /** Largest upstream SSE event or NDJSON line in bytes. */
+    maxEventBytes: number;
+  };
   telemetry: {
     serviceName: string;
     captureContent: boolean;
+    /** Dynamic (non-catalog, non-bot) models admitted as metric/stats labels; the rest are "other". */
+    maxModelLabels: number;
     logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
     traces: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
     metrics: { exporter: 'none' | 'prometheus' | 'otlp'; endpoint: string; port: number; intervalMs: number };

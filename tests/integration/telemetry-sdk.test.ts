@@ -27,6 +27,7 @@ function baseConfig(overrides: Partial<TelemetryConfig>): TelemetryConfig {
   return {
     serviceName: 'switchboard-test',
     captureContent: false,
+    maxModelLabels: 1000,
     logLevel: 'silent',
     traces: { exporter: 'none', endpoint: '' },
     metrics: { exporter: 'none', endpoint: '', port: 0, intervalMs: 60_000 },

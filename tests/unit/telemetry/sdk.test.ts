@@ -14,6 +14,7 @@ import { chatRequest } from './otel-harness.js';
 const config = (overrides: Partial<TelemetryConfig> = {}): TelemetryConfig => ({
   serviceName: 'sdk-unit',
   captureContent: false,
+  maxModelLabels: 1000,
   logLevel: 'silent',
   traces: { exporter: 'none', endpoint: '' },
   metrics: { exporter: 'none', endpoint: '', port: 0, intervalMs: 60_000 },

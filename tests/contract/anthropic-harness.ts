@@ -4,6 +4,7 @@
 import type { CallParams } from '../../src/core/types.js';
 import type { BaseLLMManager } from '../../src/managers/base-llm-manager.js';
 import { FakeAnthropicServer, type AnthropicReply } from '../helpers/fake-anthropic-server.js';
+import type { FakeFault } from '../helpers/fake-provider.js';
 import type { ContractHarness, RecordedRequest, ScriptedFailure, ScriptedReply } from './contract-harness.js';
 
 /** A contract harness that also exposes its fake server, for provider-specific tests. */
@@ -34,8 +35,10 @@ export function anthropicParamsOnWire(request: RecordedRequest): CallParams {
 /** Start a fake server and build the manager against it with `makeManager(url)`. */
 export async function anthropicHarness(modelId: string, makeManager: (baseURL: string) => BaseLLMManager): Promise<AnthropicHarness> {
   const server = await FakeAnthropicServer.start();
-  const failure = (scripted: ScriptedFailure) =>
-    scripted.kind === 'status' ? { kind: 'status' as const, status: scripted.status, message: scripted.message, type: scripted.code, headers: scripted.headers } : { kind: 'malformed' as const };
+  const failure = (scripted: ScriptedFailure): FakeFault => {
+    if (scripted.kind === 'status') return { kind: 'status', status: scripted.status, message: scripted.message, type: scripted.code, headers: scripted.headers };
+    return scripted.kind === 'huge' ? { kind: 'huge', bytes: scripted.bytes, singleEvent: true } : { kind: scripted.kind };
+  };
   return {
     server,
     manager: makeManager(server.url),

@@ -17,7 +17,11 @@ export interface ScriptedReply {
 /** A failure the fake server gives instead of an answer. */
 export type ScriptedFailure =
   | { kind: 'status'; status: number; message?: string; code?: string; headers?: Record<string, string> }
-  | { kind: 'malformed' };
+  | { kind: 'malformed' }
+  /** A 200 that is no answer: an HTML page, the dialect's shape without an answer, content that is not text. */
+  | { kind: 'html' | 'no-answer' | 'non-text-content' }
+  /** A valid 200 of at least `bytes` bytes; a stream carries it in one event (or NDJSON line). */
+  | { kind: 'huge'; bytes: number };
 
 /** One request the fake server received. */
 export interface RecordedRequest {

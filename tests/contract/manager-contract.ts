@@ -17,7 +17,8 @@ import {
   StreamInterruptedError,
 } from '../../src/core/errors.js';
 import type { CallContext, CallParams, ChatMessage, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
-import type { ContractHarness, HarnessFactory } from './contract-harness.js';
+import { DEFAULT_RESPONSE_LIMITS } from '../../src/transport/bounded-fetch.js';
+import type { ContractHarness, HarnessFactory, ScriptedFailure } from './contract-harness.js';
 
 /** One value per parameter, none of them a provider default, so a dropped parameter shows. */
 const PARAM_VALUES: Required<Omit<CallParams, 'timeoutMs'>> = {
@@ -29,6 +30,15 @@ const PARAM_VALUES: Required<Omit<CallParams, 'timeoutMs'>> = {
   stop: ['END-MARK'],
   seed: 4242,
 };
+
+/** 200s that are no answer (RELIABILITY.md "An answer is an answer only when it is one"). */
+const BROKEN_ANSWERS: Array<[string, ScriptedFailure]> = [
+  ['an HTML page', { kind: 'html' }],
+  ['no answer (no choices / content not a list / no message)', { kind: 'no-answer' }],
+  ['content that is not text', { kind: 'non-text-content' }],
+];
+/** What the fake servers' broken answers hold: none of it may reach a message. */
+const BROKEN_BODY_TEXT = /DOCTYPE|Bad Gateway|nginx|not a string|parts/;
 
 /** Generous: an abort must end the call promptly, not at some timeout (5 s in tests). */
 const ABORT_WINDOW_MS = 2_000;
@@ -180,6 +190,48 @@ export function runManagerContract(name: string, factory: HarnessFactory): void 
       harness.fail({ kind: 'malformed' });
       const error = await caught(harness.manager.generateResponse(request(conversation()), context()));
       expect(error).toBeInstanceOf(ProviderError);
+    });
+
+    it.each(BROKEN_ANSWERS)('a 200 with %s is a retryable ProviderError (chat), after one request', async (_name, failure) => {
+      const before = harness.requests().length;
+      harness.fail(failure);
+      const error = await caught(harness.manager.generateResponse(request(conversation()), context()));
+      expect(error).toBeInstanceOf(ProviderError);
+      expect((error as ProviderError).retryable).toBe(true);
+      expect((error as ProviderError).model).toBe(harness.modelId);
+      expect((error as Error).message).not.toMatch(BROKEN_BODY_TEXT);
+      expect(harness.requests().length - before).toBe(1);
+    });
+
+    it.each(BROKEN_ANSWERS)('a 200 with %s is a retryable ProviderError (stream), with no delta', async (_name, failure) => {
+      harness.fail(failure);
+      const deltas: unknown[] = [];
+      const error = await caught(
+        (async () => {
+          for await (const part of harness.manager.streamResponse(request(conversation()), context())) if (part.type === 'text-delta') deltas.push(part.text);
+        })(),
+      );
+      expect(error).toBeInstanceOf(ProviderError);
+      expect((error as ProviderError).retryable).toBe(true);
+      expect((error as Error).message).not.toMatch(BROKEN_BODY_TEXT);
+      expect(deltas).toEqual([]);
+    });
+
+    it('a JSON answer over limits.maxResponseBytes is a non-retryable ProviderError naming the limit', async () => {
+      harness.fail({ kind: 'huge', bytes: DEFAULT_RESPONSE_LIMITS.maxResponseBytes + 1 });
+      const error = await caught(harness.manager.generateResponse(request(conversation()), context()));
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ retryable: false, provider: harness.manager.provider, model: harness.modelId });
+      expect((error as Error).message).toContain('limits.maxResponseBytes');
+      expect((error as Error).message).not.toContain('aaaa');
+    });
+
+    it('a stream event (or line) over limits.maxEventBytes is a non-retryable ProviderError naming the limit', async () => {
+      harness.fail({ kind: 'huge', bytes: DEFAULT_RESPONSE_LIMITS.maxEventBytes + 1 });
+      const error = await caught(collect(harness.manager.streamResponse(request(conversation()), context())));
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ retryable: false, model: harness.modelId });
+      expect((error as Error).message).toContain('limits.maxEventBytes');
     });
 
     it('every supported parameter reaches the wire with its value', async () => {

@@ -5,6 +5,7 @@
 import type { CallParams } from '../../src/core/types.js';
 import type { BaseLLMManager } from '../../src/managers/base-llm-manager.js';
 import { FakeOpenAIServer, type OpenAIReply } from '../helpers/fake-openai-server.js';
+import type { FakeFault } from '../helpers/fake-provider.js';
 import type { ContractHarness, RecordedRequest, ScriptedFailure, ScriptedReply } from './contract-harness.js';
 
 /** A contract harness that also exposes its fake server, for provider-specific tests. */
@@ -41,8 +42,10 @@ export function openAIParamsOnWire(request: RecordedRequest): CallParams {
 /** Start a fake server and build the manager against it with `makeManager(baseURL)`. */
 export async function openAIHarness(modelId: string, makeManager: (baseURL: string) => BaseLLMManager): Promise<OpenAIHarness> {
   const server = await FakeOpenAIServer.start();
-  const failure = (scripted: ScriptedFailure) =>
-    scripted.kind === 'status' ? { kind: 'status' as const, status: scripted.status, message: scripted.message, code: scripted.code, headers: scripted.headers } : { kind: 'malformed' as const };
+  const failure = (scripted: ScriptedFailure): FakeFault => {
+    if (scripted.kind === 'status') return { kind: 'status', status: scripted.status, message: scripted.message, code: scripted.code, headers: scripted.headers };
+    return scripted.kind === 'huge' ? { kind: 'huge', bytes: scripted.bytes, singleEvent: true } : { kind: scripted.kind };
+  };
   return {
     server,
     manager: makeManager(server.baseURL),

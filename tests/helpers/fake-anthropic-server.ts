@@ -9,6 +9,7 @@
  * top_p or top_k gets a 400 "Extra inputs are not permitted".
  */
 import { FakeHttpServer, type Exchange, type FakeHttpOptions, type RecordedRequest } from './fake-http.js';
+import type { BrokenShape } from './fake-broken-answers.js';
 import {
   FakeProviderServer,
   LIST_MODELS,
@@ -128,6 +129,7 @@ export class FakeAnthropicServer extends FakeProviderServer<AnthropicWireUsage> 
       errorBody: (fault) => anthropicErrorBody(fault, `req_${this.ids}`),
       keepAliveFrame: event('ping', { type: 'ping' }),
       malformedFrame: 'event: message_start\ndata: {"type": "message_start", "message": \n\n',
+      brokenAnswer: (broken) => this.brokenAnswer(broken),
       usageFor: (request, text) => ({ inputTokens: countWords(this.promptText(bodyOf(request))), outputTokens: countWords(text) }),
       responseHeaders: () => ({ 'request-id': `req_${++this.ids}` }),
       json: (reply, request) => this.messageJson(reply, bodyOf(request)),
@@ -189,6 +191,30 @@ export class FakeAnthropicServer extends FakeProviderServer<AnthropicWireUsage> 
 
   private stopSequence(reply: ResolvedReply<AnthropicWireUsage>, body: MessagesBody): string | null {
     return reply.finishReason === 'stop_sequence' ? (body.stop_sequences?.[0] ?? null) : null;
+  }
+
+  /**
+   * `content` that is not a list (a stream: a message_start without its message), or a text block /
+   * text delta whose text is an object.
+   */
+  private brokenAnswer(broken: 'no-answer' | 'non-text-content'): BrokenShape {
+    const id = `msg_broken_${++this.ids}`;
+    const message = { id, type: 'message', role: 'assistant', model: 'broken', stop_reason: 'end_turn', stop_sequence: null, usage: anthropicUsageJson({ inputTokens: 1, outputTokens: 1 }) };
+    const stop = [event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null } }), event('message_stop', { type: 'message_stop' })];
+    if (broken === 'no-answer') {
+      return { json: { ...message, content: { text: 'not a list' } }, frames: [event('message_start', { type: 'message_start', message: null }), ...stop] };
+    }
+    const notText = { parts: ['not', 'a', 'string'] };
+    return {
+      json: { ...message, content: [{ type: 'text', text: notText }] },
+      frames: [
+        event('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null } }),
+        event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+        event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: notText } }),
+        event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+        ...stop,
+      ],
+    };
   }
 
   private messageJson(reply: ResolvedReply<AnthropicWireUsage>, body: MessagesBody): unknown {

@@ -98,13 +98,16 @@ export class Exchange {
     this.startBody(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
   }
 
-  /** Write part of the body; resolves once it is handed to the socket (or the client has gone). */
-  write(text: string): Promise<void> {
+  /**
+   * Write part of the body (text, or bytes: a huge body reuses one buffer); resolves once it is
+   * handed to the socket (or the client has gone).
+   */
+  write(data: string | Uint8Array): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => resolve();
       this.waiters.add(wake);
-      this.res.write(text, () => {
+      this.res.write(data, () => {
         this.waiters.delete(wake);
         resolve();
       });

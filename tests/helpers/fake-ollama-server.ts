@@ -63,6 +63,59 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
+const FILLER = 'FILLER-MARK-0llama';
+const HUGE_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * A broken 200 (the ScriptedFailure kinds besides status and malformed): an HTML page, an answer
+ * without its message (a stream: a line that is a bare number), content that is an object, or a
+ * valid answer of `bytes` bytes written from one reused buffer (a stream: all in one NDJSON line).
+ */
+async function brokenAnswer(response: ServerResponse, failure: Exclude<ScriptedFailure, { kind: 'status' | 'malformed' }>, stream: boolean, sample: Record<string, unknown>): Promise<void> {
+  const type = stream ? 'application/x-ndjson' : 'application/json';
+  const done = { done: true, done_reason: 'stop' };
+  switch (failure.kind) {
+    case 'html':
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end('<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>\n');
+      return;
+    case 'no-answer':
+      response.writeHead(200, { 'content-type': type });
+      response.end(stream ? '42\n' : JSON.stringify({ model: sample.model, created_at: sample.created_at, ...done }));
+      return;
+    case 'non-text-content': {
+      const notText = { parts: ['not', 'a', 'string'] };
+      const broken = 'message' in sample ? { ...sample, message: { role: 'assistant', content: notText } } : { ...sample, response: notText };
+      response.writeHead(200, { 'content-type': type });
+      response.end(JSON.stringify({ ...broken, ...(stream ? { done: false } : done) }) + '\n');
+      return;
+    }
+    case 'huge': {
+      const [head, tail] = JSON.stringify({ ...sample, ...done }).split(FILLER) as [string, string];
+      response.writeHead(200, { 'content-type': type });
+      const filler = Buffer.alloc(HUGE_CHUNK_BYTES, 'a');
+      const writes = Math.ceil(failure.bytes / HUGE_CHUNK_BYTES);
+      // Backpressure, and stop once the client has gone: the server shares the test's memory.
+      const write = (data: string | Buffer): Promise<void> =>
+        response.write(data)
+          ? Promise.resolve()
+          : new Promise((resolve) => {
+              const wake = () => {
+                response.off('drain', wake);
+                response.off('close', wake);
+                resolve();
+              };
+              response.on('drain', wake);
+              response.on('close', wake);
+            });
+      await write(head);
+      for (let index = 0; index < writes && !response.destroyed; index++) await write(filler);
+      if (!response.destroyed) response.end(`${tail}\n`);
+      return;
+    }
+  }
+}
+
 /** The fields of Ollama's final object: counts only when the script has usage. */
 function doneFields(reply: ScriptedReply): Record<string, unknown> {
   const fields: Record<string, unknown> = { done: true, done_reason: reply.finishReason ?? 'stop', total_duration: 1000, load_duration: 10 };
@@ -98,6 +151,10 @@ export async function startFakeOllamaServer(models: FakeOllamaModel[] = [{ name:
       if (failure.kind === 'malformed') {
         response.writeHead(200, { 'content-type': stream ? 'application/x-ndjson' : 'application/json' });
         response.end('{"model": "broken', 'utf8');
+        return;
+      }
+      if (failure.kind !== 'status') {
+        void brokenAnswer(response, failure, stream, content(path, model, FILLER));
         return;
       }
       sendJson(response, failure.status, { error: failure.message ?? `fake failure ${failure.status}` }, failure.headers);

@@ -9,6 +9,7 @@
  * Errors use OpenAI's body `{ error: { message, type, param, code } }`.
  */
 import { FakeHttpServer, type Exchange, type FakeHttpOptions, type RecordedRequest } from './fake-http.js';
+import type { BrokenShape } from './fake-broken-answers.js';
 import {
   FakeProviderServer,
   LIST_MODELS,
@@ -177,11 +178,25 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
       errorBody: openAIErrorBody,
       keepAliveFrame: ': ping\n\n',
       malformedFrame: 'data: {"id": "chatcmpl-malformed", "choices": [\n\n',
+      brokenAnswer: (broken) => this.brokenAnswer(kind, broken),
       usageFor: (request, text) => ({ promptTokens: countWords(promptText(bodyOf(request))), completionTokens: countWords(text) }),
       responseHeaders: () => ({ 'x-request-id': `req_${++this.ids}`, 'openai-processing-ms': '1' }),
       json: (reply) => (kind === 'chat' ? this.chatJson(reply) : this.completionJson(reply)),
       sse: (reply, request) => this.ssePlan(kind, reply, bodyOf(request).stream_options?.include_usage === true),
     };
+  }
+
+  /** `{"choices":[]}` (a stream: chunks with empty choices, then `[DONE]`), or content that is an object. */
+  private brokenAnswer(kind: 'chat' | 'completions', broken: 'no-answer' | 'non-text-content'): BrokenShape {
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-broken-${++this.ids}`;
+    const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
+    const frame = (choices: unknown[]) => `data: ${JSON.stringify({ id, object: `${object}.chunk`, created: CREATED, model: 'broken', choices })}\n\n`;
+    if (broken === 'no-answer') return { json: { id, object, created: CREATED, model: 'broken', choices: [] }, frames: [frame([]), 'data: [DONE]\n\n'] };
+    const notText = { parts: ['not', 'a', 'string'] };
+    const choice = kind === 'chat' ? { index: 0, message: { role: 'assistant', content: notText, refusal: null }, finish_reason: 'stop' } : { index: 0, text: notText, finish_reason: 'stop' };
+    const delta = kind === 'chat' ? { index: 0, delta: { content: notText }, finish_reason: null } : { index: 0, text: notText, finish_reason: null };
+    const end = kind === 'chat' ? { index: 0, delta: {}, finish_reason: 'stop' } : { index: 0, text: '', finish_reason: 'stop' };
+    return { json: { id, object, created: CREATED, model: 'broken', choices: [choice] }, frames: [frame([delta]), frame([end]), 'data: [DONE]\n\n'] };
   }
 
   private chatJson(reply: ResolvedReply<OpenAIWireUsage>): unknown {

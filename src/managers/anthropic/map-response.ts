@@ -4,6 +4,7 @@
  * `output_tokens` and become `reasoningTokens`.
  */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import type { FinishReason, ProviderResult, Usage } from '../../core/types.js';
 import { makeUsage } from '../../core/usage.js';
 
@@ -65,9 +66,24 @@ export function mergeStreamUsage(start: AnthropicUsageFields | undefined, delta:
   });
 }
 
-/** A complete message -> ProviderResult (the text blocks joined; other blocks carry no text for us). */
-export function mapMessage(message: Message): ProviderResult {
-  const text = (message.content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
+/**
+ * A complete message -> ProviderResult (the text blocks joined; other blocks carry no text for us).
+ * `body` is what the SDK returned: a string when a 200 was not JSON, so it is checked to be a
+ * message whose `content` is a list and whose text blocks hold text (typeof checks only).
+ */
+export function mapMessage(body: unknown, origin: AnswerOrigin): ProviderResult {
+  if (typeof body !== 'object' || body === null) throw malformedAnswer(origin, 'the body is not a JSON object');
+  const message = body as Message;
+  const content: unknown = message.content;
+  if (!Array.isArray(content)) throw malformedAnswer(origin, 'its content is not a list of blocks');
+  let text = '';
+  for (const block of content as unknown[]) {
+    if (typeof block !== 'object' || block === null) throw malformedAnswer(origin, 'a content block is not an object');
+    const { type, text: blockText } = block as { type?: unknown; text?: unknown };
+    if (type !== 'text') continue;
+    if (typeof blockText !== 'string') throw malformedAnswer(origin, 'a text block does not hold text');
+    text += blockText;
+  }
   const result: ProviderResult = { id: message.id, text, finishReason: mapStopReason(message.stop_reason), responseModel: message.model };
   const usage = mapUsage(message.usage);
   if (usage) result.usage = usage;

@@ -3,6 +3,7 @@
  * Messages API, Inference Providers, vLLM behind an endpoint) and TGI's native stream tokens.
  * Usage is taken only as the server reports it; absent stays absent.
  */
+import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import { mapFinishReason } from '../openai/map-response.js';
 import { makeUsage } from '../../core/usage.js';
 import type { FinishReason, Usage } from '../../core/types.js';
@@ -49,12 +50,22 @@ export function toFinishReason(reason: string | null | undefined): FinishReason 
   return mapFinishReason(reason);
 }
 
-/** The text a stream chunk adds (special tokens of TGI's native stream carry none). */
-export function chunkText(chunk: StreamChunk): string {
+/**
+ * The text a stream chunk adds (special tokens of TGI's native stream carry none). A chunk that is
+ * not an object, or text that is not a string, is a malformed answer: adapters must only ever see text.
+ */
+export function chunkText(chunk: StreamChunk, origin: AnswerOrigin): string {
+  if (typeof chunk !== 'object' || chunk === null) throw malformedAnswer(origin, 'a stream chunk is not a JSON object');
   const choice = chunk.choices?.[0];
-  if (choice) return choice.delta?.content ?? choice.text ?? '';
-  if (chunk.token && !chunk.token.special) return chunk.token.text ?? '';
+  if (choice) return deltaText(choice.delta?.content ?? choice.text, origin);
+  if (chunk.token && !chunk.token.special) return deltaText(chunk.token.text, origin);
   return '';
+}
+
+function deltaText(value: unknown, origin: AnswerOrigin): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  throw malformedAnswer(origin, 'a stream delta is not text');
 }
 
 /** The finish reason a chunk carries, if it is the last content chunk. */

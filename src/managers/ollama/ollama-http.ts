@@ -1,14 +1,14 @@
 /**
- * HTTP plumbing for the native Ollama API: JSON requests with a header timeout, Ollama's
- * `{ "error": "..." }` bodies turned into our errors by status, and NDJSON stream reading with a
- * bounded line buffer.
+ * HTTP plumbing for the native Ollama API: JSON requests with a header timeout, every body bounded by
+ * `limits` (transport/bounded-fetch.ts), Ollama's `{ "error": "..." }` bodies turned into our errors
+ * by status, and NDJSON stream reading with a bounded line buffer.
  */
 import { linkAbort } from '../../core/abort.js';
+import { ResponseLimitError } from '../../core/answer-errors.js';
 import { errorFromStatus, type ErrorOrigin } from '../../core/error-mapping.js';
-import { ProviderError, TimeoutError } from '../../core/errors.js';
+import { TimeoutError } from '../../core/errors.js';
+import { boundResponse, type ResponseLimits } from '../../transport/bounded-fetch.js';
 
-/** A longer NDJSON line than this is not Ollama talking: fail instead of buffering without limit. */
-const MAX_LINE_BYTES = 1 << 20;
 /** Error bodies are read for their message only; the rest is dropped. */
 const MAX_ERROR_BODY_CHARS = 4_000;
 
@@ -18,6 +18,8 @@ export interface OllamaHttpOptions {
   fetch: typeof fetch;
   /** Longest wait for response headers; 0 = none (the manager's total timeout still applies). */
   timeoutMs: number;
+  /** Bounds on every answer (config `limits`). */
+  limits: ResponseLimits;
 }
 
 /** `baseURL` + `path`, tolerating a trailing slash on the base. */
@@ -43,12 +45,14 @@ export async function requestOllama(
       ? setTimeout(() => linked.controller.abort(new TimeoutError(`Ollama did not answer within ${http.timeoutMs} ms (providers.ollama.timeoutMs)`, origin)), http.timeoutMs)
       : undefined;
   try {
-    const response = await http.fetch(endpointUrl(http.baseURL, path), {
+    const answered = await http.fetch(endpointUrl(http.baseURL, path), {
       method: init.method,
       headers: init.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: linked.signal,
     });
+    // Error bodies too: statusError reads them.
+    const response = boundResponse(answered, http.limits, origin);
     if (!response.ok) throw await statusError(response, origin);
     return response;
   } finally {
@@ -79,9 +83,11 @@ function parseLine<T>(line: string): T {
 
 /**
  * The objects of an NDJSON body, one per line. Ends when the body ends; whether that end was the
- * stream's real end (`done: true`) is for the caller to judge.
+ * stream's real end (`done: true`) is for the caller to judge. A body the server did not label
+ * `application/x-ndjson` was bounded as one JSON answer, not per line: `maxLineBytes` (the
+ * `limits.maxEventBytes` bound) still caps what is buffered.
  */
-export async function* readNdjson<T>(response: Response, origin: ErrorOrigin): AsyncGenerator<T> {
+export async function* readNdjson<T>(response: Response, origin: ErrorOrigin, maxLineBytes: number): AsyncGenerator<T> {
   if (!response.body) return;
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -99,9 +105,8 @@ export async function* readNdjson<T>(response: Response, origin: ErrorOrigin): A
         if (line) yield parseLine<T>(line);
         newline = buffered.indexOf('\n');
       }
-      if (buffered.length > MAX_LINE_BYTES) {
-        throw new ProviderError(`Ollama sent a stream line longer than ${MAX_LINE_BYTES} bytes`, { ...origin, retryable: false });
-      }
+      // UTF-16 units, never more than the bytes they came from: a cheap lower bound on the line's bytes.
+      if (buffered.length > maxLineBytes) throw new ResponseLimitError('limits.maxEventBytes', maxLineBytes, origin);
     }
     const rest = (buffered + decoder.decode()).trim();
     if (rest) yield parseLine<T>(rest);

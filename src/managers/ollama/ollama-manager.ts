@@ -5,12 +5,13 @@
  * and `/api/show`. Ollama needs no credentials, so the manager is always ready.
  */
 import type { OllamaProviderConfig } from '../../config/types.js';
+import { malformedAnswer } from '../../core/answer-errors.js';
 import { ProviderError } from '../../core/errors.js';
 import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
 import { discoverOllamaModels } from './ollama-discovery.js';
 import { readNdjson, requestOllama, type OllamaHttpOptions } from './ollama-http.js';
-import { buildOllamaRequest, chunkText, toFinishReason, toUsage, type OllamaResponseChunk } from './ollama-wire.js';
+import { buildOllamaRequest, checkAnswer, chunkText, toFinishReason, toUsage } from './ollama-wire.js';
 
 /** The handle the ModelCache keeps for an Ollama model: the server holds the weights. */
 export interface OllamaModelHandle {
@@ -32,7 +33,8 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   }
 
   private get http(): OllamaHttpOptions {
-    return { baseURL: this.config.baseURL, fetch: this.config.fetch ?? globalThis.fetch, timeoutMs: this.config.timeoutMs };
+    // A fetch from config is bounded too: requestOllama bounds every answer.
+    return { baseURL: this.config.baseURL, fetch: this.config.fetch ?? globalThis.fetch, timeoutMs: this.config.timeoutMs, limits: this.responseLimits };
   }
 
   /** Checks the base URL, keep_alive and timeout before any call is made. */
@@ -84,7 +86,7 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
     const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, false, this.config.keepAlive);
     const origin = { provider: this.provider, model: request.modelId };
     const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
-    const answer = JSON.parse(await response.text()) as OllamaResponseChunk;
+    const answer = checkAnswer(JSON.parse(await response.text()), origin, true);
     if (typeof answer.error === 'string') throw new ProviderError(`${this.provider}:${request.modelId} failed: ${answer.error}`, { ...origin, retryable: false });
     return {
       text: chunkText(answer),
@@ -98,14 +100,19 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
     const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, true, this.config.keepAlive);
     const origin = { provider: this.provider, model: request.modelId };
     const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
-    for await (const chunk of readNdjson<OllamaResponseChunk>(response, origin)) {
+    let carriedText = false;
+    for await (const line of readNdjson<unknown>(response, origin, this.responseLimits.maxEventBytes)) {
+      const chunk = checkAnswer(line, origin, false);
       if (typeof chunk.error === 'string') {
         // Ollama reports failures after the headers as an `error` line; a retry may well succeed.
         throw new ProviderError(`${this.provider}:${request.modelId} failed while streaming: ${chunk.error}`, { ...origin, retryable: true });
       }
       const text = chunkText(chunk);
       if (text) yield { type: 'text-delta', text };
+      carriedText ||= chunk.message !== undefined || chunk.response !== undefined;
       if (chunk.done === true) {
+        // A `done` line after lines without any message is no answer, not an empty one.
+        if (!carriedText) throw malformedAnswer(origin, 'the stream carried no message');
         yield { type: 'finish', finishReason: toFinishReason(chunk.done_reason), usage: toUsage(chunk), responseModel: chunk.model };
         return;
       }

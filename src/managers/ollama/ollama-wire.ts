@@ -2,6 +2,7 @@
  * The native Ollama wire format (`/api/chat`, `/api/generate`): request bodies built from our
  * ProviderRequest, and the usage / finish reason read back from the final (`done: true`) object.
  */
+import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import { makeUsage } from '../../core/usage.js';
 import type { CallParams, FinishReason, ProviderRequest, Usage } from '../../core/types.js';
 
@@ -83,6 +84,24 @@ export function buildOllamaRequest(request: ProviderRequest, stream: boolean, ke
   }
   body.messages = request.messages.map((message) => ({ role: message.role, content: message.content }));
   return { endpoint: '/api/chat', body };
+}
+
+/**
+ * `value` (a parsed answer or NDJSON line) checked to be an Ollama object whose text is text, so
+ * that only strings ever reach adapters. A `complete` (non-stream) answer must carry its text; a
+ * stream line may carry none (the final `done` line). An `error` line is left to the caller.
+ */
+export function checkAnswer(value: unknown, origin: AnswerOrigin, complete: boolean): OllamaResponseChunk {
+  if (typeof value !== 'object' || value === null) throw malformedAnswer(origin, complete ? 'the body is not a JSON object' : 'a stream line is not a JSON object');
+  const chunk = value as OllamaResponseChunk;
+  if (typeof chunk.error === 'string') return chunk;
+  const message: unknown = chunk.message;
+  let text: unknown;
+  if (message === undefined) text = chunk.response;
+  else if (typeof message === 'object' && message !== null) text = (message as { content?: unknown }).content;
+  else throw malformedAnswer(origin, 'its message is not an object');
+  if (typeof text === 'string' || (text === undefined && !complete)) return chunk;
+  throw malformedAnswer(origin, text === undefined ? 'it carries no message' : 'the message content is not text');
 }
 
 /** The text an object carries, for either endpoint. */

@@ -1,7 +1,12 @@
 /**
- * What stands between the router and one candidate model: its circuit breaker, input limits
- * against its context window, the budget reservation and the client-side rate limit. `enter`
- * passes or throws; the returned ticket settles all of them once the attempt is over.
+ * What stands between the router and one candidate model: its circuit breaker (and rate-limit
+ * cooldown), input limits against its context window, the budget reservation and the client-side
+ * rate limit. `enter` passes or throws; the returned ticket settles all of them once the attempt is over.
+ *
+ * Rate limits are not outages (RELIABILITY.md): a candidate that fails with a provider's 429 after
+ * its retries is cooled down for its Retry-After (else `rateLimitCooldownMs`) and is neutral for its
+ * breaker; while it cools it is skipped with a RateLimitError carrying the time left, which falls
+ * back like any rate limit and, at the last candidate, tells the caller when to come back.
  */
 import {
   AbortError,
@@ -14,6 +19,7 @@ import {
   LLMError,
   NoSuchModelError,
   NoSuchProviderError,
+  RateLimitError,
 } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult, ModelInfo } from '../core/types.js';
@@ -32,6 +38,8 @@ export interface GuardServices {
   rateLimiter: RateLimiter;
   budgets: BudgetManager;
   limits: { maxMessages: number; maxInputChars: number };
+  /** How long a candidate is cooled after a provider 429 without a usable Retry-After (config `resilience.rateLimitCooldownMs`). */
+  rateLimitCooldownMs: number;
   logger: Logger;
 }
 
@@ -57,11 +65,18 @@ export interface CandidateTicket {
 /** Output tokens assumed for budget and rate-limit estimates when neither request nor catalog says. */
 const DEFAULT_MAX_OUTPUT = 4096;
 
+/** A provider's own 429 (not quota exhaustion, not one of our limits): the model is busy, not broken. */
+export function isUpstreamRateLimit(error: LLMError): error is RateLimitError {
+  return error instanceof RateLimitError && error.kind === 'upstream';
+}
+
 /**
- * Failures that say a model is unhealthy. Bad requests, aborts, budgets, auth and unknown models
- * say nothing about its health, so they never open its circuit.
+ * Failures that say a model is unhealthy. Bad requests, aborts, budgets, auth, unknown models and
+ * rate limits (a provider's 429 cools the model instead; our own limits are ours) say nothing about
+ * its health, so they never open its circuit. Quota exhaustion still counts: it lasts.
  */
 export function countsAgainstHealth(error: LLMError): boolean {
+  if (error instanceof RateLimitError) return error.kind === 'quota';
   return !(
     error instanceof InvalidRequestError ||
     error instanceof AbortError ||
@@ -93,10 +108,11 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
   const inputTokens = checkInputLimits(plan.request, info, services.limits, candidate);
   const admission = services.breakers.tryAcquire(candidate);
   if (!admission.allowed) {
-    throw new CircuitOpenError(`${candidate} is failing; its circuit is open for another ${Math.ceil(admission.retryInMs)} ms`, {
-      provider: resolved.provider,
-      model: resolved.model,
-    });
+    const origin = { provider: resolved.provider, model: resolved.model, retryAfterMs: admission.retryInMs };
+    if (admission.reason === 'cooling') {
+      throw new RateLimitError(`${candidate} is rate limited by its provider; skipped for another ${admission.retryInMs} ms`, { ...origin, kind: 'upstream' });
+    }
+    throw new CircuitOpenError(`${candidate} is failing; its circuit is open for another ${admission.retryInMs} ms`, origin);
   }
   let breakerSettled = false;
   const settleBreaker = (healthy: boolean | undefined) => {
@@ -148,10 +164,17 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
       permit?.settle(result.usageReported ? result.usage.totalTokens : inputTokens + maxOutput);
     },
     failed(error, settlement = {}) {
+      if (!settled && isUpstreamRateLimit(error)) services.breakers.coolDown(candidate, cooldownMs(error, services.rateLimitCooldownMs));
       settleFailure(countsAgainstHealth(error) ? false : undefined, settlement);
     },
     abandoned(settlement = {}) {
       settleFailure(undefined, settlement);
     },
   };
+}
+
+/** The provider's Retry-After when it sent a usable one, else the configured cooldown. */
+function cooldownMs(error: RateLimitError, fallbackMs: number): number {
+  const asked = error.retryAfterMs;
+  return asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : fallbackMs;
 }

@@ -99,12 +99,7 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
         if (delivered) {
           // The caller has seen text: no fallback, and the error carries what they saw.
           if (mapped instanceof AbortError || mapped instanceof AdapterError) throw mapped;
-          throw new StreamInterruptedError(`The stream from ${candidate} failed after its first delta: ${mapped.message}`, {
-            provider: mapped.provider,
-            model: mapped.model,
-            partialText: emitted,
-            cause: mapped,
-          });
+          throw interruption(candidate, mapped, emitted);
         }
         lastError = mapped;
         const next = plan.candidates[index + 1];
@@ -123,6 +118,25 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
     // A consumer that leaves the loop early ends the call here.
     lifecycle.close(state);
   }
+}
+
+/**
+ * The one StreamInterruptedError of a stream that failed after its first delta, carrying `partialText`
+ * as the caller received it (after adapters). A manager reports its own interruptions already (an idle
+ * timeout, a stream cut short), with the upstream text: that error is re-issued with the caller's text
+ * and the same cause (the TimeoutError, the provider failure), never wrapped inside another interruption.
+ */
+function interruption(candidate: string, error: LLMError, partialText: string): StreamInterruptedError {
+  if (error instanceof StreamInterruptedError) {
+    if (error.partialText === partialText) return error;
+    return new StreamInterruptedError(error.message, { provider: error.provider, model: error.model, partialText, cause: error.cause });
+  }
+  return new StreamInterruptedError(`The stream from ${candidate} failed after its first delta: ${error.message}`, {
+    provider: error.provider,
+    model: error.model,
+    partialText,
+    cause: error,
+  });
 }
 
 /** A stream cut by an adapter has no provider usage: report the model and leave usage unknown. */

@@ -3,13 +3,15 @@
  * A released slot passes straight to the longest waiter, so a steady stream of new callers cannot
  * overtake the queue.
  *
- * A full queue rejects with a RateLimitError that is not retryable: the whole process is saturated,
- * so retrying at once or falling back to another model (which shares this cap) cannot help; the
- * caller should back off. Waiting is bounded by the caller's signal (the pipeline's call timeout) and
- * by `maxWaitMs` when set.
+ * A full queue rejects with a RateLimitError (`kind: 'client'`) that is not retryable: the whole
+ * process is saturated, so retrying at once or falling back to another model (which shares this cap)
+ * cannot help; the caller should back off for `retryAfterMs`, the wait estimated from how long
+ * calls have been holding their slots (see hold-time.ts). Waiting is bounded by the caller's signal
+ * (the pipeline's call timeout) and by `maxWaitMs` when set.
  */
 import { abortReason } from '../core/abort.js';
 import { AbortError, ConfigError, RateLimitError } from '../core/errors.js';
+import { HoldTimeEstimate } from './hold-time.js';
 
 /** Options (config `resilience.maxConcurrency`). */
 export interface ConcurrencyLimiterOptions {
@@ -19,6 +21,8 @@ export interface ConcurrencyLimiterOptions {
   maxQueued?: number;
   /** Longest a caller waits for a slot; 0 or absent = until its signal aborts. */
   maxWaitMs?: number;
+  /** Monotonic clock in ms for the wait estimate; injectable for tests. */
+  now?: () => number;
 }
 
 /** Releases one slot; calling it again does nothing. */
@@ -39,6 +43,7 @@ export class ConcurrencyLimiter {
   private readonly maxWaitMs: number;
   private active = 0;
   private readonly waiters: Waiter[] = [];
+  private readonly holds: HoldTimeEstimate;
 
   constructor(options: ConcurrencyLimiterOptions) {
     const problems: Array<{ key: string; message: string }> = [];
@@ -53,6 +58,7 @@ export class ConcurrencyLimiter {
     this.max = options.maxConcurrency === 0 ? Infinity : options.maxConcurrency;
     this.maxQueued = maxQueued;
     this.maxWaitMs = maxWaitMs;
+    this.holds = new HoldTimeEstimate(options.now);
   }
 
   /** Calls holding a slot now. */
@@ -81,7 +87,7 @@ export class ConcurrencyLimiter {
         new RateLimitError(
           `Too many calls at once: ${this.active} in flight (resilience.maxConcurrency = ${this.max}) and ${this.waiters.length} waiting, the most the queue holds. ` +
             'Raise resilience.maxConcurrency if the machine and providers can take more, or send fewer calls at once.',
-          { retryable: false },
+          { retryable: false, kind: 'client', retryAfterMs: this.holds.waitMs(this.waiters.length, this.max) },
         ),
       );
     }
@@ -117,7 +123,8 @@ export class ConcurrencyLimiter {
               new RateLimitError(
                 `Waited ${this.maxWaitMs} ms for a free call slot (resilience.maxConcurrency = ${this.max} in flight). ` +
                   'Raise resilience.maxConcurrency, or send fewer calls at once.',
-                { retryable: false, retryAfterMs: this.maxWaitMs },
+                // Its own place in the queue is given up: a newcomer's wait is what to come back after.
+                { retryable: false, kind: 'client', retryAfterMs: this.holds.waitMs(this.waiters.length - 1, this.max) },
               ),
             ),
           this.maxWaitMs,
@@ -134,9 +141,11 @@ export class ConcurrencyLimiter {
 
   private releaser(): ReleaseSlot {
     let released = false;
+    const grantedAt = this.holds.granted();
     return () => {
       if (released) return;
       released = true;
+      this.holds.released(grantedAt);
       const next = this.waiters.shift();
       // Hand the slot over without freeing it, so no newcomer can slip in between.
       if (next) next.grant();

@@ -2,7 +2,9 @@
 export { DEFAULT_RETRY_POLICY, decideRetry, retryAfterOf, type RetryDecision, type RetryPolicy } from './retry.js';
 export {
   CircuitBreakerRegistry,
+  MAX_RATE_LIMIT_COOLDOWN_MS,
   type CircuitAdmission,
+  type CircuitRefusal,
   type CircuitBreakerOptions,
   type CircuitSnapshotEntry,
   type CircuitState,

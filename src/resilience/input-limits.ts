@@ -32,14 +32,12 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   return total;
 }
 
+/** What kind of value was sent; never the value itself (it is caller text). */
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') {
-    const shown = value.length > 30 ? `${value.slice(0, 30)}...` : value;
-    return JSON.stringify(shown);
-  }
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return 'a string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function checkShape(messages: unknown): asserts messages is ChatMessage[] {
@@ -51,7 +49,7 @@ function checkShape(messages: unknown): asserts messages is ChatMessage[] {
     }
     const { role, content } = message as { role?: unknown; content?: unknown };
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new InvalidRequestError(`messages[${i}].role is ${describeValue(role)}; use "system", "user" or "assistant".`);
+      throw new InvalidRequestError(`messages[${i}].role must be "system", "user" or "assistant".`);
     }
     if (typeof content !== 'string') {
       throw new InvalidRequestError(`messages[${i}].content must be a string (got ${describeValue(content)}); send the text as one string.`);

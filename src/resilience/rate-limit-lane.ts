@@ -106,6 +106,6 @@ export function rateLimitTooLong(lane: Lane, ms: number, limit: TokenBucket | un
   return new RateLimitError(
     `Client-side rate limit for provider "${lane.provider}" (${which}): ${what}. ` +
       `Raise ${key}.${limit?.name ?? 'requestsPerMinute'} if the provider allows more, or ${key}.maxWaitMs to wait longer.`,
-    { provider: lane.provider, retryable: false, retryAfterMs: Math.ceil(ms) },
+    { provider: lane.provider, retryable: false, retryAfterMs: Math.ceil(ms), kind: 'client' },
   );
 }

@@ -137,7 +137,7 @@ export class RateLimiter {
     return new RateLimitError(
       `Client-side rate limit for provider "${provider}": ${lane.queue.length} calls are already waiting (the queue holds ${this.maxQueued}). ` +
         `Raise resilience.rateLimits.${provider}.requestsPerMinute / tokensPerMinute if the provider allows more, or send less traffic.`,
-      { provider, retryable: false, retryAfterMs: Math.ceil(waitMs) },
+      { provider, retryable: false, retryAfterMs: Math.ceil(waitMs), kind: 'client' },
     );
   }
 

@@ -3,12 +3,17 @@
  * mid-stream, in a Retry-After sleep, on a hanging request) -> every aborted call rejects with
  * AbortError, 0 unhandled rejections, 0 leaked sockets (no request left open upstream, and every
  * socket closed once the client's keep-alive pool lets idle ones go).
+ *
+ * Calls that are not aborted must answer however loaded the machine is: a hanging primary is ended
+ * by the SDK's wait for response headers (`providers.*.timeoutMs`, a retryable TimeoutError), which
+ * an answering server meets at once, not by a total timeout that a slow run could also reach; the
+ * total and chunk timeouts are far above a whole run.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AbortError } from '../../src/core/errors.js';
 import type { Switchboard } from '../../src/switchboard.js';
 import type { FakeStep, RecordedRequest } from '../helpers/fake-provider.js';
-import { chaosSwitchboard, countUnhandledRejections, drainStream, mapConcurrent, seededRandom, settle, startChaosServers, waitFor, type ChaosServers } from './helpers.js';
+import { chaosSwitchboard, countUnhandledRejections, drainStream, mapConcurrent, providersFor, seededRandom, settle, startChaosServers, waitFor, type ChaosServers } from './helpers.js';
 
 const CALLS = 400;
 const CONCURRENCY = 40;
@@ -16,6 +21,12 @@ const ABORT_RATE = 0.1;
 /** Every answer takes at least this long, so an abort inside it finds the call still running. */
 const MIN_ANSWER_MS = 150;
 const LATEST_ABORT_MS = 140;
+/** The SDK's wait for headers: ends a hang (the fake sends none), while an answer's headers come at once. */
+const HEADERS_TIMEOUT_MS = 3_000;
+/** Per candidate and per chunk: far above a whole run, so only a real hang could reach them. */
+const CALL_TIMEOUT_MS = 60_000;
+/** Jest's bound on the whole test: a few hangs cost a few header timeouts each, never this. */
+const TEST_TIMEOUT_MS = 120_000;
 
 describe('reliability: callers that abort', () => {
   let servers: ChaosServers;
@@ -35,13 +46,18 @@ describe('reliability: callers that abort', () => {
     };
     servers.openai.respondWith(responder);
     servers.anthropic.respondWith(responder);
+    const providers = providersFor(servers)!;
     sb = await chaosSwitchboard(servers, {
+      providers: {
+        openai: { ...providers.openai, timeoutMs: HEADERS_TIMEOUT_MS },
+        anthropic: { ...providers.anthropic, timeoutMs: HEADERS_TIMEOUT_MS },
+      },
       bots: {
         'openai-first': { model: 'openai:gpt-primary', fallbacks: ['anthropic:claude-backup'] },
         'anthropic-first': { model: 'anthropic:claude-primary', fallbacks: ['openai:gpt-backup'] },
       },
-      // A hanging primary gives up after 1 s and falls back, so callers that do not abort still finish.
-      resilience: { maxRetries: 2, timeoutMs: 1_000, firstChunkTimeoutMs: 1_000, idleChunkTimeoutMs: 1_000 },
+      // A hanging primary attempt ends at the headers timeout and is retried (or falls back), so callers that do not abort still finish.
+      resilience: { maxRetries: 2, timeoutMs: CALL_TIMEOUT_MS, firstChunkTimeoutMs: CALL_TIMEOUT_MS, idleChunkTimeoutMs: CALL_TIMEOUT_MS },
     });
   });
 
@@ -96,10 +112,11 @@ describe('reliability: callers that abort', () => {
     );
     // Let late rejections (a losing race, a cancelled body) surface before counting.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const openRequests = await waitFor(() => servers.inFlight() === 0, 2_000);
+    // Liveness bounds, not timing figures: generous so a loaded machine only makes them slower.
+    const openRequests = await waitFor(() => servers.inFlight() === 0, 10_000);
     const socketsAfterRun = servers.openai.openSockets + servers.anthropic.openSockets;
     // Idle keep-alive sockets are the client pool's, not leaks: they must all close once it lets them go.
-    const allClosed = await waitFor(() => servers.openai.openSockets + servers.anthropic.openSockets === 0, 8_000, 100);
+    const allClosed = await waitFor(() => servers.openai.openSockets + servers.anthropic.openSockets === 0, 20_000, 100);
     console.log(
       `caller aborts: ${CALLS} calls, ${aborted} aborted, ${succeeded} answered; unhandled rejections ${unhandled.count}; ` +
         `sockets open: peak ${peakSockets}, after the run ${socketsAfterRun} idle, ${servers.openai.openSockets + servers.anthropic.openSockets} after the keep-alive expiry`,
@@ -110,5 +127,5 @@ describe('reliability: callers that abort', () => {
     expect(unhandled.reasons).toEqual([]);
     expect(openRequests).toBe(true);
     expect(allClosed).toBe(true);
-  });
+  }, TEST_TIMEOUT_MS);
 });

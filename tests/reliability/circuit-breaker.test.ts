@@ -1,34 +1,45 @@
 /**
  * RELIABILITY.md row "primary fully down": the circuit opens within 20 calls; then at most one
- * probe per cooldown reaches the primary, however many callers keep coming (counted as requests
- * arriving at the fake server over several cooldowns, with concurrent callers, chat and stream).
+ * probe per cooldown reaches the primary, however many callers keep coming.
+ *
+ * Deterministic: the breakers run on an injected clock (createSwitchboard's `circuitClock`) that the
+ * test steps a cooldown at a time, and probes are counted as events (requests arriving at the fake
+ * server per step, calls that made more than one attempt), never grouped by wall-clock gaps, so a
+ * loaded machine cannot merge two probes or split one. Concurrent callers, chat and stream.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Switchboard } from '../../src/switchboard.js';
 import type { FakeStep } from '../helpers/fake-provider.js';
-import { ArrivalLog, chaosSwitchboard, drainStream, startChaosServers, type ChaosServers } from './helpers.js';
+import { ArrivalLog, chaosSwitchboard, drainStream, settle, startChaosServers, type ChaosServers } from './helpers.js';
 
-const COOLDOWN_MS = 300;
+/** Long on purpose: only the injected clock moves it, so no test step waits for it. */
+const COOLDOWN_MS = 30_000;
 const FAILURE_THRESHOLD = 5;
 const MAX_RETRIES = 2;
-const WINDOW_MS = 5 * COOLDOWN_MS;
+const COOLDOWNS = 5;
 const WORKERS = 10;
+const CALLS_PER_WORKER = 4;
 
 describe('reliability: circuit breaker', () => {
   let servers: ChaosServers;
   let sb: Switchboard;
   let primary: ArrivalLog<FakeStep<never>>;
   let kind = 0;
+  const clock = { t: 0, now: () => clock.t };
 
   beforeAll(async () => {
     servers = await startChaosServers();
     // The primary is down for good: every request fails, in one of the ways a dead server fails.
     const deaths: FakeStep<never>[] = [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }, { kind: 'reset-before-headers' }];
     primary = new ArrivalLog(servers.openai, (_request, model) => (model === 'gpt-down' ? deaths[kind++ % deaths.length] : undefined));
-    sb = await chaosSwitchboard(servers, {
-      bots: { shaky: { model: 'openai:gpt-down', fallbacks: ['anthropic:claude-up'] } },
-      resilience: { maxRetries: MAX_RETRIES, retryBaseDelayMs: 5, retryMaxDelayMs: 10, circuitBreaker: { failureThreshold: FAILURE_THRESHOLD, cooldownMs: COOLDOWN_MS } },
-    });
+    sb = await chaosSwitchboard(
+      servers,
+      {
+        bots: { shaky: { model: 'openai:gpt-down', fallbacks: ['anthropic:claude-up'] } },
+        resilience: { maxRetries: MAX_RETRIES, retryBaseDelayMs: 5, retryMaxDelayMs: 10, circuitBreaker: { failureThreshold: FAILURE_THRESHOLD, cooldownMs: COOLDOWN_MS } },
+      },
+      { circuitClock: clock.now },
+    );
   });
 
   afterAll(async () => {
@@ -42,6 +53,28 @@ describe('reliability: circuit breaker', () => {
     const outcome = await drainStream(sb.stream(request));
     if (outcome.error) throw outcome.error;
     return outcome.result!;
+  }
+
+  /** WORKERS concurrent callers, CALLS_PER_WORKER calls each; what reached the primary meanwhile. */
+  async function burst(): Promise<{ primaryRequests: number; probeCalls: number; calls: number; failures: unknown[]; models: Set<string> }> {
+    const before = primary.timesOf('gpt-down').length;
+    const outcomes = await Promise.all(
+      Array.from({ length: WORKERS }, async (_, worker) => {
+        const mine = [];
+        for (let call = 0; call < CALLS_PER_WORKER; call++) mine.push(await settle(ask((call + worker) % 2 === 0)));
+        return mine;
+      }),
+    );
+    const flat = outcomes.flat();
+    const answered = flat.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
+    return {
+      primaryRequests: primary.timesOf('gpt-down').length - before,
+      // The fallback answers in one attempt; a call that also tried the primary made more.
+      probeCalls: answered.filter((result) => result.attempts > 1).length,
+      calls: flat.length,
+      failures: flat.flatMap((outcome) => (outcome.ok ? [] : [outcome.error])),
+      models: new Set(answered.map((result) => result.model)),
+    };
   }
 
   it('primary fully down: circuit opens within 20 calls; then <= 1 probe per cooldown', async () => {
@@ -63,41 +96,28 @@ describe('reliability: circuit breaker', () => {
     expect(callsToOpen).toBeLessThanOrEqual(20);
     expect(callsToOpen).toBe(FAILURE_THRESHOLD + 1);
 
-    // Phase 2: concurrent callers for several cooldowns; only probes reach the primary.
-    const windowStart = performance.now();
-    const seenBefore = primary.timesOf('gpt-down').length;
+    // Phase 2: per cooldown, a burst just before it ends (no request may reach the primary) and one
+    // once it has ended (exactly one probe: one call, with its retries).
+    const report: string[] = [];
     let calls = 0;
-    const failures: unknown[] = [];
-    await Promise.all(
-      Array.from({ length: WORKERS }, async (_, worker) => {
-        while (performance.now() - windowStart < WINDOW_MS) {
-          calls++;
-          await ask((calls + worker) % 2 === 0).catch((error: unknown) => void failures.push(error));
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      }),
-    );
-    const windowMs = performance.now() - windowStart;
-    const arrivals = primary.timesOf('gpt-down').slice(seenBefore);
-    // A probe is one call: its attempts follow each other within the backoff (<= 10 ms plus a
-    // round trip); the next probe may start only a full cooldown after the last one failed.
-    const probes: number[][] = [];
-    for (const at of arrivals) {
-      const last = probes.at(-1);
-      if (last && at - last.at(-1)! < COOLDOWN_MS / 2) last.push(at);
-      else probes.push([at]);
+    for (let cooldown = 1; cooldown <= COOLDOWNS; cooldown++) {
+      // The circuit (re-)opened at the frozen time its last probe failed: this cooldown counts from there.
+      const openedAt = clock.t;
+      clock.t = openedAt + COOLDOWN_MS - 1;
+      const early = await burst();
+      clock.t = openedAt + COOLDOWN_MS;
+      const due = await burst();
+      calls += early.calls + due.calls;
+      report.push(`cooldown ${cooldown}: ${early.primaryRequests} primary requests 1 ms before its end, ${due.probeCalls} probe (${due.primaryRequests} requests) after it`);
+      for (const step of [early, due]) {
+        expect(step.failures).toEqual([]);
+        expect([...step.models]).toEqual(['anthropic:claude-up']);
+      }
+      expect(early.primaryRequests).toBe(0);
+      expect(early.probeCalls).toBe(0);
+      expect(due.probeCalls).toBe(1);
+      expect(due.primaryRequests).toBe(MAX_RETRIES + 1);
     }
-    const gaps = probes.slice(1).map((probe, i) => probe[0]! - probes[i]!.at(-1)!);
-    console.log(
-      `circuit breaker: ${calls} calls from ${WORKERS} callers over ${Math.round(windowMs)} ms (${(windowMs / COOLDOWN_MS).toFixed(1)} cooldowns): ` +
-        `${probes.length} probes (${arrivals.length} primary requests), quiet gaps between probes ${gaps.map((g) => Math.round(g)).join(', ')} ms`,
-    );
-    expect(failures).toEqual([]);
-    expect(probes.length).toBeLessThanOrEqual(Math.floor(windowMs / COOLDOWN_MS) + 1);
-    // Still probing (the model is not shut out for good), each probe one call with its retries.
-    expect(probes.length).toBeGreaterThanOrEqual(2);
-    for (const probe of probes) expect(probe.length).toBe(MAX_RETRIES + 1);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(COOLDOWN_MS);
-    expect(calls).toBeGreaterThan(10 * probes.length);
+    console.log(`circuit breaker: ${calls} calls from ${WORKERS} concurrent callers over ${COOLDOWNS} cooldowns of ${COOLDOWN_MS} ms (injected clock): ${report.join('; ')}`);
   });
 });

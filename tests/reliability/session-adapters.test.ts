@@ -3,12 +3,20 @@
  * activates `prefix-suffix` with options naming itself; all sessions then call at once, through
  * sb.chat and sb.stream, with answers and stream deltas arriving interleaved at random delays.
  * Each caller must get exactly its own prompt's answer wrapped in exactly its own prefix and suffix.
+ *
+ * The figure is about isolation, not speed: 1,000 calls at once share one model, so on a loaded
+ * 2-core machine each may spend seconds in flight. Timeouts are far above anything a live run takes
+ * and the breaker cannot open within one run, so what fails here is a mix-up, never the clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Switchboard } from '../../src/switchboard.js';
 import { chaosSwitchboard, drainStream, seededRandom, startChaosServers, type ChaosServers } from './helpers.js';
 
 const SESSIONS = 500;
+/** Per candidate: far above a whole run (about 8 s on an idle 2-core machine), so load cannot trip it. */
+const CALL_TIMEOUT_MS = 120_000;
+/** Jest's bound on the whole test, above the call timeout so a real hang reports as the call's TimeoutError. */
+const TEST_TIMEOUT_MS = 180_000;
 
 describe('reliability: per-session adapters', () => {
   let servers: ChaosServers;
@@ -19,7 +27,16 @@ describe('reliability: per-session adapters', () => {
     const random = seededRandom(500);
     // Jittered answers and deltas, so calls overtake each other.
     servers.openai.respondWith(() => ({ delayMs: Math.floor(random() * 20), chunkDelayMs: Math.floor(random() * 4) }));
-    sb = await chaosSwitchboard(servers, { bots: { concierge: { model: 'openai:gpt-concierge' } } });
+    sb = await chaosSwitchboard(servers, {
+      bots: { concierge: { model: 'openai:gpt-concierge' } },
+      resilience: {
+        timeoutMs: CALL_TIMEOUT_MS,
+        firstChunkTimeoutMs: CALL_TIMEOUT_MS,
+        idleChunkTimeoutMs: CALL_TIMEOUT_MS,
+        // More failures than the run has calls: the one model's circuit never opens on a slow run.
+        circuitBreaker: { failureThreshold: 100 * SESSIONS },
+      },
+    });
   });
 
   afterAll(async () => {
@@ -59,5 +76,5 @@ describe('reliability: per-session adapters', () => {
     // retried (a reset connection), which is the retry loop working, not a mix-up.
     expect(servers.openai.requestCount).toBeGreaterThanOrEqual(2 * SESSIONS);
     expect(servers.openai.requestCount).toBeLessThanOrEqual(3 * SESSIONS);
-  });
+  }, TEST_TIMEOUT_MS);
 });

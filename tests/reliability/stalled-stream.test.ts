@@ -3,6 +3,9 @@
  * connection alive with SSE keep-alives (OpenAI `: ping` comments, Anthropic `ping` events) is
  * aborted at the idle-chunk timeout ± 10 % after a first delta, and at the first-chunk timeout
  * ± 10 % before one; the upstream request is cancelled. A slow but live trickle is not cut.
+ * Typed deadlines: after a first delta the caller gets one StreamInterruptedError whose `cause` is
+ * the TimeoutError (never an interruption wrapped in another), with `partialText` as the caller
+ * received it (after adapters); before one, the TimeoutError itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StreamInterruptedError, TimeoutError } from '../../src/core/errors.js';
@@ -33,6 +36,8 @@ describe('reliability: stalled streams', () => {
   beforeAll(async () => {
     servers = await startChaosServers();
     sb = await chaosSwitchboard(servers, {
+      // A bot whose adapter changes the stream, so partialText must be the adapted text.
+      bots: { framed: { model: 'openai:gpt-stall', adapters: [{ name: 'prefix-suffix', options: { prefix: '[framed] ', suffix: ' [end]' } }] } },
       // No retries and model targets (no fallback): the timeout itself is what the caller sees.
       resilience: { maxRetries: 0, timeoutMs: 10_000, firstChunkTimeoutMs: FIRST_CHUNK_TIMEOUT_MS, idleChunkTimeoutMs: IDLE_CHUNK_TIMEOUT_MS },
     });
@@ -49,7 +54,11 @@ describe('reliability: stalled streams', () => {
     expect(outcome.error).toBeInstanceOf(StreamInterruptedError);
     expect((outcome.error as StreamInterruptedError).partialText).toBe('one two ');
     expect(outcome.text).toBe('one two ');
-    expect(causes(outcome.error).some((cause) => cause instanceof TimeoutError)).toBe(true);
+    // Wrapped once: the interruption's own cause is the idle TimeoutError.
+    const error = outcome.error as StreamInterruptedError;
+    expect(error.cause).toBeInstanceOf(TimeoutError);
+    expect((error.cause as TimeoutError).message).toMatch(new RegExp(`idle after ${IDLE_CHUNK_TIMEOUT_MS} ms`));
+    expect(causes(error).filter((cause) => cause instanceof StreamInterruptedError)).toHaveLength(1);
     // The idle clock starts at the last delta the caller received.
     const silentMs = outcome.endedAt - outcome.deltaTimes.at(-1)!;
     console.log(`stalled stream after a first delta on ${provider}: aborted after ${Math.round(silentMs)} ms of keep-alives (idle timeout ${IDLE_CHUNK_TIMEOUT_MS} ms)`);
@@ -70,6 +79,19 @@ describe('reliability: stalled streams', () => {
     expect(waitedMs).toBeGreaterThanOrEqual(FIRST_CHUNK_TIMEOUT_MS * (1 - TOLERANCE));
     expect(waitedMs).toBeLessThanOrEqual(FIRST_CHUNK_TIMEOUT_MS * (1 + TOLERANCE));
     expect(await waitFor(() => servers[provider].inFlight === 0, 500)).toBe(true);
+  });
+
+  it('stalled stream after a first delta through a bot with an adapter: one StreamInterruptedError, cause the TimeoutError, partialText as adapted', async () => {
+    servers.openai.script('gpt-stall', { text: 'one two three four', dieAfterChunks: 2, dieMode: 'stall', keepAliveIntervalMs: KEEP_ALIVE_MS });
+    const outcome = await drainStream(sb.stream({ bot: 'framed', messages: [{ role: 'user', content: 'talk to me' }] }));
+    expect(outcome.text).toBe('[framed] one two ');
+    expect(outcome.error).toBeInstanceOf(StreamInterruptedError);
+    const error = outcome.error as StreamInterruptedError;
+    expect(error.partialText).toBe(outcome.text);
+    expect(error.cause).toBeInstanceOf(TimeoutError);
+    expect(causes(error).filter((cause) => cause instanceof StreamInterruptedError)).toHaveLength(1);
+    expect(error.toJSON()).toMatchObject({ code: 'stream_interrupted' });
+    expect(await waitFor(() => servers.openai.inFlight === 0, 500)).toBe(true);
   });
 
   it.each(PROVIDERS)('a slow trickle on %s (deltas every 300 ms, 1.2 s in all) is not cut by the idle timeout', async (provider, model) => {

@@ -1,10 +1,13 @@
 /**
  * One loaded GGUF model has one context sequence, so its calls run one at a time, in arrival
  * order. Waiting calls are bounded: past the bound a call fails fast with a retryable
- * RateLimitError instead of piling up; a waiting call that is aborted leaves the queue at once.
+ * RateLimitError (`kind: 'client'`, our own limit, not the model's health; `retryAfterMs` estimated
+ * from how long turns have been taking) instead of piling up; a waiting call that is aborted leaves
+ * the queue at once.
  */
 import { abortReason } from '../../core/abort.js';
 import { ProviderError, RateLimitError } from '../../core/errors.js';
+import { HoldTimeEstimate } from '../../resilience/hold-time.js';
 
 interface Waiter {
   grant: () => void;
@@ -15,6 +18,7 @@ export class CallQueue {
   private busy = false;
   private closed = false;
   private readonly waiters: Waiter[] = [];
+  private readonly turns = new HoldTimeEstimate();
 
   constructor(
     private readonly maxWaiting: number,
@@ -38,7 +42,11 @@ export class CallQueue {
     }
     if (this.waiters.length >= this.maxWaiting) {
       return Promise.reject(
-        new RateLimitError(`${this.origin.provider}:${this.origin.model} already has ${this.waiters.length} calls waiting for the model (local models answer one call at a time)`, this.origin),
+        new RateLimitError(`${this.origin.provider}:${this.origin.model} already has ${this.waiters.length} calls waiting for the model (local models answer one call at a time)`, {
+          ...this.origin,
+          kind: 'client',
+          retryAfterMs: this.turns.waitMs(this.waiters.length, 1),
+        }),
       );
     }
     return new Promise((resolve, reject) => {
@@ -78,9 +86,11 @@ export class CallQueue {
 
   private releaser(): () => void {
     let released = false;
+    const grantedAt = this.turns.granted();
     return () => {
       if (released) return;
       released = true;
+      this.turns.released(grantedAt);
       const next = this.waiters.shift();
       if (next) next.grant();
       else this.busy = false;

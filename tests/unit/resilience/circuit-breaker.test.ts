@@ -54,7 +54,7 @@ describe('CircuitBreakerRegistry', () => {
     const { clock, breakers } = registry(makeClock(), 1, 1_000);
     breakers.recordFailure(ID);
     clock.t += 400;
-    expect(breakers.tryAcquire(ID)).toEqual({ allowed: false, retryInMs: 600 });
+    expect(breakers.tryAcquire(ID)).toEqual({ allowed: false, reason: 'open', retryInMs: 600 });
     expect(breakers.snapshot()).toEqual([{ id: ID, state: 'open', consecutiveFailures: 1, retryInMs: 600 }]);
   });
 
@@ -120,7 +120,7 @@ describe('CircuitBreakerRegistry', () => {
     clock.t += 200;
     breakers.recordFailure(ID);
     expect(breakers.state(ID)).toBe('open');
-    expect(breakers.tryAcquire(ID)).toEqual({ allowed: false, retryInMs: 1_000 });
+    expect(breakers.tryAcquire(ID)).toEqual({ allowed: false, reason: 'open', retryInMs: 1_000 });
     clock.t += 999;
     expect(breakers.tryAcquire(ID).allowed).toBe(false);
     clock.t += 1;
@@ -133,7 +133,7 @@ describe('CircuitBreakerRegistry', () => {
     clock.t += 1_000;
     expect(breakers.tryAcquire(ID)).toEqual({ allowed: true, probe: true });
     clock.t += 500;
-    expect(breakers.tryAcquire(ID)).toEqual({ allowed: false, retryInMs: 500 });
+    expect(breakers.tryAcquire(ID)).toEqual({ allowed: false, reason: 'open', retryInMs: 500 });
     clock.t += 500;
     expect(breakers.tryAcquire(ID)).toEqual({ allowed: true, probe: true });
   });

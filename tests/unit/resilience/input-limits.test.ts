@@ -91,10 +91,10 @@ describe('checkInputLimits', () => {
       ['hello', /messages must be an array/],
       [[], /messages is empty/],
       [[null], /messages\[0\] must be an object/],
-      [[{ role: 'user', content: 'ok' }, { role: 'tool', content: 'x' }], /messages\[1\]\.role is "tool"; use "system", "user" or "assistant"/],
-      [[{ content: 'x' }], /messages\[0\]\.role is undefined/],
+      [[{ role: 'user', content: 'ok' }, { role: 'tool', content: 'x' }], /messages\[1\]\.role must be "system", "user" or "assistant"/],
+      [[{ content: 'x' }], /messages\[0\]\.role must be/],
       [[{ role: 'user', content: [{ type: 'text', text: 'x' }] }], /messages\[0\]\.content must be a string \(got an array\)/],
-      [[{ role: 'user', content: 42 }], /messages\[0\]\.content must be a string \(got number 42\)/],
+      [[{ role: 'user', content: 42 }], /messages\[0\]\.content must be a string \(got a number\)/],
     ];
     for (const [messages, pattern] of cases) {
       const error = thrown(() => checkInputLimits(request(messages), info, limits, info.id));

@@ -1,8 +1,11 @@
 /**
- * The LRU cache of model instances (hosted-model handles, loaded GGUF models), keyed by
- * `provider:model`. Bounded by entries, optionally by bytes (ModelInfo.memoryBytes) and TTL.
- * Eviction unloads through the owning manager exactly once, and never while a call still holds
- * the model: a leased model is unloaded when its last lease is released.
+ * The cache of model instances, keyed by `provider:model`, in two LRU pools that never evict each
+ * other: `local` for in-process weights (loaded GGUF models; bounded by entries, optionally by bytes
+ * of ModelInfo.memoryBytes, and TTL) and `hosted` for hosted models' handles (a client and a name,
+ * cheap to make again; bounded by entries and TTL). Calls to many hosted models must not push a
+ * loaded local model out and force a reload of its weights (docs/decisions.md "Model cache").
+ * Eviction unloads through the owning manager exactly once, and never while a call still holds the
+ * model: a leased model is unloaded when its last lease is released.
  */
 import { LRUCache } from 'lru-cache';
 import { untilAborted } from '../core/abort.js';
@@ -15,11 +18,14 @@ export interface ModelOwner {
   releaseModel(model: unknown): Promise<void>;
 }
 
+/** The pool a model lives in: in-process weights, or a hosted model's handle. */
+export type ModelKind = 'local' | 'hosted';
+
 /** Options of the model cache (config `modelCache`). */
 export interface ModelCacheOptions {
-  /** Most model instances kept at once. */
+  /** Most model instances kept at once in each pool (local models; hosted handles). */
   max: number;
-  /** Byte budget over ModelInfo.memoryBytes; 0 = unbounded by bytes. */
+  /** Byte budget of the local pool over ModelInfo.memoryBytes; 0 = unbounded by bytes. */
   maxMemoryBytes?: number;
   /** Unload a model unused for this long; 0 = never. */
   ttlMs?: number;
@@ -29,6 +35,7 @@ export interface ModelCacheOptions {
 
 interface Entry {
   id: string;
+  kind: ModelKind;
   owner: ModelOwner;
   model: unknown;
   leases: number;
@@ -42,23 +49,28 @@ interface PendingLoad {
   entry: Promise<Entry>;
 }
 
+/** One pool: its LRU and the loads under way for it. */
+interface Pool {
+  lru: LRUCache<string, Entry>;
+  pending: Map<string, PendingLoad>;
+}
+
 /** A model held for the duration of one call; `release()` exactly once. */
 export interface ModelLease<T> {
   model: T;
   release(): void;
 }
 
-/** Counters for tests and stats. */
+/** Counters for tests and stats, both pools together. */
 export interface ModelCacheCounters {
   loads: number;
   unloads: number;
   evictions: number;
 }
 
-/** LRU of model instances with single-flight loading and lease-aware unloading. */
+/** LRU pools of model instances with single-flight loading and lease-aware unloading. */
 export class ModelCache {
-  private readonly lru: LRUCache<string, Entry>;
-  private readonly pending = new Map<string, PendingLoad>();
+  private readonly pools: Record<ModelKind, Pool>;
   private readonly maxMemoryBytes: number;
   private readonly onUnloadError: (error: unknown, id: string) => void;
   private readonly unloading = new Set<Promise<void>>();
@@ -72,46 +84,53 @@ export class ModelCache {
     this.maxMemoryBytes = options.maxMemoryBytes ?? 0;
     this.onUnloadError = options.onUnloadError ?? (() => undefined);
     const ttl = options.ttlMs ?? 0;
-    this.lru = new LRUCache<string, Entry>({
-      max: options.max,
-      ...(this.maxMemoryBytes > 0
-        ? { maxSize: this.maxMemoryBytes, sizeCalculation: (entry: Entry) => Math.max(1, this.sizes.get(entry.id) ?? 1) }
-        : {}),
-      ...(ttl > 0 ? { ttl, ttlAutopurge: true, updateAgeOnGet: true } : {}),
-      dispose: (entry) => this.onDispose(entry),
+    const pool = (bytes: boolean): Pool => ({
+      lru: new LRUCache<string, Entry>({
+        max: options.max,
+        ...(bytes && this.maxMemoryBytes > 0
+          ? { maxSize: this.maxMemoryBytes, sizeCalculation: (entry: Entry) => Math.max(1, this.sizes.get(entry.id) ?? 1) }
+          : {}),
+        ...(ttl > 0 ? { ttl, ttlAutopurge: true, updateAgeOnGet: true } : {}),
+        dispose: (entry) => this.onDispose(entry),
+      }),
+      pending: new Map(),
     });
+    // Only in-process weights count bytes; a handle's memory is a client object.
+    this.pools = { local: pool(true), hosted: pool(false) };
   }
 
-  /** Byte sizes of cached entries, bounded by the LRU itself (an entry's size leaves with it). */
+  /** Byte sizes of local entries, bounded by the LRU itself (an entry's size leaves with it). */
   private readonly sizes = new Map<string, number>();
 
-  /** Number of models loaded. */
+  /** Model instances held, both pools (local models and hosted handles). */
   get size(): number {
-    return this.lru.size;
+    return this.pools.local.lru.size + this.pools.hosted.lru.size;
   }
 
-  /** Total bytes of the loaded models that declared a size. */
+  /** Total bytes of the local models that declared a size. */
   get calculatedBytes(): number {
-    return this.maxMemoryBytes > 0 ? this.lru.calculatedSize : 0;
+    return this.maxMemoryBytes > 0 ? this.pools.local.lru.calculatedSize : 0;
   }
 
-  /** Is this `provider:model` loaded? */
+  /** Is this `provider:model` held (a loaded local model or a hosted handle)? */
   has(id: string): boolean {
-    return this.lru.has(id);
+    return this.pools.local.lru.has(id) || this.pools.hosted.lru.has(id);
   }
 
-  /** Loaded ids, most recently used first. */
-  keys(): string[] {
-    return [...this.lru.keys()];
+  /** Held ids, most recently used first: local models, then hosted handles; or one pool's. */
+  keys(kind?: ModelKind): string[] {
+    if (kind) return [...this.pools[kind].lru.keys()];
+    return [...this.pools.local.lru.keys(), ...this.pools.hosted.lru.keys()];
   }
 
   /**
-   * Get a loaded model or load it. Concurrent calls for one id share one load.
-   * `memoryBytes` (when known) counts against `maxMemoryBytes`. `signal` stops the wait for a load
-   * (the load itself goes on and stays cached; the caller's lease is given back when it lands).
+   * Get a loaded model or load it. Concurrent calls for one id share one load. `kind` is its pool
+   * (default `local`); for a local model `memoryBytes` (when known) counts against `maxMemoryBytes`.
+   * `signal` stops the wait for a load (the load itself goes on and stays cached; the caller's lease
+   * is given back when it lands).
    */
-  async acquire<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number, signal?: AbortSignal): Promise<ModelLease<T>> {
-    const found = this.leaseEntry(id, owner, load, memoryBytes);
+  async acquire<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number, signal?: AbortSignal, kind: ModelKind = 'local'): Promise<ModelLease<T>> {
+    const found = this.leaseEntry(id, owner, load, kind === 'local' ? memoryBytes : undefined, kind);
     const entry = found instanceof Promise ? await untilAborted(found, signal, (late) => this.releaseLease(late)) : found;
     let released = false;
     return {
@@ -133,13 +152,14 @@ export class ModelCache {
    * The entry with the caller's lease already counted. The lease is taken in the same turn the entry is
    * found or stored: counted later, another load finishing in between could evict and unload it first.
    */
-  private leaseEntry<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes?: number): Entry | Promise<Entry> {
-    const cached = this.lru.get(id);
+  private leaseEntry<T>(id: string, owner: ModelOwner, load: () => Promise<T>, memoryBytes: number | undefined, kind: ModelKind): Entry | Promise<Entry> {
+    const { lru, pending } = this.pools[kind];
+    const cached = lru.get(id);
     if (cached) {
       cached.leases++;
       return cached;
     }
-    const inFlight = this.pending.get(id);
+    const inFlight = pending.get(id);
     if (inFlight) {
       inFlight.waiters++;
       return inFlight.entry;
@@ -153,17 +173,17 @@ export class ModelCache {
     }
     const loading: PendingLoad = { waiters: 1, entry: undefined as unknown as Promise<Entry> };
     // Registered before the load starts: a load that throws at once must not leave a stale record behind.
-    this.pending.set(id, loading);
+    pending.set(id, loading);
     loading.entry = (async () => {
       try {
         const model = await load();
         this.counters.loads++;
-        const entry: Entry = { id, owner, model, leases: loading.waiters, evicted: false, unloaded: false };
+        const entry: Entry = { id, kind, owner, model, leases: loading.waiters, evicted: false, unloaded: false };
         if (memoryBytes !== undefined) this.sizes.set(id, memoryBytes);
-        this.lru.set(id, entry);
+        lru.set(id, entry);
         return entry;
       } finally {
-        this.pending.delete(id);
+        pending.delete(id);
       }
     })();
     return loading.entry;
@@ -171,14 +191,16 @@ export class ModelCache {
 
   /** Unload one model now (waits for its unload; a leased model unloads when its call ends). */
   async evict(id: string): Promise<boolean> {
-    const existed = this.lru.delete(id);
+    const local = this.pools.local.lru.delete(id);
+    const hosted = this.pools.hosted.lru.delete(id);
     await this.settle();
-    return existed;
+    return local || hosted;
   }
 
-  /** Unload every model (used by `sb.close()`). */
+  /** Unload every model, both pools (used by `sb.close()`). */
   async clear(): Promise<void> {
-    this.lru.clear();
+    this.pools.local.lru.clear();
+    this.pools.hosted.lru.clear();
     await this.settle();
   }
 
@@ -191,7 +213,7 @@ export class ModelCache {
     if (entry.evicted) return;
     entry.evicted = true;
     this.counters.evictions++;
-    this.sizes.delete(entry.id);
+    if (entry.kind === 'local') this.sizes.delete(entry.id);
     if (entry.leases === 0) this.unload(entry);
   }
 

@@ -46,7 +46,8 @@ function describeJsonError(error: unknown, text: string): string {
 
 /**
  * Read and parse one JSON config file. Problems (missing unless `optional`, unreadable, too large,
- * not JSON, not an object) are reported under `label` naming the file; undefined then.
+ * empty or whitespace only, not JSON, not an object) are reported under `label` naming the file;
+ * undefined then.
  * JSON.parse makes `__proto__` an own key, never a prototype, and `copyLayer` then refuses it.
  */
 export async function readJsonFile(file: string, cwd: string, label: string, problems: ProblemList, optional = false): Promise<unknown> {
@@ -71,7 +72,12 @@ export async function readJsonFile(file: string, cwd: string, label: string, pro
     return undefined;
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') return {};
+  // An empty file is a mistake (a truncated write, a volume not mounted), never "use the defaults":
+  // defaults include an unauthenticated gateway.
+  if (text.trim() === '') {
+    problems.add(label, `config file "${file}" is empty or only whitespace; put a JSON object in it (at least {}) (resolved to ${absolute})`);
+    return undefined;
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

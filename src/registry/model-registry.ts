@@ -19,6 +19,12 @@ export interface ResolvedModel {
   manager: BaseLLMManager;
 }
 
+/** A provider whose model listing failed, and why. */
+export interface DiscoveryFailure {
+  provider: string;
+  message: string;
+}
+
 /** Managers by provider, and what they know about models. */
 @injectable()
 export class ModelRegistry {
@@ -70,7 +76,7 @@ export class ModelRegistry {
   resolve(id: string): ResolvedModel {
     if (typeof id !== 'string') throw new InvalidRequestError(`A model id must be a string like "openai:gpt-4o-mini"`);
     const parts = splitModelId(id);
-    if (!parts) throw new InvalidRequestError(`Model id "${id}" must look like "provider:model", e.g. "openai:gpt-4o-mini"`);
+    if (!parts) throw new InvalidRequestError('A model id must look like "provider:model", e.g. "openai:gpt-4o-mini"');
     return { id, ...parts, manager: this.getManager(parts.provider) };
   }
 
@@ -85,6 +91,16 @@ export class ModelRegistry {
     return resolved.manager.getModelInfo(resolved.model);
   }
 
+  /**
+   * `provider:model` exactly as `listModels` shows it (catalog or discovery, deprecated included) when
+   * its provider is registered; undefined for a model nobody listed, even one a hosted provider could
+   * still be called with (`getModelInfo` describes those).
+   */
+  listedModel(id: string): ModelInfo | undefined {
+    const info = this.catalog.get(id);
+    return info && this.managers.has(info.provider) ? info : undefined;
+  }
+
   /** Catalog and discovered models, filtered; deprecated ones only when asked. */
   listModels(filter: ModelFilter = {}): ModelInfo[] {
     return this.catalog.list().filter((info) => {
@@ -97,11 +113,27 @@ export class ModelRegistry {
   }
 
   /** Ask every ready provider for its models and merge them into the catalog. */
-  async refreshModels(): Promise<{ models: ModelInfo[]; failures: Array<{ provider: string; message: string }> }> {
-    const failures: Array<{ provider: string; message: string }> = [];
+  async refreshModels(): Promise<{ models: ModelInfo[]; failures: DiscoveryFailure[] }> {
     const ready = [...this.managers.values()].filter((manager) => manager.status().ready);
+    const failures = await this.discover(ready);
+    return { models: this.listModels({ includeDeprecated: true }), failures };
+  }
+
+  /**
+   * Start-up discovery of in-process providers' models (the GGUF files in `llamacpp.modelsDir`): a
+   * listing of local files that loads no model and asks no network, so they are listed from the first
+   * call on. Asked whether or not the provider is ready (without node-llama-cpp the files are still
+   * listed, by name and size); a failure is returned, never thrown, so start-up goes on.
+   */
+  scanLocalModels(): Promise<DiscoveryFailure[]> {
+    return this.discover([...this.managers.values()].filter((manager) => manager.inProcess));
+  }
+
+  /** Replace what discovery knows of each manager's provider with its `listModels()`. */
+  private async discover(managers: BaseLLMManager[]): Promise<DiscoveryFailure[]> {
+    const failures: DiscoveryFailure[] = [];
     await Promise.all(
-      ready.map(async (manager) => {
+      managers.map(async (manager) => {
         try {
           const found = await manager.listModels();
           this.catalog.clearDiscovered(manager.provider);
@@ -111,6 +143,6 @@ export class ModelRegistry {
         }
       }),
     );
-    return { models: this.listModels({ includeDeprecated: true }), failures };
+    return failures;
   }
 }

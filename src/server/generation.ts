@@ -5,7 +5,8 @@
  * delta (after the switchboard's retries and fallbacks) is a normal HTTP error. After that the
  * failure becomes an SSE `data: {"error": ...}` event and the stream ends without `[DONE]`, so a
  * client sees the failure rather than a short answer. A client that disconnects aborts the upstream
- * call through the AbortController wired to the response's `close`.
+ * call through the AbortController wired to the response's `close`, and the stream loop stops pulling
+ * parts at once (returning the switchboard's stream closes the upstream read too).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StreamInterruptedError } from '../core/errors.js';
@@ -43,11 +44,14 @@ export async function serveGeneration(context: GatewayContext, request: FastifyR
   const controller = new AbortController();
   const release = context.inFlight.track(controller);
   const raw = reply.raw;
-  raw.once('close', () => {
+  const onClose = () => {
     // Closed before the response finished: the client went away, so stop the upstream call.
     if (!raw.writableFinished) controller.abort();
     release();
-  });
+  };
+  // A client that left while its body was being read has closed already: no 'close' event will come.
+  if (raw.destroyed) onClose();
+  else raw.once('close', onClose);
   const call = { ...job.call, signal: controller.signal };
   if (!job.stream) {
     let result: GenerateResult;
@@ -97,6 +101,10 @@ async function streamParts(
     for (const chunk of job.wire.opening()) await sse.send(chunk);
     let result: GenerateResult | undefined;
     while (!step.done) {
+      // The client has gone: stop pulling. Leaving the loop returns the switchboard's stream, which
+      // closes the upstream request even when the provider's read never sees the abort (otherwise
+      // every remaining part would be read, and dropped, to the end of a huge stream).
+      if (!sse.writable) return;
       const part = step.value;
       if (part.type === 'finish') result = part.result;
       else if (part.text !== '') await sse.send(job.wire.delta(part.text));

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { NoSuchModelError } from '../core/errors.js';
+import { excerpt } from '../core/secrets.js';
 import type { ModelInfo } from '../core/types.js';
 import type { Switchboard } from '../switchboard.js';
 import type { GatewayContext } from './context.js';
@@ -56,10 +57,13 @@ export function registerModels(app: FastifyInstance, context: GatewayContext): v
     const { sb } = context;
     if (id.startsWith('bot:')) {
       const name = id.slice(4);
-      if (!sb.bots.has(name)) throw new NoSuchModelError(`Unknown bot "${name}"`);
+      if (!sb.bots.has(name)) throw new NoSuchModelError(`Unknown bot "${excerpt(name)}"`);
       return botEntry(sb, name, context.startedAt, readyProviders(sb));
     }
-    // Hosted providers can call models the catalog does not list; getModelInfo knows that (404 otherwise).
-    return modelEntry(sb.registry.getModelInfo(id), context.startedAt, readyProviders(sb));
+    // Only what GET /v1/models lists: a hosted provider may still answer a name nobody listed, but an
+    // entry made up for any name would tell a client that every typo exists.
+    const info = sb.registry.listedModel(id);
+    if (!info) throw new NoSuchModelError('No such model: neither the catalog nor discovery lists this id (GET /v1/models lists every model)');
+    return modelEntry(info, context.startedAt, readyProviders(sb));
   });
 }

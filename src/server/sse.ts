@@ -24,9 +24,13 @@ export class SseWriter {
     this.response.flushHeaders();
   }
 
-  /** False once the client went away or the stream was ended. */
+  /**
+   * False once the client went away or the stream was ended. A destroyed socket counts at once: the
+   * response hears of it (its `close`) only a loop turn later, and a write in between is lost anyway.
+   */
   get writable(): boolean {
-    return !this.ended && !this.response.destroyed && !this.response.writableEnded;
+    if (this.ended || this.response.destroyed || this.response.writableEnded) return false;
+    return !this.response.socket?.destroyed;
   }
 
   /** One `data:` frame holding `value` as JSON. */

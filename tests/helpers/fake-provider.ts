@@ -6,6 +6,7 @@
  * These servers are RELIABILITY.md's "chaos fake provider": every fault listed there is a step here.
  */
 import { Exchange, FakeHttpServer, type RecordedRequest } from './fake-http.js';
+import { FILLER_MARK, isBrokenAnswer, playBrokenAnswer, type BrokenAnswerFault, type BrokenShape } from './fake-broken-answers.js';
 
 export type { RecordedRequest } from './fake-http.js';
 
@@ -57,7 +58,9 @@ export type FakeFault =
   /** 200 with a body that is not valid JSON (streams: an SSE data line that is not JSON). */
   | { kind: 'malformed'; delayMs?: number }
   /** 200, SSE headers, then keep-alive frames forever and never any data. */
-  | { kind: 'keep-alive-only'; intervalMs?: number; delayMs?: number };
+  | { kind: 'keep-alive-only'; intervalMs?: number; delayMs?: number }
+  /** A broken 200: HTML, no answer, non-text content, a huge body, a gzip bomb (fake-broken-answers.ts). */
+  | BrokenAnswerFault;
 
 /** One scripted step: a reply (no `kind`) or a fault. */
 export type FakeStep<TUsage> = FakeReply<TUsage> | FakeFault;
@@ -100,6 +103,8 @@ export interface WireFormat<TUsage> {
   keepAliveFrame: string;
   /** An SSE frame whose data is not JSON. */
   malformedFrame: string;
+  /** The dialect's shape without a usable answer (`no-answer`) or with content that is not text. */
+  brokenAnswer(kind: 'no-answer' | 'non-text-content'): BrokenShape;
   /** Deterministic wire usage for a reply that scripts none. */
   usageFor(request: RecordedRequest, text: string): TUsage;
   /** Headers on every answer (request ids). */
@@ -111,6 +116,24 @@ export interface WireFormat<TUsage> {
 }
 
 const MAX_QUEUED_PER_MODEL = 10_000;
+/** The request a fault is played for on a non-generation endpoint (it carries no body). */
+const NO_REQUEST: RecordedRequest = { method: 'GET', path: '', headers: {}, body: undefined };
+/** Stream records kept (the oldest are dropped). */
+const MAX_STREAM_RECORDS = 1_000;
+
+/**
+ * How one streamed answer went, from the server's side: abort tests count how far a stream got
+ * before its client went away instead of timing it.
+ */
+export interface StreamRecord {
+  model: string;
+  /** Deltas the reply holds. */
+  deltas: number;
+  /** Deltas handed to the socket while the client was still connected. */
+  deltasWritten: number;
+  /** Set when the answer stops: played to its end, cut by the script, or the client went away first. */
+  outcome?: 'complete' | 'died' | 'client-closed';
+}
 
 /** Split text into deltas after each run of whitespace ("a b" -> ["a ", "b"]). */
 export function splitWords(text: string): string[] {
@@ -126,6 +149,7 @@ export function countWords(text: string): number {
 export abstract class FakeProviderServer<TUsage> {
   private readonly queues = new Map<string, FakeStep<TUsage>[]>();
   private responder?: FakeResponder<TUsage>;
+  private readonly streamRecords: StreamRecord[] = [];
 
   protected constructor(
     protected readonly http: FakeHttpServer,
@@ -157,6 +181,11 @@ export abstract class FakeProviderServer<TUsage> {
     return this.http.inFlight;
   }
 
+  /** Streamed answers, oldest first (the most recent 1,000), updated while they play. */
+  get streams(): readonly StreamRecord[] {
+    return this.streamRecords;
+  }
+
   /** Queue steps for `model` (or `ANY_MODEL`, `LIST_MODELS`), answered in order, one per request. */
   script(model: string, ...steps: FakeStep<TUsage>[]): void {
     const queue = this.queues.get(model) ?? [];
@@ -184,6 +213,7 @@ export abstract class FakeProviderServer<TUsage> {
   reset(): void {
     this.queues.clear();
     this.responder = undefined;
+    this.streamRecords.length = 0;
     this.http.clearRequests();
   }
 
@@ -205,27 +235,55 @@ export abstract class FakeProviderServer<TUsage> {
 
   /** Answer a generation request with `step`, in JSON or SSE. */
   protected async play(exchange: Exchange, request: RecordedRequest, model: string, stream: boolean, step: FakeStep<TUsage>, wire: WireFormat<TUsage>): Promise<void> {
-    if ('kind' in step) return this.playFault(exchange, step, stream, wire);
+    if ('kind' in step) return this.playFault(exchange, step, stream, wire, request, model);
     if (step.delayMs && !(await exchange.sleep(step.delayMs))) return;
     const reply = this.resolve(step, request, model, wire);
     if (!stream) return exchange.json(200, wire.json(reply, request), wire.responseHeaders());
     const plan = wire.sse(reply, request);
+    const record = this.recordStream(model, plan.deltas.length);
     exchange.startSse(wire.responseHeaders());
     for (const frame of plan.head) await exchange.write(frame);
     for (let index = 0; index < plan.deltas.length; index++) {
-      if (step.dieAfterChunks !== undefined && index >= step.dieAfterChunks) return this.die(exchange, step, plan, wire);
-      if (step.chunkDelayMs && !(await exchange.sleep(step.chunkDelayMs))) return;
+      if (step.dieAfterChunks !== undefined && index >= step.dieAfterChunks) {
+        record.outcome = 'died';
+        return this.die(exchange, step, plan, wire);
+      }
+      if (step.chunkDelayMs && !(await exchange.sleep(step.chunkDelayMs))) break;
+      if (exchange.closed) break;
       await exchange.write(plan.deltas[index]!);
+      record.deltasWritten++;
     }
-    if (step.dieAfterChunks !== undefined && step.dieAfterChunks >= plan.deltas.length) return this.die(exchange, step, plan, wire);
+    if (exchange.closed) {
+      record.outcome = 'client-closed';
+      return;
+    }
+    if (step.dieAfterChunks !== undefined && step.dieAfterChunks >= plan.deltas.length) {
+      record.outcome = 'died';
+      return this.die(exchange, step, plan, wire);
+    }
     for (const frame of plan.tail) await exchange.write(frame);
+    record.outcome = exchange.closed ? 'client-closed' : 'complete';
     exchange.end();
   }
 
+  private recordStream(model: string, deltas: number): StreamRecord {
+    const record: StreamRecord = { model, deltas, deltasWritten: 0 };
+    this.streamRecords.push(record);
+    if (this.streamRecords.length > MAX_STREAM_RECORDS) this.streamRecords.shift();
+    return record;
+  }
+
   /** Play a fault; `status` faults also serve non-generation endpoints. */
-  protected async playFault(exchange: Exchange, fault: FakeFault, stream: boolean, wire: WireFormat<TUsage>): Promise<void> {
+  protected async playFault(exchange: Exchange, fault: FakeFault, stream: boolean, wire: WireFormat<TUsage>, request: RecordedRequest = NO_REQUEST, model = ''): Promise<void> {
     if (fault.kind === 'hang') return exchange.untilClosed();
     if (fault.delayMs && !(await exchange.sleep(fault.delayMs))) return;
+    if (isBrokenAnswer(fault)) {
+      const sample = () => {
+        const reply = this.resolve({ text: FILLER_MARK, chunks: [FILLER_MARK], usage: null }, request, model, wire);
+        return { json: wire.json(reply, request), sse: wire.sse(reply, request) };
+      };
+      return playBrokenAnswer(exchange, fault, stream, (kind) => wire.brokenAnswer(kind), sample, wire.responseHeaders());
+    }
     switch (fault.kind) {
       case 'status':
         return exchange.json(fault.status, fault.body ?? wire.errorBody(fault), { ...wire.responseHeaders(), ...fault.headers });

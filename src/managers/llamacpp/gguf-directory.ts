@@ -1,12 +1,13 @@
 /**
  * The GGUF files in `providers.llamacpp.modelsDir`: `<name>.gguf` is the model `llamacpp:<name>`.
  * Each file is described from its GGUF header (architecture, context length) and its size on
- * disk; descriptions are cached per file and re-read when the file changes.
+ * disk; descriptions are cached per file and re-read when the file changes. Without node-llama-cpp
+ * (which parses the header) a file is described by name and size only.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidRequestError, NoSuchModelError } from '../../core/errors.js';
-import type { NodeLlamaCppLoader } from './node-llama-cpp-loader.js';
+import type { NodeLlamaCpp, NodeLlamaCppLoader } from './node-llama-cpp-loader.js';
 
 /** One GGUF model file, as discovery and the ModelCache see it. */
 export interface GgufModelFile {
@@ -29,7 +30,11 @@ const IGNORED_KEYS = ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokeniz
 interface CachedFile {
   file: GgufModelFile;
   mtimeMs: number;
+  /** False when node-llama-cpp could not be imported: the header is read again once it can be. */
+  headerRead: boolean;
 }
+
+type HeaderFacts = Pick<GgufModelFile, 'architecture' | 'contextLength'>;
 
 function isMissing(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
@@ -75,7 +80,7 @@ export class GgufDirectory {
   /** The file behind `llamacpp:<name>`; NoSuchModelError naming the directory when there is none. */
   async find(name: string): Promise<GgufModelFile> {
     if (!name || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name.includes('\0')) {
-      throw new InvalidRequestError(`llamacpp model names are GGUF file names in providers.llamacpp.modelsDir, without folders or ".gguf" (got "${name}")`, { provider: 'llamacpp', model: name });
+      throw new InvalidRequestError(`llamacpp model names are GGUF file names in providers.llamacpp.modelsDir, without folders or ".gguf"`, { provider: 'llamacpp', model: name });
     }
     const exact = await this.describeFile(name, join(this.dir, `${name}.gguf`));
     if (exact) return exact;
@@ -98,14 +103,23 @@ export class GgufDirectory {
     }
     if (!stats.isFile()) return undefined;
     const cached = this.described.get(name);
-    if (cached && cached.file.path === path && cached.file.bytes === stats.size && cached.mtimeMs === stats.mtimeMs) return cached.file;
-    const file: GgufModelFile = { name, path, bytes: stats.size, ...(await this.readHeader(path)) };
-    this.remember(name, { file, mtimeMs: stats.mtimeMs });
+    if (cached?.headerRead && cached.file.path === path && cached.file.bytes === stats.size && cached.mtimeMs === stats.mtimeMs) return cached.file;
+    const header = await this.readHeader(path);
+    const file: GgufModelFile = { name, path, bytes: stats.size, ...header };
+    this.remember(name, { file, mtimeMs: stats.mtimeMs, headerRead: header !== undefined });
     return file;
   }
 
-  private async readHeader(path: string): Promise<Pick<GgufModelFile, 'architecture' | 'contextLength'>> {
-    const bindings = await this.loader.load();
+  /** The header facts; undefined when node-llama-cpp (which parses GGUF) cannot be imported. */
+  private async readHeader(path: string): Promise<HeaderFacts | undefined> {
+    let bindings: NodeLlamaCpp;
+    try {
+      bindings = await this.loader.load();
+    } catch {
+      // Listing must not need the optional peer: the file is still a model, by name and size. A call
+      // that loads it reports the missing package (the loader remembers it for the provider status).
+      return undefined;
+    }
     let info: Awaited<ReturnType<typeof bindings.readGgufFileInfo>>;
     try {
       info = await bindings.readGgufFileInfo(path, { sourceType: 'filesystem', readTensorInfo: false, ignoreKeys: IGNORED_KEYS, logWarnings: false });
@@ -113,7 +127,7 @@ export class GgufDirectory {
       // A damaged header must not hide the other models; loading this one reports the real error.
       return {};
     }
-    const header: Pick<GgufModelFile, 'architecture' | 'contextLength'> = {};
+    const header: HeaderFacts = {};
     const architecture = info.metadata?.general?.architecture;
     if (typeof architecture === 'string') header.architecture = architecture;
     const contextLength = (info.architectureMetadata as { context_length?: unknown } | undefined)?.context_length;

@@ -139,3 +139,35 @@ describe('ModelCache leases under churn', () => {
     expect(cache.size).toBe(1);
   });
 });
+
+describe('ModelCache pools: hosted handles never evict local models', () => {
+  it('keeps each pool within max on its own, and reports both (keys by pool on request)', async () => {
+    const cache = new ModelCache({ max: 2 });
+    const o = owner();
+    (await cache.acquire('llamacpp:weights', o, async () => 'weights', 10)).release();
+    for (let i = 0; i < 20; i++) (await cache.acquire(`openai:m${i}`, o, async () => `m${i}`, undefined, undefined, 'hosted')).release();
+    await cache.settle();
+    expect(cache.keys('local')).toEqual(['llamacpp:weights']);
+    expect(cache.keys('hosted')).toEqual(['openai:m19', 'openai:m18']);
+    expect(cache.keys()).toEqual(['llamacpp:weights', 'openai:m19', 'openai:m18']);
+    expect(cache.size).toBe(3);
+    expect(cache.has('llamacpp:weights') && cache.has('openai:m19')).toBe(true);
+    expect(o.unloaded).not.toContain('weights');
+    expect(cache.counters).toEqual({ loads: 21, evictions: 18, unloads: 18 });
+  });
+
+  it('counts bytes only for local models, and evict/clear reach both pools', async () => {
+    const cache = new ModelCache({ max: 4, maxMemoryBytes: 100 });
+    const o = owner();
+    (await cache.acquire('p:local', o, async () => 'local', 80)).release();
+    // A hosted handle's memoryBytes is its server's, not ours: it neither counts nor is refused.
+    (await cache.acquire('p:hosted', o, async () => 'hosted', 5_000, undefined, 'hosted')).release();
+    expect(cache.calculatedBytes).toBe(80);
+    expect(await cache.evict('p:hosted')).toBe(true);
+    expect(o.unloaded).toEqual(['hosted']);
+    (await cache.acquire('p:other', o, async () => 'other', undefined, undefined, 'hosted')).release();
+    await cache.clear();
+    expect(cache.size).toBe(0);
+    expect(o.unloaded.sort()).toEqual(['hosted', 'local', 'other']);
+  });
+});

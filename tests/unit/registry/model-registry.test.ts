@@ -108,4 +108,39 @@ describe('ModelRegistry', () => {
     expect(registry.getModelInfo('alpha:big').contextWindow).toBe(128000);
     expect(registry.getModelInfo('alpha:big').capabilities.json).toBe(true);
   });
+
+  it('listedModel answers only what the catalog or discovery lists, for registered providers', () => {
+    const deps = makeManagerDeps({ catalog: catalogEntries });
+    const registry = new ModelRegistry(deps.catalog, [new NamedManager('alpha', deps)]);
+    expect(registry.listedModel('alpha:big')).toMatchObject({ id: 'alpha:big', contextWindow: 128000 });
+    expect(registry.listedModel('alpha:old')).toMatchObject({ deprecated: { replacement: 'alpha:big' } });
+    // Callable on a hosted provider, but nobody listed it; beta is listed but has no manager.
+    expect(registry.getModelInfo('alpha:brand-new').id).toBe('alpha:brand-new');
+    expect(registry.listedModel('alpha:brand-new')).toBeUndefined();
+    expect(registry.listedModel('beta:local')).toBeUndefined();
+    expect(registry.listedModel('no-colon')).toBeUndefined();
+  });
+
+  it('scanLocalModels asks only in-process managers, ready or not, and returns failures instead of throwing', async () => {
+    const deps = makeManagerDeps();
+    const asked: string[] = [];
+    class Local extends NamedManager {
+      override readonly inProcess = true;
+      override async listModels() {
+        asked.push(this.provider);
+        if (this.provider === 'broken') throw new Error('directory not readable');
+        return [{ id: `${this.provider}:file`, provider: this.provider, model: 'file', capabilities: { streaming: true, tools: false, vision: false, json: false }, local: true, memoryBytes: 10 }];
+      }
+    }
+    class Hosted extends NamedManager {
+      override async listModels() {
+        asked.push(this.provider);
+        return [];
+      }
+    }
+    const registry = new ModelRegistry(deps.catalog, [new Local('disk', deps, 'engine not installed'), new Local('broken', deps), new Hosted('remote', deps)]);
+    expect(await registry.scanLocalModels()).toEqual([{ provider: 'broken', message: 'directory not readable' }]);
+    expect(asked.sort()).toEqual(['broken', 'disk']);
+    expect(registry.listModels({ local: true }).map((m) => m.id)).toEqual(['disk:file']);
+  });
 });

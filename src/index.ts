@@ -8,7 +8,7 @@ export { Switchboard, type BatchOptions, type SwitchboardServices } from './swit
 export * from './core/types.js';
 export * from './core/errors.js';
 export { mapProviderError, errorFromStatus, parseRetryAfter } from './core/error-mapping.js';
-export { registerSecret, scrubSecrets } from './core/secrets.js';
+export { registerSecret, scrubSecrets, scrubKeyShapes, SecretRegistry } from './core/secrets.js';
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './core/logger.js';
 export { makeUsage } from './core/usage.js';
 export { BaseLLMManager, type ManagerDeps, type ResilienceSettings } from './managers/base-llm-manager.js';

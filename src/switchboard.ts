@@ -10,6 +10,7 @@ import { responseCacheKey, type ResponseCache } from './cache/response-cache.js'
 import type { SwitchboardConfig } from './config/types.js';
 import { InvalidRequestError, type LLMError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
+import type { SecretRegistry } from './core/secrets.js';
 import type { AnyCallRequest, ChatCallRequest, GenerateRequest, GenerateResult, StreamPart, StreamRequest } from './core/types.js';
 import { planCall, planModelCall, type CallPlan } from './pipeline/call-plan.js';
 import { normalizeRequest, type NormalizedCall } from './pipeline/normalize-request.js';
@@ -27,6 +28,8 @@ import type { Telemetry } from './telemetry/telemetry.js';
 export interface SwitchboardServices {
   config: SwitchboardConfig;
   logger: Logger;
+  /** This switchboard's credentials and the scrubbing that uses them (logs, spans, upstream text). */
+  secrets: SecretRegistry;
   registry: ModelRegistry;
   modelCache: ModelCache;
   adapters: AdapterManager;
@@ -64,6 +67,12 @@ export class Switchboard {
   readonly events: Telemetry['events'];
   /** The resolved configuration (credentials included: do not log it). */
   readonly config: SwitchboardConfig;
+  /**
+   * The credentials this switchboard knows, for scrubbing text only operators read (an application's
+   * own logs): `sb.secrets.scrub(text)`. Never apply it to text a caller sent and then show the
+   * result to that caller (core/secrets.ts explains why).
+   */
+  readonly secrets: SecretRegistry;
 
   private readonly services: SwitchboardServices;
   private readonly run: RunServices;
@@ -78,12 +87,14 @@ export class Switchboard {
     this.sessions = services.sessions;
     this.events = services.telemetry.events;
     this.config = services.config;
+    this.secrets = services.secrets;
     this.run = {
       registry: services.registry,
       breakers: services.breakers,
       rateLimiter: services.rateLimiter,
       budgets: services.budgets,
       limits: services.config.limits,
+      rateLimitCooldownMs: services.config.resilience.rateLimitCooldownMs,
       logger: services.logger,
       responseCache: services.responseCache,
     };
@@ -102,7 +113,7 @@ export class Switchboard {
   /** Stream an answer: text deltas (already adapted), then exactly one finish part. */
   stream(request: StreamRequest): AsyncIterable<StreamPart> {
     this.assertOpen();
-    const call = normalizeRequest(request, 'either');
+    const call = normalizeRequest(request, 'either', this.config.limits);
     let release: (() => void) | undefined;
     return runStream(
       {
@@ -169,7 +180,7 @@ export class Switchboard {
 
   private async complete(request: AnyCallRequest, kind: 'generate' | 'chat'): Promise<GenerateResult> {
     this.assertOpen();
-    const call = normalizeRequest(request, kind);
+    const call = normalizeRequest(request, kind, this.config.limits);
     const release = await this.services.concurrency.acquire(call.signal);
     try {
       const state = await this.begin(call, false);

@@ -6,12 +6,16 @@
 import { ConfigError, InvalidRequestError } from '../core/errors.js';
 import type { ConfigProblem } from '../core/types.js';
 import type { BotConfig } from '../config/types.js';
-import { splitModelId } from '../registry/model-catalog.js';
+import { isPlainObject, ProblemList } from '../config/problems.js';
+import { validateBot } from '../config/validate-bot.js';
+import { excerpt } from '../core/secrets.js';
 
 /** What the BotRegistry asks the rest of the switchboard. */
 export interface BotRegistryOptions {
   /** Is a manager registered for this provider name? */
   hasProvider: (provider: string) => boolean;
+  /** Every registered provider name (for "known providers" in messages). */
+  providerNames?: () => Iterable<string>;
   /** Is an adapter factory registered under this name? */
   hasAdapter: (name: string) => boolean;
   /** After a bot is defined or redefined (the adapter manager sets up its bot adapters). A throw undoes the definition. */
@@ -22,36 +26,12 @@ export interface BotRegistryOptions {
 
 /** Most bot types one switchboard holds. */
 export const MAX_BOTS = 10_000;
-const MAX_NAME_LENGTH = 128;
-const MAX_FALLBACKS = 16;
-const MAX_ADAPTERS = 64;
-const MAX_SYSTEM_CHARS = 200_000;
-const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
-const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-const BOT_KEYS = new Set(['model', 'fallbacks', 'system', 'params', 'adapters', 'budget']);
-const BUDGET_KEYS = new Set(['usdPerDay', 'usdPerSession']);
-
-/** Checks for each call parameter: undefined when fine, else what is wrong. */
-const PARAM_CHECKS: Record<string, (value: unknown) => string | undefined> = {
-  temperature: (v) => (isNumberIn(v, 0, 2) ? undefined : 'must be a number from 0 to 2'),
-  topP: (v) => (isNumberIn(v, 0, 1) ? undefined : 'must be a number from 0 to 1'),
-  maxTokens: (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'must be a whole number > 0'),
-  timeoutMs: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a number of milliseconds > 0'),
-  frequencyPenalty: (v) => (isNumberIn(v, -2, 2) ? undefined : 'must be a number from -2 to 2'),
-  presencePenalty: (v) => (isNumberIn(v, -2, 2) ? undefined : 'must be a number from -2 to 2'),
-  seed: (v) => (Number.isSafeInteger(v) ? undefined : 'must be a whole number'),
-  stop: (v) => {
-    const list = typeof v === 'string' ? [v] : v;
-    if (!Array.isArray(list) || list.length === 0 || list.length > 16 || !list.every((s) => typeof s === 'string' && s.length > 0)) {
-      return 'must be a non-empty string or a list of 1-16 non-empty strings';
-    }
-    return undefined;
-  },
-};
 
 /** The defined bot types. Stored definitions are frozen deep copies. */
 export class BotRegistry {
   private readonly bots = new Map<string, BotConfig>();
+  /** How many bots name each model (primary or fallback): known models become metric labels. */
+  private readonly modelUses = new Map<string, number>();
 
   constructor(private readonly options: BotRegistryOptions) {}
 
@@ -88,16 +68,36 @@ export class BotRegistry {
     try {
       for (const [name, config] of accepted) {
         if (!previous.has(name)) previous.set(name, this.bots.get(name));
-        this.bots.set(name, config);
+        this.store(name, config);
         this.options.onDefined?.(name, config);
       }
     } catch (error) {
-      for (const [name, config] of previous) {
-        if (config) this.bots.set(name, config);
-        else this.bots.delete(name);
-      }
+      for (const [name, config] of previous) this.store(name, config);
       throw error;
     }
+  }
+
+  /** Set (or, with undefined, delete) a bot, keeping the model use counts in step. */
+  private store(name: string, config: BotConfig | undefined): void {
+    const old = this.bots.get(name);
+    if (old) for (const model of [old.model, ...(old.fallbacks ?? [])]) this.countUse(model, -1);
+    if (config) {
+      this.bots.set(name, config);
+      for (const model of [config.model, ...(config.fallbacks ?? [])]) this.countUse(model, 1);
+    } else {
+      this.bots.delete(name);
+    }
+  }
+
+  private countUse(model: string, delta: number): void {
+    const next = (this.modelUses.get(model) ?? 0) + delta;
+    if (next > 0) this.modelUses.set(model, next);
+    else this.modelUses.delete(model);
+  }
+
+  /** Does any bot name `provider:model` as its model or a fallback? */
+  usesModel(id: string): boolean {
+    return this.modelUses.has(id);
   }
 
   /** A bot's definition (frozen), or undefined. */
@@ -117,8 +117,11 @@ export class BotRegistry {
 
   /** Remove a bot type; true when it existed. Sessions already started keep naming it and fail on their next call. */
   remove(name: string): boolean {
-    const removed = this.bots.delete(name);
-    if (removed) this.options.onRemoved?.(name);
+    const removed = this.bots.has(name);
+    if (removed) {
+      this.store(name, undefined);
+      this.options.onRemoved?.(name);
+    }
     return removed;
   }
 
@@ -128,102 +131,18 @@ export class BotRegistry {
     if (!bot) {
       const known = this.list();
       const shown = known.slice(0, 20).join(', ') + (known.length > 20 ? ', ...' : '');
-      throw new InvalidRequestError(`Unknown bot "${name}"${known.length ? `; defined bots: ${shown}` : ''}. Define it with sb.bots.define(name, config) or under "bots" in config`);
+      throw new InvalidRequestError(`Unknown bot "${excerpt(name)}"${known.length ? `; defined bots: ${shown}` : ''}. Define it with sb.bots.define(name, config) or under "bots" in config`);
     }
     return [bot.model, ...(bot.fallbacks ?? [])];
   }
 
-  /** Every problem of one definition, with key paths. */
+  /** Every problem of one definition, with key paths: the config's bot check (one rule for both), plus registered adapters. */
   private validate(name: string, config: unknown): ConfigProblem[] {
-    const base = `bots.${name}`;
-    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH || !NAME_PATTERN.test(name) || RESERVED_NAMES.has(name)) {
-      return [{ key: base, message: `a bot name must be 1-${MAX_NAME_LENGTH} characters of letters, digits, "_", "." or "-"` }];
-    }
-    if (!isPlainObject(config)) return [{ key: base, message: 'must be an object like { "model": "openai:gpt-4o-mini" }' }];
-    const problems: ConfigProblem[] = [];
-    const add = (key: string, message: string) => problems.push({ key: `${base}${key}`, message });
-    for (const key of Object.keys(config)) {
-      if (!BOT_KEYS.has(key)) add(`.${key}`, `unknown setting; a bot has ${[...BOT_KEYS].join(', ')}`);
-    }
-    const seen = new Map<string, string>();
-    const checkModel = (value: unknown, key: string) => {
-      const problem = this.modelProblem(value);
-      if (problem) return add(key, problem);
-      const first = seen.get(value as string);
-      if (first) return add(key, `repeats "${value as string}" (already ${first}); each model may appear once among model and fallbacks`);
-      seen.set(value as string, key.slice(1));
-    };
-    if (config.model === undefined) add('.model', 'is required: the primary model as "provider:model"');
-    else checkModel(config.model, '.model');
-    if (config.fallbacks !== undefined) {
-      if (!Array.isArray(config.fallbacks)) add('.fallbacks', 'must be a list of "provider:model" ids');
-      else if (config.fallbacks.length > MAX_FALLBACKS) add('.fallbacks', `at most ${MAX_FALLBACKS} fallbacks`);
-      else config.fallbacks.forEach((fallback, i) => checkModel(fallback, `.fallbacks[${i}]`));
-    }
-    if (config.system !== undefined && (typeof config.system !== 'string' || config.system.length > MAX_SYSTEM_CHARS)) {
-      add('.system', `must be a string of at most ${MAX_SYSTEM_CHARS} characters`);
-    }
-    this.checkParams(config.params, add);
-    this.checkAdapters(config.adapters, add);
-    this.checkBudget(config.budget, add);
-    return problems;
+    const problems = new ProblemList();
+    const providers = { has: this.options.hasProvider, names: this.options.providerNames ?? (() => []) };
+    validateBot(name, config, providers, problems, { hasAdapter: this.options.hasAdapter });
+    return problems.list();
   }
-
-  private modelProblem(value: unknown): string | undefined {
-    const parts = typeof value === 'string' ? splitModelId(value) : undefined;
-    if (!parts) return `must be a model id like "openai:gpt-4o-mini" (got ${JSON.stringify(value) ?? String(value)})`;
-    if (!this.options.hasProvider(parts.provider)) {
-      return `unknown provider "${parts.provider}" in "${value as string}"; configure it under providers or register its manager first`;
-    }
-    return undefined;
-  }
-
-  private checkParams(params: unknown, add: (key: string, message: string) => void): void {
-    if (params === undefined) return;
-    if (!isPlainObject(params)) return add('.params', 'must be an object of call parameters');
-    for (const [key, value] of Object.entries(params)) {
-      const check = PARAM_CHECKS[key];
-      if (!check) add(`.params.${key}`, `unknown parameter; known: ${Object.keys(PARAM_CHECKS).join(', ')}`);
-      else if (value !== undefined) {
-        const problem = check(value);
-        if (problem) add(`.params.${key}`, problem);
-      }
-    }
-  }
-
-  private checkAdapters(adapters: unknown, add: (key: string, message: string) => void): void {
-    if (adapters === undefined) return;
-    if (!Array.isArray(adapters)) return add('.adapters', 'must be a list like [{ "name": "pii-redact" }]');
-    if (adapters.length > MAX_ADAPTERS) return add('.adapters', `at most ${MAX_ADAPTERS} adapters`);
-    adapters.forEach((ref: unknown, i) => {
-      const key = `.adapters[${i}]`;
-      if (!isPlainObject(ref)) return add(key, 'must be an object like { "name": "pii-redact", "options": {} }');
-      if (typeof ref.name !== 'string' || ref.name === '') add(`${key}.name`, 'must name a registered adapter');
-      else if (!this.options.hasAdapter(ref.name)) add(`${key}.name`, `unknown adapter "${ref.name}"; register it with sb.adapters.register(name, factory)`);
-      if (ref.options !== undefined && !isPlainObject(ref.options)) add(`${key}.options`, 'must be an object');
-      for (const extra of Object.keys(ref)) if (extra !== 'name' && extra !== 'options') add(`${key}.${extra}`, 'unknown setting; an adapter has name and options');
-    });
-  }
-
-  private checkBudget(budget: unknown, add: (key: string, message: string) => void): void {
-    if (budget === undefined) return;
-    if (!isPlainObject(budget)) return add('.budget', 'must be an object like { "usdPerDay": 5 }');
-    for (const [key, value] of Object.entries(budget)) {
-      if (!BUDGET_KEYS.has(key)) add(`.budget.${key}`, `unknown setting; a budget has ${[...BUDGET_KEYS].join(', ')}`);
-      else if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) add(`.budget.${key}`, 'must be a number of USD > 0');
-    }
-  }
-}
-
-function isNumberIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  // Any realm's Object.prototype counts (objects from vm contexts or structuredClone are plain too).
-  const proto = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /**

@@ -103,20 +103,5 @@ export function isModelId(value: unknown): value is string {
 /** Names a provider may have: letters, digits, `-` and `_` (it becomes the `vllm` in `vllm:<model>`). */
 export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-const PLACEHOLDER_PATTERNS: RegExp[] = [
-  /\.\.\.|…/, // sk-..., sk-proj-…
-  /^<.*>$|^\[.*\]$|^\{.*\}$/, // <your key>, [key], {key}
-  /\$\{/, // ${OPENAI_API_KEY} that was never expanded
-  /^(your|my|insert|enter|put|paste|add|replace)[\s_-]?(own[\s_-]?)?(api[\s_-]?)?(key|token|secret)/i,
-  /change[\s_-]?me|replace[\s_-]?me|placeholder|dummy|example|fill[\s_-]?me|your[\s_-]?(api[\s_-]?)?(key|token)/i,
-  /^(sk-|sk-ant-|sk-proj-|hf_|gsk_|r8_)?[x*#?]+$/i, // xxxxxxxx, sk-XXXX, ****
-  /x{5,}|\*{4,}/i,
-  /^(todo|tbd|none|null|undefined|nil|test|secret|password|apikey|api[_-]key|token|key|string)$/i,
-];
-
-/** True for an API key someone left as a template value (an empty key is not a placeholder). */
-export function looksLikePlaceholder(value: string): boolean {
-  const trimmed = value.trim();
-  if (trimmed === '') return false;
-  return PLACEHOLDER_PATTERNS.some((pattern) => pattern.test(trimmed));
-}
+/** Template values left where a key belongs (defined with the secret registry, which never registers them). */
+export { looksLikePlaceholder } from '../core/secrets.js';

@@ -14,6 +14,7 @@ import { isPlainObject, ProblemList } from './problems.js';
 import { registerConfigSecrets } from './register-config-secrets.js';
 import { collectSemanticProblems } from './validate-config.js';
 import { validateCatalog } from './load-catalog.js';
+import { SecretRegistry } from '../core/secrets.js';
 
 /** T with every property optional at every depth; arrays and functions are given whole. */
 export type DeepPartial<T> = T extends (...args: never[]) => unknown
@@ -36,6 +37,11 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Providers registered at run time that bots and rate limits may name. */
   extraProviders?: readonly string[];
+  /**
+   * Where the credentials found are registered (createSwitchboard passes its switchboard's own);
+   * default: a registry of this load alone.
+   */
+  secrets?: SecretRegistry;
 }
 
 interface FileToRead {
@@ -99,18 +105,19 @@ async function mergeLayers(options: LoadConfigOptions, env: Record<string, strin
 /**
  * Load, merge and validate the configuration. Throws one ConfigError listing every problem (files
  * that cannot be read, unknown keys, bad values, placeholder keys, bad bots ...) with key paths; no
- * message shows a secret. Every credential loaded is registered with `registerSecret`.
+ * message shows a secret. Every credential loaded is registered with `options.secrets`.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<SwitchboardConfig> {
   const env = nonEmptyEnv(options.env ?? process.env);
   const cwd = options.cwd ?? process.cwd();
   const problems = new ProblemList();
   const setAside: SetAsideValue[] = [];
+  const secrets = options.secrets ?? new SecretRegistry();
 
   const merged = await mergeLayers(options, env, cwd, problems, setAside);
   // A value set aside from programmatic config outranks whatever a file put at the same path.
   for (const { path } of setAside) putBack(merged, path, undefined);
-  registerConfigSecrets(merged);
+  registerConfigSecrets(merged, secrets);
   // convict cannot merge an object where its schema has a string (`models`): the catalog goes around it.
   const inlineCatalog = isPlainObject(merged.models) ? merged.models : undefined;
   if (inlineCatalog) delete merged.models;
@@ -120,10 +127,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Switc
   loader.load(checked);
   const config = dropUndefined(loader.getProperties()) as SwitchboardConfig;
   checkEnvValues(config, env, problems);
-  registerConfigSecrets(config);
+  registerConfigSecrets(config, secrets);
   collectSemanticProblems(config, problems, { extraProviders: options.extraProviders });
   if (inlineCatalog) config.models = validateCatalog(inlineCatalog, problems) as Record<string, unknown>;
-  problems.throwIfAny();
+  problems.throwIfAny((text) => secrets.scrub(text));
 
   for (const entry of Object.values(config.providers.openaiCompatible)) entry.apiKey ??= '';
   for (const { path, value } of setAside) putBack(config as unknown as Record<string, unknown>, path, value);

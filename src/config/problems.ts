@@ -5,7 +5,6 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { ConfigProblem } from '../core/types.js';
-import { containsSecret } from '../core/secrets.js';
 
 /** One step of a key path: an object key or an array index. */
 export type PathSegment = string | number;
@@ -38,11 +37,14 @@ export function isKeyishName(name: PathSegment | undefined): boolean {
   return typeof name === 'string' && KEYISH_NAME.test(name);
 }
 
-/** A plain object: `{}`-made or null-prototype, never an array or a class instance. */
+/**
+ * A plain object: `{}`-made (in any realm: objects from a vm context or another module sandbox count)
+ * or null-prototype, never an array or a class instance.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** A long token mixing upper case, lower case and digits: likely a credential of an unknown shape. */
@@ -52,15 +54,15 @@ function looksRandom(value: string): boolean {
 
 /**
  * ` (got 70000)` when showing the value is safe and useful, '' otherwise. Credential fields, long
- * strings, URLs with user info, key-shaped strings and anything holding a registered secret are
- * never echoed.
+ * strings, URLs with user info and key-shaped or random-looking strings are never echoed (and the
+ * loader scrubs every problem with its secret registry before it throws).
  */
 export function describeValue(value: unknown, fieldName?: PathSegment): string {
   if (isKeyishName(fieldName)) return '';
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return ` (got ${String(value)})`;
   if (value === undefined) return ' (it is missing)';
   if (typeof value === 'string') {
-    if (value.length > MAX_ECHO_CHARS || KEYISH_VALUE.test(value) || looksRandom(value) || containsSecret(value)) return '';
+    if (value.length > MAX_ECHO_CHARS || KEYISH_VALUE.test(value) || looksRandom(value)) return '';
     return ` (got ${JSON.stringify(value)})`;
   }
   if (Array.isArray(value)) return ' (got an array)';
@@ -145,8 +147,13 @@ export class ProblemList {
     return out;
   }
 
-  /** Throw one ConfigError with everything found, if anything was. */
-  throwIfAny(): void {
-    if (this.size > 0) throw new ConfigError(this.list());
+  /**
+   * Throw one ConfigError with everything found, if anything was. `scrub` (the loading switchboard's
+   * secret registry) cleans each message first: config text is the operator's, never a caller's.
+   */
+  throwIfAny(scrub?: (text: string) => string): void {
+    if (this.size === 0) return;
+    const list = this.list();
+    throw new ConfigError(scrub ? list.map((problem) => ({ key: problem.key, message: scrub(problem.message) })) : list);
   }
 }

@@ -22,6 +22,7 @@ import {
   type FieldCheck,
 } from './field-checks.js';
 import { isPlainObject } from './problems.js';
+import { DEFAULT_RESPONSE_LIMITS } from '../transport/bounded-fetch.js';
 
 /** A named format: its check, and how an environment-variable string becomes a value. */
 interface NamedFormat {
@@ -185,14 +186,14 @@ export const configSchema: convict.Schema<SwitchboardConfig> = {
     maxMessages: field(500, 'sb-int-min1', 'Most messages in one request'),
     maxInputChars: field(400000, 'sb-int-min1', 'Most characters of input in one request'),
     maxIdLength: field(256, 'sb-int-min1', 'Longest model id or session id a caller may send; longer is refused before any upstream call'),
-    maxResponseBytes: field(16 * 1024 * 1024, 'sb-int-min1', 'Largest upstream JSON answer, in bytes (after decompression); larger fails the attempt'),
-    maxStreamBytes: field(64 * 1024 * 1024, 'sb-int-min1', 'Largest upstream stream, in bytes (after decompression); larger fails the attempt'),
-    maxEventBytes: field(4 * 1024 * 1024, 'sb-int-min1', 'Largest single upstream SSE event or NDJSON line, in bytes'),
+    maxResponseBytes: field(DEFAULT_RESPONSE_LIMITS.maxResponseBytes, 'sb-int-min1', 'Largest upstream JSON answer, in bytes (after decompression); larger fails the attempt'),
+    maxStreamBytes: field(DEFAULT_RESPONSE_LIMITS.maxStreamBytes, 'sb-int-min1', 'Largest upstream stream, in bytes (after decompression); larger fails the attempt'),
+    maxEventBytes: field(DEFAULT_RESPONSE_LIMITS.maxEventBytes, 'sb-int-min1', 'Largest single upstream SSE event or NDJSON line, in bytes'),
   },
   telemetry: {
     serviceName: field('llm-switchboard', 'sb-nonempty-string', 'service.name of spans and metrics', 'OTEL_SERVICE_NAME'),
     captureContent: field(false, 'sb-boolean', 'Record message content in spans (off by default)', 'SWITCHBOARD_CAPTURE_CONTENT'),
-    maxModelLabels: field(1000, 'sb-int-min1', 'Models outside the catalog and bots that may become metric and stats labels (after answering); the rest count as "other"'),
+    maxModelLabels: field(200, 'sb-int-min1', 'Models outside the catalog and bots that may become metric and stats labels (after answering); the rest count as "other"'),
     logLevel: field<SwitchboardConfig['telemetry']['logLevel']>('warn', LOG_LEVELS, 'Least severe level logged', 'SWITCHBOARD_LOG_LEVEL'),
     traces: {
       exporter: field<'none' | 'console' | 'otlp'>('none', ['none', 'console', 'otlp'], 'Where the gateway sends traces'),

@@ -1,20 +1,30 @@
 /**
- * Checks one bot type as written in config `bots` (API.md "Bots"): its model and fallbacks are
- * `provider:model` with a known provider, fallbacks neither repeat a model nor cycle back to the
- * primary, params are in range, adapters are named, budgets are positive. The same limits as the
- * run-time BotRegistry, so a config that loads also defines.
+ * Checks one bot type (API.md "Bots"), as written in config `bots` and as `sb.bots.define` receives
+ * it (the BotRegistry calls this too, so a config that loads also defines): its model and fallbacks
+ * are `provider:model` with a known provider, fallbacks neither repeat a model nor cycle back to the
+ * primary, params follow the one parameter table (core/param-rules.ts), adapters are named, budgets
+ * are positive.
  */
-import {
-  checkPositiveNumber,
-  intCheck,
-  isModelId,
-  numberCheck,
-  type FieldCheck,
-} from './field-checks.js';
+import { isParamName, paramProblem, PARAM_NAMES } from '../core/param-rules.js';
+import { checkPositiveNumber, isModelId } from './field-checks.js';
 import { describeValue, formatPath, isPlainObject, unknownKeyMessage, type PathSegment, type ProblemList } from './problems.js';
 
 /** Bot names: they appear in `bot:<name>` gateway model ids, metrics and logs. */
 export const BOT_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Names that would reach object prototypes if used as keys. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The providers a bot's models may name: config's set, or the registry's live view. */
+export interface KnownProviders {
+  has(name: string): boolean;
+  /** For "known providers: ..." in messages. */
+  names(): Iterable<string>;
+}
+
+/** Extra checks of the run-time registry (adapters must be registered before a bot names them). */
+export interface BotCheckOptions {
+  hasAdapter?: (name: string) => boolean;
+}
 const MAX_FALLBACKS = 16;
 const MAX_ADAPTERS = 64;
 const MAX_SYSTEM_CHARS = 200_000;
@@ -22,43 +32,25 @@ const BOT_KEYS = ['model', 'fallbacks', 'system', 'params', 'adapters', 'budget'
 const ADAPTER_KEYS = ['name', 'options'];
 const BUDGET_KEYS = ['usdPerDay', 'usdPerSession'];
 
-const checkStop: FieldCheck = (v) => {
-  const list = typeof v === 'string' ? [v] : v;
-  const ok = Array.isArray(list) && list.length > 0 && list.length <= 16 && list.every((s) => typeof s === 'string' && s.length > 0);
-  return ok ? undefined : 'must be a non-empty string or a list of 1-16 non-empty strings';
-};
-
-/** Each call parameter a bot may set, with its check. */
-export const PARAM_CHECKS: Record<string, FieldCheck> = {
-  temperature: numberCheck(0, 2),
-  topP: numberCheck(0, 1),
-  maxTokens: intCheck(1),
-  frequencyPenalty: numberCheck(-2, 2),
-  presencePenalty: numberCheck(-2, 2),
-  stop: checkStop,
-  seed: (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? undefined : 'must be a whole number'),
-  timeoutMs: checkPositiveNumber,
-};
-
 /** A provider name short and plain enough to quote back in a message. */
 function quotable(name: string): string {
   return /^[\w.-]{1,40}$/.test(name) ? `"${name}"` : 'named';
 }
 
-function checkModelRef(value: unknown, path: PathSegment[], providers: ReadonlySet<string>, problems: ProblemList): boolean {
+function checkModelRef(value: unknown, path: PathSegment[], providers: KnownProviders, problems: ProblemList): boolean {
   if (!isModelId(value)) {
     problems.add(path, `must be "provider:model", e.g. "openai:gpt-4o-mini"${describeValue(value)}`);
     return false;
   }
   const provider = value.slice(0, value.indexOf(':'));
   if (!providers.has(provider)) {
-    problems.add(path, `unknown provider ${quotable(provider)}; known providers: ${[...providers].join(', ')}`);
+    problems.add(path, `unknown provider ${quotable(provider)}; known providers: ${[...providers.names()].join(', ')}`);
     return false;
   }
   return true;
 }
 
-function checkFallbacks(value: unknown, model: unknown, path: PathSegment[], providers: ReadonlySet<string>, problems: ProblemList): void {
+function checkFallbacks(value: unknown, model: unknown, path: PathSegment[], providers: KnownProviders, problems: ProblemList): void {
   if (!Array.isArray(value)) {
     problems.add(path, `must be a list of "provider:model" ids${describeValue(value)}`);
     return;
@@ -90,16 +82,15 @@ function checkParams(value: unknown, path: PathSegment[], problems: ProblemList)
   }
   for (const [key, param] of Object.entries(value)) {
     if (param === undefined) continue;
-    const check = Object.prototype.hasOwnProperty.call(PARAM_CHECKS, key) ? PARAM_CHECKS[key] : undefined;
-    if (!check) problems.add([...path, key], unknownKeyMessage(key, Object.keys(PARAM_CHECKS)));
+    if (!isParamName(key)) problems.add([...path, key], unknownKeyMessage(key, PARAM_NAMES));
     else {
-      const problem = check(param);
+      const problem = paramProblem(key, param);
       if (problem) problems.add([...path, key], problem + describeValue(param, key));
     }
   }
 }
 
-function checkAdapters(value: unknown, path: PathSegment[], problems: ProblemList): void {
+function checkAdapters(value: unknown, path: PathSegment[], problems: ProblemList, options: BotCheckOptions): void {
   if (!Array.isArray(value)) {
     problems.add(path, `must be a list of { name, options? }${describeValue(value)}`);
     return;
@@ -113,6 +104,7 @@ function checkAdapters(value: unknown, path: PathSegment[], problems: ProblemLis
     }
     checkKnownKeys(entry, ADAPTER_KEYS, here, problems);
     if (typeof entry.name !== 'string' || entry.name.trim() === '') problems.add([...here, 'name'], `must be the adapter's name${describeValue(entry.name)}`);
+    else if (options.hasAdapter && !options.hasAdapter(entry.name)) problems.add([...here, 'name'], 'names no registered adapter; register it with sb.adapters.register(name, factory) first');
     if (entry.options !== undefined && !isPlainObject(entry.options)) problems.add([...here, 'options'], `must be an object${describeValue(entry.options)}`);
   });
 }
@@ -134,21 +126,25 @@ function checkBudget(value: unknown, path: PathSegment[], problems: ProblemList)
  * Report every problem of one bot definition under `bots.<name>`. `providers` is every provider a
  * model id may name (built-ins, OpenAI-compatible endpoints, custom ones).
  */
-export function validateBot(name: string, bot: unknown, providers: ReadonlySet<string>, problems: ProblemList): void {
+export function validateBot(name: string, bot: unknown, providers: KnownProviders | ReadonlySet<string>, problems: ProblemList, options: BotCheckOptions = {}): void {
   const path: PathSegment[] = ['bots', name];
-  if (!BOT_NAME.test(name)) problems.add(path, 'bot names may hold only letters, digits, ".", "-" and "_" (1-128 characters)');
+  const known: KnownProviders = providers instanceof Set ? { has: (p) => providers.has(p), names: () => providers } : (providers as KnownProviders);
+  if (typeof name !== 'string' || !BOT_NAME.test(name) || RESERVED_NAMES.has(name)) {
+    problems.add(path, 'bot names may hold only letters, digits, ".", "-" and "_" (1-128 characters)');
+    return;
+  }
   if (!isPlainObject(bot)) {
     problems.add(path, `must be an object { model, fallbacks?, system?, params?, adapters?, budget? }${describeValue(bot)}`);
     return;
   }
   checkKnownKeys(bot, BOT_KEYS, path, problems);
   if (bot.model === undefined) problems.add([...path, 'model'], 'is required: the primary "provider:model" of this bot');
-  else checkModelRef(bot.model, [...path, 'model'], providers, problems);
-  if (bot.fallbacks !== undefined) checkFallbacks(bot.fallbacks, bot.model, [...path, 'fallbacks'], providers, problems);
+  else checkModelRef(bot.model, [...path, 'model'], known, problems);
+  if (bot.fallbacks !== undefined) checkFallbacks(bot.fallbacks, bot.model, [...path, 'fallbacks'], known, problems);
   if (bot.system !== undefined && (typeof bot.system !== 'string' || bot.system.length > MAX_SYSTEM_CHARS)) {
     problems.add([...path, 'system'], `must be a string of at most ${MAX_SYSTEM_CHARS} characters${describeValue(bot.system)}`);
   }
   if (bot.params !== undefined) checkParams(bot.params, [...path, 'params'], problems);
-  if (bot.adapters !== undefined) checkAdapters(bot.adapters, [...path, 'adapters'], problems);
+  if (bot.adapters !== undefined) checkAdapters(bot.adapters, [...path, 'adapters'], problems, options);
   if (bot.budget !== undefined) checkBudget(bot.budget, [...path, 'budget'], problems);
 }

@@ -45,6 +45,8 @@ const PRICE_KEYS: Record<string, FieldCheck> = {
   outputPerMTok: numberCheck(0),
 };
 const GATEWAY_KEY_KEYS: Record<string, FieldCheck> = { key: checkNonEmptyString, tenant: checkNonEmptyString };
+/** Shorter gateway keys can be guessed; they are also too short to be registered as secrets. */
+export const MIN_GATEWAY_KEY_LENGTH = 16;
 
 /** Check an object's keys against known ones; `required` keys must be present. */
 function checkEntry(value: unknown, checks: Record<string, FieldCheck>, required: readonly string[], path: PathSegment[], problems: ProblemList): value is Record<string, unknown> {
@@ -110,6 +112,8 @@ function checkGatewayKeys(config: SwitchboardConfig, problems: ProblemList): voi
     const path: PathSegment[] = ['server', 'apiKeys', index];
     if (!checkEntry(entry, GATEWAY_KEY_KEYS, ['key', 'tenant'], path, problems) || typeof entry.key !== 'string' || entry.key === '') return;
     if (looksLikePlaceholder(entry.key)) problems.add([...path, 'key'], 'looks like a placeholder: choose a long random key');
+    else if (/\s/.test(entry.key)) problems.add([...path, 'key'], 'contains whitespace (a stray newline from a file or shell?); gateway keys are sent in a header');
+    else if (entry.key.length < MIN_GATEWAY_KEY_LENGTH) problems.add([...path, 'key'], `is shorter than ${MIN_GATEWAY_KEY_LENGTH} characters: choose a long random key (e.g. openssl rand -hex 24)`);
     const first = firstIndexOf.get(entry.key);
     if (first !== undefined) problems.add([...path, 'key'], `duplicates server.apiKeys[${first}].key; each gateway key must be unique`);
     else firstIndexOf.set(entry.key, index);

@@ -13,11 +13,41 @@ import {
   RateLimitError,
   TimeoutError,
 } from './errors.js';
+import { malformedAnswer, ResponseLimitError } from './answer-errors.js';
+import { MAX_UPSTREAM_TEXT_CHARS, scrubKeyShapes } from './secrets.js';
 
 /** Where an upstream failure happened, for the message and the error fields. */
 export interface ErrorOrigin {
   provider: string;
   model?: string;
+  /**
+   * Cleans text an upstream wrote before it goes into a message or a cause: the manager's
+   * `SecretRegistry.scrubUpstream` with the request's own text as echoes (BaseLLMManager passes it).
+   * Default: key shapes hidden and the text bounded.
+   */
+  clean?: (text: string) => string;
+}
+
+/** The default cleaning of upstream text: no registry at hand, so key shapes only, bounded. */
+function defaultClean(text: string): string {
+  return scrubKeyShapes(text.length > MAX_UPSTREAM_TEXT_CHARS ? `${text.slice(0, MAX_UPSTREAM_TEXT_CHARS)}…` : text);
+}
+
+/**
+ * What we keep of an upstream error as a cause: a plain Error with its cleaned message, name, HTTP
+ * status and code; never the SDK's object (it holds request options and header maps).
+ */
+export function cleanCause(error: unknown, origin: ErrorOrigin): unknown {
+  if (!(error instanceof Error) || LLMError.isInstance(error)) return error;
+  const clean = origin.clean ?? defaultClean;
+  const plain = new Error(clean(error.message));
+  plain.name = error.name;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') (plain as Error & { status?: number }).status = status;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') (plain as Error & { code?: string }).code = code;
+  plain.stack = `${plain.name}: ${plain.message}`;
+  return plain;
 }
 
 /** Statuses worth another attempt: timeouts, conflicts, rate limits, server errors, Anthropic's 529. */
@@ -61,7 +91,10 @@ export function parseRetryAfter(headers: HeaderSource, now: number = Date.now())
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Build our error for an HTTP failure. `detail` is the upstream message (scrubbed by LLMError). */
+/**
+ * Build our error for an HTTP failure. `detail` is the upstream message: `origin.clean` cleans it
+ * (secrets and the request's own text taken out) before it enters the message.
+ */
 export function errorFromStatus(
   status: number,
   detail: string,
@@ -69,22 +102,23 @@ export function errorFromStatus(
   extra: { headers?: HeaderSource; code?: string; cause?: unknown } = {},
 ): LLMError {
   const where = origin.model ? `${origin.provider}:${origin.model}` : origin.provider;
-  const options = { provider: origin.provider, model: origin.model, cause: extra.cause };
-  const text = `${where} answered ${status}: ${detail || 'no detail'}`;
+  const options = { provider: origin.provider, model: origin.model, cause: extra.cause === undefined ? undefined : cleanCause(extra.cause, origin) };
+  const cleaned = detail ? (origin.clean ?? defaultClean)(detail) : '';
+  const text = `${where} answered ${status}: ${cleaned || 'no detail'}`;
   const retryAfterMs = parseRetryAfter(extra.headers);
   const codeText = `${extra.code ?? ''} ${detail}`;
   if (status === 401 || status === 403) {
     return new AuthenticationError(`${text}. Check the API key configured for provider "${origin.provider}".`, options);
   }
   if (status === 404) {
-    return new NoSuchModelError(`${text}. The provider does not know model "${origin.model ?? ''}" (or the base URL is wrong).`, options);
+    return new NoSuchModelError(`${text}. The provider does not know this model (or the base URL is wrong).`, options);
   }
   if ((status === 429 && QUOTA_HINTS.test(codeText)) || (status === 400 && BAD_REQUEST_QUOTA_HINTS.test(codeText))) {
     // Quota exhaustion will not heal by waiting: not retryable, but a fallback (another account) may answer.
-    return new RateLimitError(`${text}. The account's quota is exhausted.`, { ...options, retryable: false });
+    return new RateLimitError(`${text}. The account's quota is exhausted.`, { ...options, retryable: false, kind: 'quota' });
   }
   if (status === 429) {
-    return new RateLimitError(text, { ...options, retryAfterMs });
+    return new RateLimitError(text, { ...options, retryAfterMs, kind: 'upstream' });
   }
   if ((status === 400 || status === 413 || status === 422) && CONTEXT_LENGTH_HINTS.test(codeText)) {
     return new ContextLengthError(text, options);
@@ -142,12 +176,26 @@ function connectionCode(error: unknown, name: string | undefined): string | unde
 }
 
 /**
+ * Our own error, thrown as it is or carried as the cause of an SDK's (a fetch that rejects, e.g. on
+ * a response bound, reaches the caller of the SDKs as APIConnectionError with it as the cause).
+ */
+function ownError(error: unknown): LLMError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (LLMError.isInstance(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * Map anything a provider SDK or fetch throws to an LLMError. Duck-typed on `status`, `headers`,
  * `error` (the parsed body) and `name`, which covers openai, @anthropic-ai/sdk, @huggingface/inference
  * and plain fetch. `signal` tells a caller's abort from a connection failure.
  */
 export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: AbortSignal): LLMError {
-  const options = { provider: origin.provider, model: origin.model, cause: error };
+  const options = { provider: origin.provider, model: origin.model, cause: cleanCause(error, origin) };
+  const clean = origin.clean ?? defaultClean;
   // An aborted attempt fails for the abort's reason (our TimeoutError, or the caller's abort), whatever
   // the SDK made of it: openai ends a stream quietly on abort, which would otherwise look like an interruption.
   if (signal?.aborted) {
@@ -155,7 +203,8 @@ export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: A
     if (LLMError.isInstance(reason)) return reason;
     return new AbortError(undefined, options);
   }
-  if (LLMError.isInstance(error)) return error;
+  const own = ownError(error);
+  if (own) return own instanceof ResponseLimitError ? own.at(origin) : own;
   const name = errorName(error);
   if (isAbortLike(name)) return new AbortError(undefined, options);
   const status = (error as { status?: unknown })?.status;
@@ -179,8 +228,9 @@ export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: A
     return new ProviderError(`${where}: connection failed (${connection})`, { ...options, retryable: true });
   }
   if (error instanceof SyntaxError) {
-    return new ProviderError(`${where} sent a malformed response: ${error.message}`, { ...options, retryable: true });
+    // No cause and no detail: a JSON.parse message quotes the start of the body it choked on.
+    return malformedAnswer(origin, 'the body is not valid JSON');
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(`${where} failed: ${message}`, { ...options, retryable: false });
+  return new ProviderError(`${where} failed: ${clean(message)}`, { ...options, retryable: false });
 }

@@ -1,10 +1,13 @@
 /**
  * The error hierarchy. Every error the library throws is an LLMError; `LLMError.isInstance(e)`
  * works across duplicated bundles because it checks a `Symbol.for` marker, not the prototype chain.
- * Messages never carry secrets: text that came from upstream passes through `scrubSecrets` first.
+ * Messages never carry secrets: text that came from upstream was scrubbed by the switchboard's
+ * SecretRegistry where it arrived (the managers' error mapping), and every message also passes
+ * `scrubKeyShapes`, which knows no secret, so a message built from what a caller sent can never tell
+ * the caller anything about a key (secrets.ts).
  */
 import type { ConfigProblem } from './types.js';
-import { scrubSecrets } from './secrets.js';
+import { excerpt, scrubKeyShapes } from './secrets.js';
 
 const MARKER = Symbol.for('llm-switchboard.error');
 
@@ -27,7 +30,7 @@ export class LLMError extends Error {
   readonly [MARKER] = true;
 
   constructor(code: string, message: string, options: LLMErrorOptions = {}) {
-    super(scrubSecrets(message), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
+    super(scrubKeyShapes(message), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
     this.name = new.target.name;
     this.code = code;
     this.provider = options.provider;
@@ -51,12 +54,13 @@ export class LLMError extends Error {
 
 /**
  * Upstream errors (SDK errors, fetch failures) can hold request objects and header maps; the
- * cause we keep is a plain Error with a scrubbed message, its name and an HTTP status if any.
+ * cause we keep is a plain Error with its message, name and HTTP status if any. Error mapping hands
+ * in causes whose upstream text it already scrubbed; key shapes are hidden here once more.
  */
 function sanitizeCause(cause: unknown): unknown {
   if (LLMError.isInstance(cause)) return cause;
   if (cause instanceof Error) {
-    const plain = new Error(scrubSecrets(cause.message));
+    const plain = new Error(scrubKeyShapes(cause.message));
     plain.name = cause.name;
     const status = (cause as { status?: unknown }).status;
     if (typeof status === 'number') (plain as Error & { status?: number }).status = status;
@@ -65,7 +69,7 @@ function sanitizeCause(cause: unknown): unknown {
     plain.stack = `${plain.name}: ${plain.message}`;
     return plain;
   }
-  return typeof cause === 'string' ? scrubSecrets(cause) : undefined;
+  return typeof cause === 'string' ? scrubKeyShapes(cause) : undefined;
 }
 
 /** Invalid configuration; `problems` lists every bad key path at once. */
@@ -74,7 +78,7 @@ export class ConfigError extends LLMError {
   constructor(problems: ConfigProblem[], options: LLMErrorOptions = {}) {
     const lines = problems.map((p) => `  - ${p.key}: ${p.message}`).join('\n');
     super('config_error', `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines}`, options);
-    this.problems = problems.map((p) => ({ key: p.key, message: scrubSecrets(p.message) }));
+    this.problems = problems.map((p) => ({ key: p.key, message: scrubKeyShapes(p.message) }));
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), problems: this.problems };
@@ -91,7 +95,8 @@ export class InvalidRequestError extends LLMError {
 /** No manager is registered for the provider named in a model id. */
 export class NoSuchProviderError extends LLMError {
   constructor(provider: string, known: string[] = []) {
-    super('no_such_provider', `Unknown provider "${provider}"${known.length ? `; known providers: ${known.join(', ')}` : ''}`, { provider });
+    // The name is caller text: quoted as a short excerpt only (RELIABILITY.md "Secrets").
+    super('no_such_provider', `Unknown provider "${excerpt(provider)}"${known.length ? `; known providers: ${known.join(', ')}` : ''}`, { provider });
   }
 }
 
@@ -109,13 +114,33 @@ export class AuthenticationError extends LLMError {
   }
 }
 
-/** 429 from the provider, or our own client-side limit. */
+/**
+ * Whose limit a RateLimitError is (RELIABILITY.md "Rate limits are not outages"):
+ * - `upstream`: a provider's 429; the model cools down for its Retry-After, the circuit stays closed;
+ * - `quota`: the provider account is exhausted; waiting will not help (not retryable);
+ * - `client`: one of our own limits (RateLimiter, ConcurrencyLimiter, the llama.cpp call queue).
+ */
+export type RateLimitKind = 'upstream' | 'quota' | 'client';
+
+/** 429 from the provider, or our own client-side limit; `kind` says which. */
 export class RateLimitError extends LLMError {
-  /** How long the provider asked us to wait, when it said. */
+  /**
+   * How long to wait before trying again, when known: the provider's Retry-After, the time left of a
+   * model's cooldown, or the estimated wait until one of our own limits grants a permit.
+   */
   readonly retryAfterMs?: number;
-  constructor(message: string, options: LLMErrorOptions & { retryAfterMs?: number } = {}) {
-    super('rate_limit', message, { retryable: true, ...options });
+  /** Whose limit this is; default `upstream` (the error a provider's 429 becomes). */
+  readonly kind: RateLimitKind;
+  constructor(message: string, options: LLMErrorOptions & { retryAfterMs?: number; kind?: RateLimitKind } = {}) {
+    // An exhausted quota does not heal by retrying; the others do once their wait has passed.
+    super('rate_limit', message, { retryable: options.kind !== 'quota', ...options });
     this.retryAfterMs = options.retryAfterMs;
+    this.kind = options.kind ?? 'upstream';
+  }
+  override toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...super.toJSON(), kind: this.kind };
+    if (this.retryAfterMs !== undefined) out.retryAfterMs = this.retryAfterMs;
+    return out;
   }
 }
 
@@ -159,8 +184,14 @@ export class StreamInterruptedError extends LLMError {
 
 /** The circuit breaker for this model is open: rejected without a call. */
 export class CircuitOpenError extends LLMError {
-  constructor(message: string, options: LLMErrorOptions = {}) {
+  /** Time until the breaker lets its next probe through, when known. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, options: LLMErrorOptions & { retryAfterMs?: number } = {}) {
     super('circuit_open', message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+  override toJSON(): Record<string, unknown> {
+    return this.retryAfterMs === undefined ? super.toJSON() : { ...super.toJSON(), retryAfterMs: this.retryAfterMs };
   }
 }
 

@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { SwitchboardConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
+import type { SecretRegistry } from '../core/secrets.js';
 import type { LlamaCppManagerOptions } from '../managers/llamacpp/llamacpp-manager.js';
 import type { CatalogEntry } from '../registry/model-catalog.js';
 import type { Switchboard } from '../switchboard.js';
@@ -21,17 +22,21 @@ export interface ContainerInput {
   catalog: Record<string, CatalogEntry>;
   logger: Logger;
   telemetry: Telemetry;
+  /** The switchboard's secret registry (managers, stores and telemetry scrub with it). */
+  secrets: SecretRegistry;
   llamaOptions?: LlamaCppManagerOptions;
+  /** Clock of the circuit breakers (createSwitchboard's `circuitClock`). */
+  circuitClock?: () => number;
 }
 
 /** Build the container and resolve the Switchboard. */
 export async function buildContainer(input: ContainerInput): Promise<{ container: Container; switchboard: Switchboard }> {
-  const stores = await createStores(input.config, input.logger);
+  const stores = await createStores(input.config, input.logger, input.secrets);
   const container = new Container({ defaultScope: 'Singleton' });
   container.load(
-    coreModule({ config: input.config, catalog: input.catalog, logger: input.logger, telemetry: input.telemetry }),
+    coreModule({ config: input.config, catalog: input.catalog, logger: input.logger, telemetry: input.telemetry, secrets: input.secrets }),
     providersModule(input.config, input.llamaOptions),
-    pipelineModule(input.config, stores),
+    pipelineModule(input.config, stores, { circuitClock: input.circuitClock }),
   );
   return { container, switchboard: container.get<Switchboard>(TYPES.Switchboard) };
 }

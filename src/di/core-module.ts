@@ -5,6 +5,7 @@ import { ContainerModule } from 'inversify';
 import { ModelCache } from '../cache/model-cache.js';
 import type { SwitchboardConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
+import type { SecretRegistry } from '../core/secrets.js';
 import type { ManagerDeps } from '../managers/base-llm-manager.js';
 import { ModelCatalog, type CatalogEntry } from '../registry/model-catalog.js';
 import { ModelRegistry } from '../registry/model-registry.js';
@@ -17,6 +18,7 @@ export interface CoreModuleInput {
   catalog: Record<string, CatalogEntry>;
   logger: Logger;
   telemetry: Telemetry;
+  secrets: SecretRegistry;
 }
 
 /** Binds config, logger, catalog, model cache, telemetry, manager deps and the registry. */
@@ -25,6 +27,7 @@ export function coreModule(input: CoreModuleInput): ContainerModule {
     const { config, logger } = input;
     bind<SwitchboardConfig>(TYPES.Config).toConstantValue(config);
     bind<Logger>(TYPES.Logger).toConstantValue(logger);
+    bind<SecretRegistry>(TYPES.Secrets).toConstantValue(input.secrets);
     bind<Telemetry>(TYPES.Telemetry).toConstantValue(input.telemetry);
     bind<ModelCatalog>(TYPES.ModelCatalog).toConstantValue(new ModelCatalog(input.catalog));
     bind<ModelCache>(TYPES.ModelCache)
@@ -44,6 +47,7 @@ export function coreModule(input: CoreModuleInput): ContainerModule {
         catalog: context.get<ModelCatalog>(TYPES.ModelCatalog),
         observer: input.telemetry.observer,
         logger,
+        secrets: input.secrets,
         resilience: {
           maxRetries: config.resilience.maxRetries,
           maxRetryAfterMs: config.resilience.maxRetryAfterMs,
@@ -52,6 +56,11 @@ export function coreModule(input: CoreModuleInput): ContainerModule {
           timeoutMs: config.resilience.timeoutMs,
           firstChunkTimeoutMs: config.resilience.firstChunkTimeoutMs,
           idleChunkTimeoutMs: config.resilience.idleChunkTimeoutMs,
+        },
+        responseLimits: {
+          maxResponseBytes: config.limits.maxResponseBytes,
+          maxStreamBytes: config.limits.maxStreamBytes,
+          maxEventBytes: config.limits.maxEventBytes,
         },
       }))
       .inSingletonScope();

@@ -5,6 +5,8 @@
 export const TYPES = {
   Config: Symbol.for('llm-switchboard.Config'),
   Logger: Symbol.for('llm-switchboard.Logger'),
+  /** The switchboard's SecretRegistry. */
+  Secrets: Symbol.for('llm-switchboard.Secrets'),
   ModelCatalog: Symbol.for('llm-switchboard.ModelCatalog'),
   ModelCache: Symbol.for('llm-switchboard.ModelCache'),
   ManagerDeps: Symbol.for('llm-switchboard.ManagerDeps'),

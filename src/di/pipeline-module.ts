@@ -9,8 +9,10 @@ import type { ModelCache } from '../cache/model-cache.js';
 import { ResponseCache, type ResponseCacheStore } from '../cache/response-cache.js';
 import type { SwitchboardConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
+import type { SecretRegistry } from '../core/secrets.js';
 import type { ManagerDeps } from '../managers/base-llm-manager.js';
 import type { ModelRegistry } from '../registry/model-registry.js';
+import type { ModelCatalog } from '../registry/model-catalog.js';
 import { BudgetManager, type BudgetStore } from '../resilience/budget.js';
 import { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { ConcurrencyLimiter } from '../resilience/concurrency-limiter.js';
@@ -32,8 +34,14 @@ export interface PipelineStores {
   close(): Promise<void>;
 }
 
+/** Options that are not config: injected for tests. */
+export interface PipelineOptions {
+  /** Monotonic clock in ms of the circuit breakers (and their rate-limit cooldowns); default `performance.now`. */
+  circuitClock?: () => number;
+}
+
 /** Binds the pipeline services and the Switchboard. */
-export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores): ContainerModule {
+export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores, options: PipelineOptions = {}): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind<AdapterManager>(TYPES.AdapterManager)
       .toDynamicValue((context) => new AdapterManager({ maxSessions: config.sessions.max, logger: context.get<Logger>(TYPES.Logger) }))
@@ -44,6 +52,7 @@ export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores
         const adapters = context.get<AdapterManager>(TYPES.AdapterManager);
         return new BotRegistry({
           hasProvider: (provider) => registry.hasProvider(provider),
+          providerNames: () => registry.allManagers().map((manager) => manager.provider),
           hasAdapter: (name) => adapters.has(name),
           onDefined: (name, bot) => adapters.setBotAdapters(name, bot.adapters ?? []),
           onRemoved: (name) => adapters.removeBot(name),
@@ -71,17 +80,26 @@ export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores
         const logger = context.get<Logger>(TYPES.Logger);
         const registry = context.get<ModelRegistry>(TYPES.ModelRegistry);
         registry.setDefaultDeps(context.get<ManagerDeps>(TYPES.ManagerDeps));
+        const bots = context.get<BotRegistry>(TYPES.BotRegistry);
+        const catalog = context.get<ModelCatalog>(TYPES.ModelCatalog);
+        // Metric labels come from what the switchboard knows: catalog models and what bots name.
+        context.get<Telemetry>(TYPES.Telemetry).labels.setKnown({ model: (id) => catalog.has(id) || bots.usesModel(id), bot: (name) => bots.has(name) });
         const { resilience } = config;
         return new Switchboard({
           config,
           logger,
+          secrets: context.get<SecretRegistry>(TYPES.Secrets),
           registry,
           modelCache: context.get<ModelCache>(TYPES.ModelCache),
           adapters: context.get<AdapterManager>(TYPES.AdapterManager),
           bots: context.get<BotRegistry>(TYPES.BotRegistry),
           sessions: context.get<SessionManager>(TYPES.SessionManager),
           telemetry: context.get<Telemetry>(TYPES.Telemetry),
-          breakers: new CircuitBreakerRegistry({ failureThreshold: resilience.circuitBreaker.failureThreshold, cooldownMs: resilience.circuitBreaker.cooldownMs }),
+          breakers: new CircuitBreakerRegistry({
+            failureThreshold: resilience.circuitBreaker.failureThreshold,
+            cooldownMs: resilience.circuitBreaker.cooldownMs,
+            now: options.circuitClock,
+          }),
           rateLimiter: new RateLimiter({ limits: resilience.rateLimits, store: stores.rateLimits }),
           concurrency: new ConcurrencyLimiter({ maxConcurrency: resilience.maxConcurrency }),
           budgets: new BudgetManager({

@@ -6,6 +6,7 @@
 import { MemoryResponseStore } from '../cache/response-cache.js';
 import type { SwitchboardConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
+import type { SecretRegistry } from '../core/secrets.js';
 import { MemoryBudgetStore } from '../resilience/budget.js';
 import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import {
@@ -23,7 +24,7 @@ import type { PipelineStores } from './pipeline-module.js';
 const REDIS_STARTUP_WAIT_MS = 5_000;
 
 /** Build the stores for this config. */
-export async function createStores(config: SwitchboardConfig, logger: Logger): Promise<PipelineStores> {
+export async function createStores(config: SwitchboardConfig, logger: Logger, secrets?: SecretRegistry): Promise<PipelineStores> {
   const memoryResponses = () =>
     new MemoryResponseStore({ max: config.responseCache.max, maxBytes: config.responseCache.maxBytes, ttlMs: config.responseCache.ttlMs });
   if (!config.redis.url) {
@@ -34,7 +35,7 @@ export async function createStores(config: SwitchboardConfig, logger: Logger): P
       close: async () => undefined,
     };
   }
-  const client = createRedisClient({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, { logger });
+  const client = createRedisClient({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, { logger, secrets });
   try {
     await waitForRedis(client, REDIS_STARTUP_WAIT_MS);
   } catch (error) {

@@ -6,10 +6,12 @@
  */
 import type { ModelCache, ModelOwner } from '../cache/model-cache.js';
 import { linkAbort, throwIfAborted } from '../core/abort.js';
-import { mapProviderError } from '../core/error-mapping.js';
+import { mapProviderError, type ErrorOrigin } from '../core/error-mapping.js';
 import { AuthenticationError, InvalidRequestError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EMPTY_USAGE } from '../core/usage.js';
+import { requestTexts } from '../core/request-text.js';
+import { processSecrets, SecretRegistry } from '../core/secrets.js';
 import type {
   CallContext,
   ManagedResult,
@@ -25,6 +27,7 @@ import type { ModelCatalog } from '../registry/model-catalog.js';
 import type { RetryPolicy } from '../resilience/retry.js';
 import { priceUsage } from '../telemetry/cost.js';
 import type { CallObserver, InferenceRecorder } from '../telemetry/observer.js';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../transport/bounded-fetch.js';
 import { runWithRetries, type AttemptHooks } from './attempt-loop.js';
 import { streamWithRetries } from './managed-stream.js';
 
@@ -45,7 +48,17 @@ export interface ManagerDeps {
   observer: CallObserver;
   logger: Logger;
   resilience: ResilienceSettings;
+  /** Bounds on upstream answers (config `limits`); absent in hand-built deps: DEFAULT_RESPONSE_LIMITS. */
+  responseLimits?: ResponseLimits;
+  /**
+   * The switchboard's secret registry: managers register their credentials here and upstream text is
+   * scrubbed with it. Absent in hand-built deps: the process-wide registry is used.
+   */
+  secrets?: SecretRegistry;
 }
+
+/** Longest `id` / `model` an upstream answer may set on a result; longer is cut. */
+const MAX_UPSTREAM_FIELD_CHARS = 256;
 
 /** The template method for one provider. `TModel` is whatever `loadModel` returns. */
 export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
@@ -65,6 +78,10 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private server: { value: { address: string; port?: number } | undefined } | undefined;
   /** Deps given to the constructor stay; deps attached by a registry follow the latest registry. */
   private readonly ownsDeps: boolean;
+  /** Credentials this manager holds, registered with whichever deps it gets (constructor or attach). */
+  private readonly ownSecrets: string[] = [];
+  /** Scrubs with this manager's own credentials when its deps bring no registry (hand-built deps in tests). */
+  private readonly localSecrets = new SecretRegistry(processSecrets);
 
   /**
    * Built-in managers get their deps from the container. A manager built by a user (a custom
@@ -83,6 +100,14 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     return this.attachedDeps;
   }
 
+  /**
+   * The bounds every upstream answer of this manager passes through (`transport/bounded-fetch.ts`);
+   * the defaults until deps with `responseLimits` are attached.
+   */
+  protected get responseLimits(): ResponseLimits {
+    return this.attachedDeps?.responseLimits ?? DEFAULT_RESPONSE_LIMITS;
+  }
+
   /** True once deps are attached (by the constructor or the registry). */
   get isAttached(): boolean {
     return this.attachedDeps !== undefined;
@@ -93,7 +118,44 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    * Registering the same user-built manager with a newer switchboard moves it there.
    */
   attach(deps: ManagerDeps): void {
-    if (!this.ownsDeps) this.attachedDeps = deps;
+    if (this.ownsDeps) return;
+    this.attachedDeps = deps;
+    for (const value of this.ownSecrets) deps.secrets?.register(value);
+  }
+
+  /**
+   * Keep a credential out of everything this manager emits: registered with the switchboard's secret
+   * registry (now when deps are there, else when a registry attaches them). Subclasses call it for
+   * their API keys; config keys are registered already, a hand-built manager's are not.
+   */
+  protected keepSecret(value: string | undefined): void {
+    if (!value) return;
+    this.ownSecrets.push(value);
+    this.localSecrets.register(value);
+    this.attachedDeps?.secrets?.register(value);
+  }
+
+  /** The registry upstream text is scrubbed with. */
+  protected get secrets(): SecretRegistry {
+    return this.attachedDeps?.secrets ?? this.localSecrets;
+  }
+
+  /**
+   * Where an attempt's failure happened, with the cleaning of upstream text: the registry's scrubbing
+   * after taking out whatever the request itself carried (an upstream quoting a caller's guess back
+   * must not turn the scrubbing into an oracle; secrets.ts).
+   */
+  protected errorOrigin(request: ProviderRequest): ErrorOrigin {
+    const secrets = this.secrets;
+    return { provider: this.provider, model: request.modelId, clean: (text) => secrets.scrubUpstream(text, requestTexts(request)) };
+  }
+
+  /** An `id` / `model` field an upstream answered with, bounded and cleaned (undefined stays undefined). */
+  protected upstreamField(value: unknown, request: ProviderRequest): string | undefined {
+    if (typeof value !== 'string' || value === '') return undefined;
+    // The model echoed back exactly is the caller's own text: nothing to clean, nothing to learn.
+    if (value === request.modelId) return value;
+    return this.secrets.scrubUpstream(value, [request.modelId], MAX_UPSTREAM_FIELD_CHARS);
   }
 
   /** Load (or fetch the handle of) a model on a ModelCache miss. */
@@ -183,9 +245,11 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    * up again; `signal` (the attempt's) stops waiting for a slow load when the call is aborted or times out.
    */
   protected acquireModel(modelId: string, info: ModelInfo = this.getModelInfo(modelId), signal?: AbortSignal) {
-    // Only in-process weights use this process's memory; a server's (remote or a local Ollama) must not count.
+    // Only in-process weights use this process's memory; a server's (remote or a local Ollama) must not
+    // count. A hosted model's handle goes to the hosted pool, so handles never evict loaded weights.
+    const kind = this.inProcess ? 'local' : 'hosted';
     const bytes = this.inProcess ? info.memoryBytes : undefined;
-    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), bytes, signal);
+    return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), bytes, signal, kind);
   }
 
   /** Throw AuthenticationError (naming what to set) when the provider is not ready; aborts too. */
@@ -197,7 +261,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
 
   /** Map anything thrown by an attempt to our error classes. */
   protected mapError(error: unknown, request: ProviderRequest, signal?: AbortSignal): LLMError {
-    return mapProviderError(error, { provider: this.provider, model: request.modelId }, signal);
+    return mapProviderError(error, this.errorOrigin(request), signal);
   }
 
   /** One complete answer: retries, the total timeout, span, usage and cost included. */
@@ -286,10 +350,10 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private finishResult(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number, info: ModelInfo): ManagedResult {
     // Fields listed one by one: a spread of provider results (whose shapes vary) is a slow path in V8.
     return {
-      id: value.id,
+      id: this.upstreamField(value.id, request),
       text: value.text,
       finishReason: value.finishReason,
-      responseModel: value.responseModel,
+      responseModel: this.upstreamField(value.responseModel, request),
       model: `${this.provider}:${request.modelId}`,
       usage: value.usage ?? { ...EMPTY_USAGE },
       usageReported: value.usage !== undefined,

@@ -7,6 +7,7 @@ import type { AdapterChain } from '../adapters/adapter-chain.js';
 import type { AdapterContext } from '../adapters/adapter.js';
 import type { BotConfig } from '../config/types.js';
 import { InvalidRequestError } from '../core/errors.js';
+import { excerpt } from '../core/secrets.js';
 import type { ChatMessage, ChatRequest } from '../core/types.js';
 import type { Session } from '../sessions/session-store.js';
 import type { NormalizedCall } from './normalize-request.js';
@@ -36,6 +37,9 @@ export interface CallPlan {
   useCache: boolean;
 }
 
+/** The id is not repeated: it is caller text (RELIABILITY.md "Secrets"). */
+const NO_SUCH_SESSION = 'The sessionId names no live session (it does not exist or has expired); start one with sb.sessions.start({ bot })';
+
 function withSystemPrompt(messages: ChatMessage[], system: string | undefined): ChatMessage[] {
   return system ? [{ role: 'system', content: system }, ...messages] : messages;
 }
@@ -47,13 +51,8 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
   if (call.target.kind === 'model') return planModelCall(call, call.target.model, services);
   if (call.target.kind === 'session') {
     session = await services.sessions.get(call.target.sessionId);
-    if (!session) {
-      throw new InvalidRequestError(`Session "${call.target.sessionId}" does not exist or has expired; start one with sb.sessions.start({ bot })`);
-    }
-    if (call.tenantId !== undefined && session.tenantId !== call.tenantId) {
-      // Same message as a missing session: a caller must not learn that another tenant's id exists.
-      throw new InvalidRequestError(`Session "${call.target.sessionId}" does not exist or has expired; start one with sb.sessions.start({ bot })`);
-    }
+    // The same message whether the id is unknown or another tenant's: a caller must not learn that it exists.
+    if (!session || (call.tenantId !== undefined && session.tenantId !== call.tenantId)) throw new InvalidRequestError(NO_SUCH_SESSION);
     bot = session.bot;
     await services.sessions.touch(session.id);
   } else {
@@ -62,7 +61,7 @@ export async function planCall(call: NormalizedCall, services: PlanServices): Pr
   const botConfig = services.bots.get(bot);
   if (!botConfig) {
     const known = services.bots.list();
-    throw new InvalidRequestError(`Unknown bot "${bot}"${known.length ? `; defined bots: ${known.slice(0, 20).join(', ')}` : ''}; define it with sb.bots.define or config "bots"`);
+    throw new InvalidRequestError(`Unknown bot "${excerpt(bot)}"${known.length ? `; defined bots: ${known.slice(0, 20).join(', ')}` : ''}; define it with sb.bots.define or config "bots"`);
   }
   const sessionId = session?.id;
   const chain = services.adapters.chainFor({ bot, sessionId });

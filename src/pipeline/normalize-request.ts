@@ -4,6 +4,8 @@
  * thrown before any network call.
  */
 import { InvalidRequestError } from '../core/errors.js';
+import { isParamName, paramProblem, PARAM_NAMES } from '../core/param-rules.js';
+import { excerpt } from '../core/secrets.js';
 import type { AnyCallRequest, CallParams, ChatMessage } from '../core/types.js';
 
 /** A request after shape checks: exactly one target, messages, params. */
@@ -18,20 +20,21 @@ export interface NormalizedCall {
 }
 
 const ROLES = new Set(['system', 'user', 'assistant']);
-const NUMERIC_PARAMS: Array<[keyof CallParams, number, number, boolean]> = [
-  // [name, min, max, integer]
-  ['temperature', 0, 2, false],
-  ['topP', 0, 1, false],
-  ['frequencyPenalty', -2, 2, false],
-  ['presencePenalty', -2, 2, false],
-  ['maxTokens', 1, 10_000_000, true],
-  ['seed', -(2 ** 53), 2 ** 53, true],
-  ['timeoutMs', 1, 86_400_000, false],
-];
-const KNOWN_PARAMS = new Set<string>([...NUMERIC_PARAMS.map(([name]) => name), 'stop']);
 const KNOWN_FIELDS = new Set(['model', 'bot', 'sessionId', 'prompt', 'messages', 'params', 'signal', 'cache', 'tenantId']);
+/** Control characters: a target holding one would break log lines and Prometheus text. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-/** Check and normalise call parameters (also used for bot params merges). */
+/** Caller-controlled sizes (config `limits`). */
+export interface RequestLimits {
+  /** Longest model id, bot name or session id (config `limits.maxIdLength`). */
+  maxIdLength: number;
+}
+
+/** Used when normalising without a switchboard's config (the schema default). */
+const DEFAULT_LIMITS: RequestLimits = { maxIdLength: 256 };
+
+/** Check and normalise call parameters against the one parameter table (core/param-rules.ts). */
 export function checkParams(params: unknown, where = 'params'): CallParams {
   if (params === undefined) return {};
   if (typeof params !== 'object' || params === null || Array.isArray(params)) {
@@ -40,23 +43,12 @@ export function checkParams(params: unknown, where = 'params'): CallParams {
   const out: CallParams = {};
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) continue;
-    if (!KNOWN_PARAMS.has(key)) {
-      throw new InvalidRequestError(`${where}.${key} is not a known parameter; use one of ${[...KNOWN_PARAMS].join(', ')}`);
+    if (!isParamName(key)) {
+      throw new InvalidRequestError(`${where}.${excerpt(key)} is not a known parameter; use one of ${PARAM_NAMES.join(', ')}`);
     }
-    if (key === 'stop') {
-      const stops = Array.isArray(value) ? value : [value];
-      if (!stops.every((s) => typeof s === 'string' && s.length > 0) || stops.length > 16) {
-        throw new InvalidRequestError(`${where}.stop must be a non-empty string or an array of at most 16 non-empty strings`);
-      }
-      out.stop = value as string | string[];
-      continue;
-    }
-    const rule = NUMERIC_PARAMS.find(([name]) => name === key)!;
-    const [, min, max, integer] = rule;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-      throw new InvalidRequestError(`${where}.${key} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${JSON.stringify(value)})`);
-    }
-    (out as Record<string, number>)[key] = value;
+    const problem = paramProblem(key, value);
+    if (problem) throw new InvalidRequestError(`${where}.${key} ${problem}`);
+    (out as Record<string, unknown>)[key] = value;
   }
   return out;
 }
@@ -72,7 +64,7 @@ export function checkMessages(messages: unknown): ChatMessage[] {
     }
     const { role, content } = message as { role?: unknown; content?: unknown };
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new InvalidRequestError(`messages[${index}].role must be "system", "user" or "assistant" (got ${JSON.stringify(role)})`);
+      throw new InvalidRequestError(`messages[${index}].role must be "system", "user" or "assistant"`);
     }
     if (typeof content !== 'string') {
       throw new InvalidRequestError(`messages[${index}].content must be a string`);
@@ -81,11 +73,24 @@ export function checkMessages(messages: unknown): ChatMessage[] {
   });
 }
 
+/**
+ * A target (model id, bot name, session id) as the caller gave it: a string of at most
+ * `limits.maxIdLength` characters without control characters. The value is never repeated.
+ */
+function checkTarget(name: string, value: unknown, limits: RequestLimits): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidRequestError(`${name} must be a non-empty string`);
+  if (value.length > limits.maxIdLength) {
+    throw new InvalidRequestError(`${name} is longer than ${limits.maxIdLength} characters (config limits.maxIdLength)`);
+  }
+  if (CONTROL_CHARACTERS.test(value)) throw new InvalidRequestError(`${name} must not contain control characters (line breaks, tabs)`);
+  return value;
+}
+
 /** Normalise `sb.generate` / `sb.chat` / `sb.stream` input. */
-export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'chat' | 'either'): NormalizedCall {
+export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'chat' | 'either', limits: RequestLimits = DEFAULT_LIMITS): NormalizedCall {
   if (typeof request !== 'object' || request === null) throw new InvalidRequestError('The request must be an object');
   for (const key of Object.keys(request)) {
-    if (!KNOWN_FIELDS.has(key)) throw new InvalidRequestError(`Unknown request field "${key}"; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
+    if (!KNOWN_FIELDS.has(key)) throw new InvalidRequestError(`Unknown request field "${excerpt(key)}"; known fields: ${[...KNOWN_FIELDS].join(', ')}`);
   }
   const fields = request as unknown as Partial<Record<string, unknown>>;
   const targets = (['model', 'bot', 'sessionId'] as const).filter((name) => fields[name] !== undefined);
@@ -97,8 +102,7 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
     );
   }
   const targetName = targets[0];
-  const targetValue = fields[targetName];
-  if (typeof targetValue !== 'string' || targetValue.trim() === '') throw new InvalidRequestError(`${targetName} must be a non-empty string`);
+  const targetValue = checkTarget(targetName, fields[targetName], limits);
   const target: NormalizedCall['target'] =
     targetName === 'model' ? { kind: 'model', model: targetValue } : targetName === 'bot' ? { kind: 'bot', bot: targetValue } : { kind: 'session', sessionId: targetValue };
 
@@ -118,9 +122,7 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
   }
   if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) throw new InvalidRequestError('signal must be an AbortSignal');
   if (fields.cache !== undefined && typeof fields.cache !== 'boolean') throw new InvalidRequestError('cache must be true or false');
-  if (fields.tenantId !== undefined && (typeof fields.tenantId !== 'string' || fields.tenantId === '')) {
-    throw new InvalidRequestError('tenantId must be a non-empty string');
-  }
+  if (fields.tenantId !== undefined) checkTarget('tenantId', fields.tenantId, limits);
   return {
     operation: hasPrompt ? 'text_completion' : 'chat',
     target,

@@ -68,6 +68,11 @@ export class ModelCatalog {
     return configured ?? discovered;
   }
 
+  /** Is `provider:model` configured or discovered? (Cheaper than `get`: no merge.) */
+  has(id: string): boolean {
+    return this.configured.has(id) || this.discovered.has(id);
+  }
+
   /** The entry for a model, or a minimal one (no pricing, so cost stays null) for a model nobody listed. */
   resolve(provider: string, model: string, defaults: Partial<ModelInfo> = {}): ModelInfo {
     const known = this.get(`${provider}:${model}`);

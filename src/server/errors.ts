@@ -1,10 +1,12 @@
 /**
  * Every failure the gateway answers with, in OpenAI's error body `{ error: { message, type, code, param } }`
  * and the HTTP status an OpenAI client expects, so the official SDKs raise their matching error classes.
- * The mapping is the one table in docs/gateway.md ("Errors"); messages pass through `scrubSecrets`.
+ * The mapping is the one table in docs/gateway.md ("Errors"). Messages pass through `scrubKeyShapes`
+ * only: they are clean where they were made, and a scrubbing that knows the keys would, applied to
+ * text a caller sent, tell the caller which of its guesses are key pieces (core/secrets.ts).
  */
-import { LLMError, ProviderError, RateLimitError } from '../core/errors.js';
-import { scrubSecrets } from '../core/secrets.js';
+import { CircuitOpenError, LLMError, ProviderError, RateLimitError } from '../core/errors.js';
+import { scrubKeyShapes } from '../core/secrets.js';
 
 /** OpenAI's error object. */
 export interface OpenAIErrorObject {
@@ -35,7 +37,7 @@ export class GatewayHttpError extends Error {
     readonly param: string | null = null,
     readonly headers: Record<string, string> = {},
   ) {
-    super(scrubSecrets(message));
+    super(scrubKeyShapes(message));
     this.name = 'GatewayHttpError';
   }
 
@@ -49,12 +51,22 @@ export class GatewayHttpError extends Error {
 export const CLIENT_CLOSED_STATUS = 499;
 
 function failure(status: number, message: string, type: string, code: string | null, param: string | null = null, extra: Partial<HttpFailure> = {}): HttpFailure {
-  return { status, body: { error: { message: scrubSecrets(message), type, code, param } }, headers: extra.headers ?? {}, severity: extra.severity ?? 'debug', logDetail: extra.logDetail };
+  return { status, body: { error: { message: scrubKeyShapes(message), type, code, param } }, headers: extra.headers ?? {}, severity: extra.severity ?? 'debug', logDetail: extra.logDetail };
 }
 
 function retryAfterHeaders(ms: number | undefined): Record<string, string> {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return {};
   return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.ceil(ms)) };
+}
+
+/**
+ * `retry-after` for an answer that is a wait, not a failure (a rate limit, an open circuit): always
+ * sent, the known wait in whole seconds (at least 1) or 1 s when the wait is unknown; `retry-after-ms`
+ * only when it is known.
+ */
+function waitHeaders(ms: number | undefined): Record<string, string> {
+  const known = retryAfterHeaders(ms);
+  return known['retry-after'] ? known : { 'retry-after': '1' };
 }
 
 /** Fastify's own errors (body limit, JSON syntax, media type) carry a `code` like FST_ERR_CTP_BODY_TOO_LARGE. */
@@ -97,11 +109,12 @@ function fromLLMError(error: LLMError): HttpFailure {
         logDetail: error.message,
       });
     case 'rate_limit': {
-      const retryAfterMs = (error as RateLimitError).retryAfterMs;
-      if (!error.retryable) {
+      const limited = error as RateLimitError;
+      // Only an exhausted quota is final; a provider's 429 or one of our own limits passes, and the caller is told when.
+      if (limited.kind === 'quota') {
         return failure(429, error.message, 'insufficient_quota', 'insufficient_quota', null, { headers: { 'x-should-retry': 'false' }, severity: 'warn' });
       }
-      return failure(429, error.message, 'rate_limit_error', 'rate_limit_exceeded', null, { headers: retryAfterHeaders(retryAfterMs) });
+      return failure(429, error.message, 'rate_limit_error', 'rate_limit_exceeded', null, { headers: waitHeaders(limited.retryAfterMs) });
     }
     case 'budget_exceeded':
       // Like OpenAI's quota error: 429 + insufficient_quota, and SDKs told not to retry (a budget does not heal in seconds).
@@ -109,7 +122,8 @@ function fromLLMError(error: LLMError): HttpFailure {
     case 'timeout':
       return failure(504, error.message, 'api_error', 'timeout', null, { severity: 'warn' });
     case 'circuit_open':
-      return failure(503, error.message, 'api_error', 'circuit_open', null, { severity: 'warn' });
+      // A 503 that says when to come back (the next probe), so no client hammers a failing model.
+      return failure(503, error.message, 'api_error', 'circuit_open', null, { headers: waitHeaders((error as CircuitOpenError).retryAfterMs), severity: 'warn' });
     case 'aborted':
       return failure(CLIENT_CLOSED_STATUS, error.message, 'invalid_request_error', 'client_closed_request');
     case 'adapter_error':
@@ -139,5 +153,5 @@ export function toHttpFailure(error: unknown, bodyLimitBytes: number): HttpFailu
     if (fromFramework) return fromFramework;
   }
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return failure(500, 'The gateway failed while handling this request', 'server_error', 'internal_error', null, { severity: 'error', logDetail: scrubSecrets(detail) });
+  return failure(500, 'The gateway failed while handling this request', 'server_error', 'internal_error', null, { severity: 'error', logDetail: scrubKeyShapes(detail) });
 }

@@ -12,11 +12,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { loadConfig } from '../config/load-config.js';
 import { createSwitchboard, type CreateSwitchboardOptions } from '../create-switchboard.js';
 import { InvalidRequestError } from '../core/errors.js';
-import { createConsoleLogger, type Logger } from '../core/logger.js';
+import { createConsoleLogger, scrubbingLogger, type Logger } from '../core/logger.js';
 import type { SwitchboardConfig } from '../config/types.js';
 import type { Switchboard } from '../switchboard.js';
 import { assertSafeBinding, createKeyVerifier, isLoopbackHost, type KeyVerifier } from './auth.js';
 import { registerChatCompletions } from './chat-completions.js';
+import { createClientErrorHandler } from './client-errors.js';
 import { registerCompletions } from './completions.js';
 import { headerValue, logFailure, newId, type GatewayContext } from './context.js';
 import { GatewayHttpError, toHttpFailure } from './errors.js';
@@ -119,7 +120,12 @@ function buildApp(context: GatewayContext, keys: KeyVerifier, metrics: GatewayMe
     // Our own 503 (OpenAI's error body) during shutdown, from the hook below.
     return503OnClosing: false,
     genReqId: () => `req_${newId()}`,
+    // Malformed HTTP and oversized headers, which Node rejects before routing: OpenAI's error body too.
+    clientErrorHandler: createClientErrorHandler(context.logger),
   });
+  // Every route takes JSON. fastify also parses text/plain by default: without that parser a plain
+  // text (or any non-JSON) body gets fastify's 415, which toHttpFailure answers in OpenAI's shape.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     const started = performance.now();
     reply.header('x-request-id', request.id);
@@ -169,7 +175,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   try {
     const keys = createKeyVerifier(config.server.apiKeys);
     assertSafeBinding(host, keys.enabled);
-    const logger: Logger = options.logger ?? createConsoleLogger(config.telemetry.logLevel);
+    // Gateway logs carry request paths and upstream details: scrubbed with the switchboard's own registry.
+    const logger: Logger = options.logger ? scrubbingLogger(options.logger, sb.secrets) : createConsoleLogger(config.telemetry.logLevel, undefined, sb.secrets);
     const context: GatewayContext = {
       sb,
       logger,

@@ -4,6 +4,7 @@
  * Unknown fields are ignored (clients send many), and nothing here can choose where a call goes:
  * fields such as `base_url` or `api_base` have no meaning to the gateway.
  */
+import { paramProblem, PARAM_RULES } from '../core/param-rules.js';
 import type { CallParams, ChatMessage } from '../core/types.js';
 import { GatewayHttpError } from './errors.js';
 
@@ -46,39 +47,30 @@ function given(body: Body, field: string): unknown {
   return value === null ? undefined : value;
 }
 
-function numberField(body: Body, field: string, min: number, max: number, integer: boolean): number | undefined {
+/** A parameter by its OpenAI name, checked by the one parameter table (core/param-rules.ts) under our name. */
+function paramField(body: Body, field: string, name: keyof typeof PARAM_RULES): CallParams[typeof name] | undefined {
   const value = given(body, field);
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw invalid(`${field} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${JSON.stringify(value)})`, field);
-  }
-  return value;
-}
-
-function parseStop(body: Body): string | string[] | undefined {
-  const value = given(body, 'stop');
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0) return undefined;
-  if (list.length > 16 || !list.every((item) => typeof item === 'string' && item.length > 0)) {
-    throw invalid('stop must be a non-empty string or an array of at most 16 non-empty strings', 'stop');
-  }
-  return value as string | string[];
+  // OpenAI clients send `stop: []` for "none".
+  if (name === 'stop' && Array.isArray(value) && value.length === 0) return undefined;
+  const problem = paramProblem(name, value);
+  if (problem) throw invalid(`${field} ${problem}`, field);
+  return value as CallParams[typeof name];
 }
 
 /** Sampling parameters, by their OpenAI names. */
 function parseParams(body: Body): CallParams {
   const params: CallParams = {};
-  const maxCompletion = numberField(body, 'max_completion_tokens', 1, 10_000_000, true);
-  const maxTokens = numberField(body, 'max_tokens', 1, 10_000_000, true);
-  const entries: Array<[keyof CallParams, number | string | string[] | undefined]> = [
-    ['temperature', numberField(body, 'temperature', 0, 2, false)],
-    ['topP', numberField(body, 'top_p', 0, 1, false)],
+  const maxCompletion = paramField(body, 'max_completion_tokens', 'maxTokens');
+  const maxTokens = paramField(body, 'max_tokens', 'maxTokens');
+  const entries: Array<[keyof CallParams, unknown]> = [
+    ['temperature', paramField(body, 'temperature', 'temperature')],
+    ['topP', paramField(body, 'top_p', 'topP')],
     ['maxTokens', maxCompletion ?? maxTokens],
-    ['frequencyPenalty', numberField(body, 'frequency_penalty', -2, 2, false)],
-    ['presencePenalty', numberField(body, 'presence_penalty', -2, 2, false)],
-    ['seed', numberField(body, 'seed', -(2 ** 53), 2 ** 53, true)],
-    ['stop', parseStop(body)],
+    ['frequencyPenalty', paramField(body, 'frequency_penalty', 'frequencyPenalty')],
+    ['presencePenalty', paramField(body, 'presence_penalty', 'presencePenalty')],
+    ['seed', paramField(body, 'seed', 'seed')],
+    ['stop', paramField(body, 'stop', 'stop')],
   ];
   for (const [name, value] of entries) if (value !== undefined) (params as Record<string, unknown>)[name] = value;
   return params;
@@ -153,7 +145,7 @@ function parseMessages(value: unknown): ChatMessage[] {
     // OpenAI's newer name for a system message.
     const normalized = role === 'developer' ? 'system' : role;
     if (normalized !== 'system' && normalized !== 'user' && normalized !== 'assistant') {
-      throw invalid(`messages[${index}].role must be "system", "developer", "user" or "assistant" (got ${JSON.stringify(role)}); tool messages are not supported by the gateway`, `messages[${index}].role`);
+      throw invalid(`messages[${index}].role must be "system", "developer", "user" or "assistant"; tool messages are not supported by the gateway`, `messages[${index}].role`);
     }
     return { role: normalized, content: messageContent(content, index) };
   });

@@ -7,6 +7,7 @@
  */
 import { NoSuchModelError } from '../core/errors.js';
 import { splitModelId } from '../registry/model-catalog.js';
+import { excerpt } from '../core/secrets.js';
 import type { Session } from '../sessions/session-store.js';
 import type { Switchboard } from '../switchboard.js';
 import type { Caller } from './auth.js';
@@ -46,7 +47,7 @@ function checkSessionId(id: string, from: 'header' | 'user'): string {
 function botOf(model: string, sb: Switchboard): string | undefined {
   if (!model.startsWith(BOT_PREFIX)) {
     if (!splitModelId(model)) {
-      throw new NoSuchModelError(`The model "${model}" does not exist here: use "bot:<name>" for a bot (GET /v1/models lists them) or "provider:model" such as "openai:gpt-4o-mini"`);
+      throw new NoSuchModelError(`The model "${excerpt(model)}" does not exist here: use "bot:<name>" for a bot (GET /v1/models lists them) or "provider:model" such as "openai:gpt-4o-mini"`);
     }
     return undefined;
   }
@@ -54,7 +55,7 @@ function botOf(model: string, sb: Switchboard): string | undefined {
   if (bot === '') throw GatewayHttpError.invalid('model "bot:" needs a bot name, e.g. "bot:support"', 'model');
   if (!sb.bots.has(bot)) {
     const known = sb.bots.list();
-    throw new NoSuchModelError(`Unknown bot "${bot}"${known.length ? `; defined bots: ${known.slice(0, 20).map((name) => `bot:${name}`).join(', ')}` : '; no bots are defined'}`);
+    throw new NoSuchModelError(`Unknown bot "${excerpt(bot)}"${known.length ? `; defined bots: ${known.slice(0, 20).map((name) => `bot:${name}`).join(', ')}` : '; no bots are defined'}`);
   }
   return bot;
 }
@@ -87,10 +88,10 @@ export async function resolveRoute(sb: Switchboard, input: RouteInput): Promise<
   const session = await findOrStart(sb, id, bot, input.caller, input.user);
   if (session.tenantId !== input.caller.tenant) {
     // Ids are chosen by clients, so one being taken cannot be hidden; whose it is can.
-    throw new GatewayHttpError(403, `Session id "${id}" cannot be used with this API key; choose another session id`, 'permission_error', 'session_forbidden', fromHeader ? 'X-Session-Id' : 'user');
+    throw new GatewayHttpError(403, 'This session id cannot be used with this API key; choose another session id', 'permission_error', 'session_forbidden', fromHeader ? 'X-Session-Id' : 'user');
   }
   if (session.bot !== bot) {
-    throw GatewayHttpError.invalid(`Session "${id}" is a session of bot "${session.bot}", not "${bot}": send model "bot:${session.bot}" or choose another session id`, 'model', 'session_bot_mismatch');
+    throw GatewayHttpError.invalid(`This session is a session of bot "${session.bot}", not "${bot}": send model "bot:${session.bot}" or choose another session id`, 'model', 'session_bot_mismatch');
   }
   return { target: { sessionId: id }, sessionId: id, ...tenant };
 }

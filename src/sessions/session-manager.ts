@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError } from '../core/errors.js';
+import { excerpt } from '../core/secrets.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { cloneSession, MAX_TIMER_MS, type Session, type SessionStore } from './session-store.js';
 
@@ -78,7 +79,7 @@ export class SessionManager {
     const bot = options.bot;
     if (typeof bot !== 'string' || bot === '') throw new InvalidRequestError('sessions.start: "bot" must name a bot type');
     if (!this.hasBot(bot)) {
-      throw new InvalidRequestError(`sessions.start: unknown bot "${bot}"; define it with sb.bots.define(name, config) or under "bots" in config`);
+      throw new InvalidRequestError(`sessions.start: unknown bot "${excerpt(bot)}"; define it with sb.bots.define(name, config) or under "bots" in config`);
     }
     const userId = optionalField(options.userId, 'userId');
     const tenantId = optionalField(options.tenantId, 'tenantId');
@@ -89,7 +90,7 @@ export class SessionManager {
       id = randomUUID();
     } else {
       id = checkId(options.id);
-      if (await this.get(id)) throw new InvalidRequestError(`sessions.start: session id "${id}" is already in use`);
+      if (await this.get(id)) throw new InvalidRequestError('sessions.start: this session id is already in use; choose another');
     }
     const createdAt = this.now();
     const session: Session = { id, bot, metadata, createdAt, expiresAt: createdAt + ttlMs, ttlMs };
@@ -149,7 +150,7 @@ export class SessionManager {
 
 function checkTtl(value: unknown, key: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new InvalidRequestError(`${key} must be a number of milliseconds > 0 and at most ${MAX_TIMER_MS} (about 24 days); got ${String(value)}`);
+    throw new InvalidRequestError(`${key} must be a number of milliseconds > 0 and at most ${MAX_TIMER_MS} (about 24 days)${typeof value === 'number' ? `; got ${value}` : ''}`);
   }
   return Math.ceil(value);
 }

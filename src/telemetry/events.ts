@@ -5,7 +5,7 @@
  * as a warning instead of unbounded memory.
  */
 import type { Logger } from '../core/logger.js';
-import { scrubSecrets } from '../core/secrets.js';
+import { scrubKeyShapes } from '../core/secrets.js';
 import type { FinishReason, Usage } from '../core/types.js';
 
 /** An error as events carry it: no stack, no upstream objects. */
@@ -84,13 +84,16 @@ export type SwitchboardListener<K extends SwitchboardEventName> = (event: Switch
 /** Default cap on listeners per event. */
 export const DEFAULT_MAX_LISTENERS = 100;
 
-/** The plain form of an error for events and logs, its message scrubbed of secrets. */
+/**
+ * The plain form of an error for events and logs. Error messages are clean where they are made (secrets.ts);
+ * key shapes are hidden once more, with no registry, since a platform may forward events to its users.
+ */
 export function eventError(error: unknown): EventError {
   const e = error as { name?: unknown; code?: unknown; message?: unknown } | null;
   return {
     name: typeof e?.name === 'string' ? e.name : 'Error',
     code: typeof e?.code === 'string' ? e.code : 'unknown',
-    message: scrubSecrets(typeof e?.message === 'string' ? e.message : String(error)),
+    message: scrubKeyShapes(typeof e?.message === 'string' ? e.message : String(error)),
   };
 }
 

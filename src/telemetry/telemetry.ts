@@ -8,11 +8,13 @@ import { metrics, trace, type Meter, type MeterProvider, type Tracer, type Trace
 import { AbortError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult } from '../core/types.js';
+import { processSecrets, type SecretRegistry } from '../core/secrets.js';
 import { SwitchboardEvents, eventError } from './events.js';
 import { SwitchboardMetrics } from './metrics.js';
 import { noopObserver, safely, type CallObserver, type CallOutcome, type CallRecorder, type CallStart, type InferenceRecorder, type InferenceStart } from './observer.js';
 import { ATTR_SB_ATTEMPTS, ENV_CAPTURE_MESSAGE_CONTENT, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { StatsCollector } from './stats.js';
+import { MetricLabels, OTHER_LABEL } from './metric-labels.js';
 import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, recordRetryEvent, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
 
 /** Options of `createTelemetry`. */
@@ -25,6 +27,10 @@ export interface TelemetryOptions {
   captureContent?: boolean;
   /** Where instrumentation failures are reported. */
   logger?: Logger;
+  /** Scrubs span content and status messages (the switchboard's registry); default the process-wide one. */
+  secrets?: SecretRegistry;
+  /** Dynamic models (outside catalog and bots) admitted as metric and stats labels; default 200. */
+  maxModelLabels?: number;
   /** Latency samples kept per model for stats percentiles (default 1024). */
   statsWindow?: number;
 }
@@ -34,6 +40,8 @@ export interface Telemetry {
   observer: CallObserver;
   stats: StatsCollector;
   events: SwitchboardEvents;
+  /** The bounded label sets; the composition root tells them which models and bots are known. */
+  labels: MetricLabels;
 }
 
 /** Failures logged in full before logging thins out to one in this many (a broken exporter fails every call). */
@@ -75,10 +83,13 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     }
     return instruments;
   };
-  const parts: Parts = { tracer, meter, stats, events, captureContent, log };
+  const secrets = options.secrets ?? processSecrets;
+  const labels = new MetricLabels(options.maxModelLabels);
+  const parts: Parts = { tracer, meter, stats, events, captureContent, log, scrub: (text) => secrets.scrub(text), labels };
   return {
     stats,
     events,
+    labels,
     observer: {
       startInference: (start) => attempt(() => startInference(parts, start), log) ?? noopObserver.startInference(start),
       startCall: (start) => attempt(() => startCall(parts, start), log) ?? noopObserver.startCall(start),
@@ -93,6 +104,8 @@ interface Parts {
   events: SwitchboardEvents;
   captureContent: boolean;
   log: (message: string, error: unknown) => void;
+  scrub: (text: string) => string;
+  labels: MetricLabels;
 }
 
 /** The value of `step`, or undefined (logged) when it throws. */
@@ -108,17 +121,17 @@ function attempt<T>(step: () => T, log: Parts['log']): T | undefined {
 function startInference(parts: Parts, start: InferenceStart): InferenceRecorder {
   const { log } = parts;
   const startedAt = performance.now();
-  const modelId = `${start.provider}:${start.model}`;
-  const key = { operation: start.operation, provider: start.provider, model: start.model, bot: start.bot };
+  // Metric and stats labels come from bounded sets (metric-labels.ts); spans keep the names as called.
+  const key = () => ({ operation: start.operation, provider: start.provider, model: parts.labels.model(start.provider, start.model), bot: parts.labels.bot(start.bot) });
   let firstChunkAt: number | undefined;
   let settled = false;
-  const span = attempt(() => startInferenceSpan(parts.tracer, start, parts.captureContent), log);
+  const span = attempt(() => startInferenceSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
   const timeToFirstChunkS = () => (firstChunkAt === undefined ? undefined : (firstChunkAt - startedAt) / 1000);
   return {
     retry(failedAttempt: number, error: LLMError, delayMs: number) {
       if (settled) return;
       safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs), log);
-      safely(() => parts.meter().recordRetry(start.provider, start.model, errorTypeOf(error)), log);
+      safely(() => parts.meter().recordRetry(start.provider, parts.labels.model(start.provider, start.model), errorTypeOf(error)), log);
       if (parts.events.hasListeners('retry')) safely(() => parts.events.emit('retry', { provider: start.provider, model: start.model, bot: start.bot, attempt: failedAttempt, delayMs, error: eventError(error) }), log);
     },
     firstChunk() {
@@ -129,28 +142,31 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
       settled = true;
       const durationS = (performance.now() - startedAt) / 1000;
       const ttfc = timeToFirstChunkS();
-      safely(() => span && endInferenceSpan(span, result, ttfc, parts.captureContent), log);
+      safely(() => span && endInferenceSpan(span, result, ttfc, parts.captureContent, parts.scrub), log);
+      // It answered: from now on it has a label of its own (while the set has room).
+      safely(() => parts.labels.admitModel(start.provider, start.model), log);
+      const labels = key();
       safely(
         () =>
-          parts.meter().recordInference(key, {
+          parts.meter().recordInference(labels, {
             durationS,
-            responseModel: result.responseModel,
+            responseModel: labels.model === OTHER_LABEL ? OTHER_LABEL : parts.labels.responseModel(result.responseModel),
             usage: result.usageReported ? result.usage : undefined,
             costUsd: result.costUsd,
             timeToFirstChunkS: ttfc,
           }),
         log,
       );
-      safely(() => parts.stats.inferenceFinished(modelId, start.bot, result.usageReported ? result.usage : undefined, result.costUsd, result.latencyMs), log);
+      safely(() => parts.stats.inferenceFinished(parts.labels.modelId(start.provider, start.model), labels.bot, result.usageReported ? result.usage : undefined, result.costUsd, result.latencyMs), log);
     },
     fail(error: LLMError) {
       if (settled) return;
       settled = true;
       const durationS = (performance.now() - startedAt) / 1000;
       const errorType = errorTypeOf(error);
-      safely(() => span && failSpan(span, error), log);
-      safely(() => parts.meter().recordInference(key, { durationS, costUsd: null, timeToFirstChunkS: timeToFirstChunkS(), errorType }), log);
-      safely(() => parts.stats.inferenceFailed(modelId), log);
+      safely(() => span && failSpan(span, error, {}, parts.scrub), log);
+      safely(() => parts.meter().recordInference(key(), { durationS, costUsd: null, timeToFirstChunkS: timeToFirstChunkS(), errorType }), log);
+      safely(() => parts.stats.inferenceFailed(parts.labels.modelId(start.provider, start.model)), log);
     },
   };
 }
@@ -159,21 +175,23 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
   const { log } = parts;
   let settled = false;
   safely(() => parts.stats.callStarted(), log);
-  const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent), log);
+  const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
   const who = { bot: start.bot, sessionId: start.sessionId };
+  // A bot name a caller made up (the call then fails to plan) must not become a label.
+  const bot = parts.labels.bot(start.bot);
   const fail = (error: LLMError, attempts: number): void => {
     if (settled) return;
     settled = true;
-    safely(() => parts.stats.callFailed(start.bot), log);
-    safely(() => parts.meter().recordRequest(start.bot, errorTypeOf(error)), log);
-    safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }), log);
+    safely(() => parts.stats.callFailed(bot), log);
+    safely(() => parts.meter().recordRequest(bot, errorTypeOf(error)), log);
+    safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }, parts.scrub), log);
     if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
   };
   return {
     parent: agent?.context,
     cacheLookup(hit: boolean) {
       if (settled) return;
-      safely(() => parts.meter().recordCacheLookup(start.bot, hit), log);
+      safely(() => parts.meter().recordCacheLookup(bot, hit), log);
       if (!hit) return;
       safely(() => parts.stats.cacheHit(), log);
       if (parts.events.hasListeners('cache.hit')) safely(() => parts.events.emit('cache.hit', { ...who, model: start.model }), log);
@@ -181,15 +199,15 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
     fallback(from: string, to: string, error: LLMError) {
       if (settled) return;
       const failed = splitModel(from);
-      safely(() => parts.meter().recordFallback(failed.provider ?? '', failed.model, start.bot, errorTypeOf(error)), log);
+      safely(() => parts.meter().recordFallback(failed.provider ?? '', parts.labels.model(failed.provider ?? '', failed.model), bot, errorTypeOf(error)), log);
       if (parts.events.hasListeners('fallback')) safely(() => parts.events.emit('fallback', { bot: start.bot, from, to, error: eventError(error) }), log);
     },
     end(outcome: CallOutcome) {
       if (settled) return;
       settled = true;
-      safely(() => parts.stats.callFinished(start.bot), log);
-      safely(() => parts.meter().recordRequest(start.bot), log);
-      safely(() => agent && endAgentSpan(agent.span, start, outcome, parts.captureContent), log);
+      safely(() => parts.stats.callFinished(bot), log);
+      safely(() => parts.meter().recordRequest(bot), log);
+      safely(() => agent && endAgentSpan(agent.span, start, outcome, parts.captureContent, parts.scrub), log);
       // Payloads are copies built per call: only when someone listens.
       if (!parts.events.hasListeners('call.finished')) return;
       safely(

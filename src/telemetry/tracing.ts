@@ -43,19 +43,22 @@ export function splitModel(id: string): { provider?: string; model: string } {
 type Part = { type: 'text'; content: string };
 const textPart = (content: string): Part => ({ type: 'text', content });
 
+/** How span text is scrubbed: the switchboard's secret registry (spans are read by operators only). */
+export type Scrub = (text: string) => string;
+
 /** Content attributes in the GenAI JSON format: system messages as instructions, the rest as input. */
-export function inputContentAttributes(messages: readonly ChatMessage[]): Attributes {
+export function inputContentAttributes(messages: readonly ChatMessage[], scrub: Scrub = scrubSecrets): Attributes {
   const system = messages.filter((m) => m.role === 'system').map((m) => textPart(m.content));
   const input = messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role, parts: [textPart(m.content)] }));
-  const out: Attributes = { [sc.ATTR_INPUT_MESSAGES]: scrubSecrets(JSON.stringify(input)) };
-  if (system.length > 0) out[sc.ATTR_SYSTEM_INSTRUCTIONS] = scrubSecrets(JSON.stringify(system));
+  const out: Attributes = { [sc.ATTR_INPUT_MESSAGES]: scrub(JSON.stringify(input)) };
+  if (system.length > 0) out[sc.ATTR_SYSTEM_INSTRUCTIONS] = scrub(JSON.stringify(system));
   return out;
 }
 
 /** The answer in the GenAI output-message format. */
-export function outputContentAttributes(text: string, finishReason: string): Attributes {
+export function outputContentAttributes(text: string, finishReason: string, scrub: Scrub = scrubSecrets): Attributes {
   const output = [{ role: 'assistant', parts: [textPart(text)], finish_reason: specFinishReason(finishReason) }];
-  return { [sc.ATTR_OUTPUT_MESSAGES]: scrubSecrets(JSON.stringify(output)) };
+  return { [sc.ATTR_OUTPUT_MESSAGES]: scrub(JSON.stringify(output)) };
 }
 
 function setIfDefined(attributes: Attributes, key: string, value: string | number | boolean | string[] | undefined): void {
@@ -84,9 +87,9 @@ export function inferenceStartAttributes(start: InferenceStart): Attributes {
 }
 
 /** Start the inference span of one model tried. */
-export function startInferenceSpan(tracer: Tracer, start: InferenceStart, captureContent: boolean): Span {
+export function startInferenceSpan(tracer: Tracer, start: InferenceStart, captureContent: boolean, scrub: Scrub = scrubSecrets): Span {
   const attributes = inferenceStartAttributes(start);
-  if (captureContent) Object.assign(attributes, inputContentAttributes(start.request.messages));
+  if (captureContent) Object.assign(attributes, inputContentAttributes(start.request.messages, scrub));
   return tracer.startSpan(
     `${start.operation} ${start.model}`,
     { kind: start.inProcess ? SpanKind.INTERNAL : SpanKind.CLIENT, attributes },
@@ -104,7 +107,7 @@ export function recordRetryEvent(span: Span, attempt: number, error: unknown, de
 }
 
 /** Response attributes, usage (only when reported), cost and time to first chunk; ends the span. */
-export function endInferenceSpan(span: Span, result: ManagedResult, timeToFirstChunkS: number | undefined, captureContent: boolean): void {
+export function endInferenceSpan(span: Span, result: ManagedResult, timeToFirstChunkS: number | undefined, captureContent: boolean, scrub: Scrub = scrubSecrets): void {
   const attributes: Attributes = { [sc.ATTR_RESPONSE_FINISH_REASONS]: [specFinishReason(result.finishReason)], [sc.ATTR_SB_ATTEMPTS]: result.attempts };
   setIfDefined(attributes, sc.ATTR_RESPONSE_ID, result.id);
   setIfDefined(attributes, sc.ATTR_RESPONSE_MODEL, result.responseModel);
@@ -118,21 +121,21 @@ export function endInferenceSpan(span: Span, result: ManagedResult, timeToFirstC
   }
   if (result.costUsd !== null) attributes[sc.ATTR_SB_COST_USD] = result.costUsd;
   setIfDefined(attributes, sc.ATTR_RESPONSE_TIME_TO_FIRST_CHUNK, timeToFirstChunkS);
-  if (captureContent) Object.assign(attributes, outputContentAttributes(result.text, result.finishReason));
+  if (captureContent) Object.assign(attributes, outputContentAttributes(result.text, result.finishReason, scrub));
   span.setAttributes(attributes);
   span.end();
 }
 
 /** `error.type`, status ERROR with a scrubbed message; ends the span. */
-export function failSpan(span: Span, error: unknown, extra: Attributes = {}): void {
-  const message = scrubSecrets(error instanceof Error ? error.message : String(error)).slice(0, MAX_STATUS_MESSAGE);
+export function failSpan(span: Span, error: unknown, extra: Attributes = {}, scrub: Scrub = scrubSecrets): void {
+  const message = scrub(error instanceof Error ? error.message : String(error)).slice(0, MAX_STATUS_MESSAGE);
   span.setAttributes({ ...extra, [sc.ATTR_ERROR_TYPE]: errorTypeOf(error) });
   span.setStatus({ code: SpanStatusCode.ERROR, message });
   span.end();
 }
 
 /** The `invoke_agent {bot}` span and the context its children use; none for a plain model call. */
-export function startAgentSpan(tracer: Tracer, start: CallStart, captureContent: boolean): { span: Span; context: Context } | undefined {
+export function startAgentSpan(tracer: Tracer, start: CallStart, captureContent: boolean, scrub: Scrub = scrubSecrets): { span: Span; context: Context } | undefined {
   if (start.bot === undefined && start.sessionId === undefined) return undefined;
   const primary = splitModel(start.model);
   const attributes: Attributes = { [sc.ATTR_OPERATION_NAME]: sc.OPERATION_INVOKE_AGENT, [sc.ATTR_REQUEST_MODEL]: primary.model };
@@ -140,14 +143,14 @@ export function startAgentSpan(tracer: Tracer, start: CallStart, captureContent:
   setIfDefined(attributes, sc.ATTR_AGENT_NAME, start.bot);
   setIfDefined(attributes, sc.ATTR_CONVERSATION_ID, start.sessionId);
   setIfDefined(attributes, sc.ATTR_REQUEST_STREAM, start.stream);
-  if (captureContent) Object.assign(attributes, inputContentAttributes(start.messages));
+  if (captureContent) Object.assign(attributes, inputContentAttributes(start.messages, scrub));
   const name = start.bot === undefined ? sc.OPERATION_INVOKE_AGENT : `${sc.OPERATION_INVOKE_AGENT} ${start.bot}`;
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, context.active());
   return { span, context: trace.setSpan(context.active(), span) };
 }
 
 /** The call's outcome on the agent span; ends it. */
-export function endAgentSpan(span: Span, start: CallStart, outcome: CallOutcome, captureContent: boolean): void {
+export function endAgentSpan(span: Span, start: CallStart, outcome: CallOutcome, captureContent: boolean, scrub: Scrub = scrubSecrets): void {
   const attributes: Attributes = {
     [sc.ATTR_SB_CACHE_HIT]: outcome.cached,
     [sc.ATTR_SB_ADAPTERS]: [...outcome.adapters],
@@ -158,7 +161,7 @@ export function endAgentSpan(span: Span, start: CallStart, outcome: CallOutcome,
   setIfDefined(attributes, sc.ATTR_RESPONSE_MODEL, outcome.responseModel);
   if (outcome.costUsd !== null) attributes[sc.ATTR_SB_COST_USD] = outcome.costUsd;
   if (outcome.model !== start.model) attributes[sc.ATTR_SB_FALLBACK_MODEL] = outcome.model;
-  if (captureContent) Object.assign(attributes, outputContentAttributes(outcome.text, outcome.finishReason));
+  if (captureContent) Object.assign(attributes, outputContentAttributes(outcome.text, outcome.finishReason, scrub));
   span.setAttributes(attributes);
   span.end();
 }

@@ -9,9 +9,9 @@
  * parameter with a 400. Anthropic has no frequency/presence penalty and no seed. (convert-request.ts)
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { registerSecret } from '../../core/secrets.js';
 import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import type { AnthropicProviderConfig } from '../../config/types.js';
+import { boundFetch } from '../../transport/bounded-fetch.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
 import { endpointAddress, sdkLogger, validateHostedEndpoint } from '../hosted-endpoint.js';
 import { toMessagesBody } from './convert-request.js';
@@ -40,7 +40,7 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
     super(deps);
     this.config = config;
     // Config registers keys it loads; a manager built by hand registers its own.
-    registerSecret(config.apiKey);
+    this.keepSecret(config.apiKey);
   }
 
   protected override notReadyReason(): string | undefined {
@@ -71,7 +71,8 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
       baseURL: this.config.baseURL,
       maxRetries: 0,
       timeout: this.config.timeoutMs,
-      fetch: this.config.fetch,
+      // Every answer is bounded, through a fetch from config too.
+      fetch: boundFetch(this.config.fetch ?? globalThis.fetch, this.responseLimits, { provider: this.provider }),
       openTelemetry: false,
       logger: sdkLogger(this.deps.logger, 'anthropic SDK'),
       logLevel: 'warn',
@@ -85,12 +86,12 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
 
   protected async doGenerate(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
     const message = await model.client.messages.create({ ...toMessagesBody(request, this.config.defaultMaxTokens), stream: false }, { signal: context.signal });
-    return mapMessage(message);
+    return mapMessage(message, { provider: this.provider, model: request.modelId });
   }
 
   protected override async *doStream(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const events = await model.client.messages.create({ ...toMessagesBody(request, this.config.defaultMaxTokens), stream: true }, { signal: context.signal });
-    yield* messageEventsToParts(events, context.signal);
+    yield* messageEventsToParts(events, context.signal, { provider: this.provider, model: request.modelId });
   }
 
   /** GET /v1/models through the SDK, each merged with what the catalog knows. */

@@ -7,10 +7,11 @@
  * The library re-sends a 503 at once and without limit unless told not to: every call passes
  * `retry_on_error: false`, so the base's retry loop is the only one.
  */
-import { InferenceClient } from '@huggingface/inference';
+import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
 import type { HuggingFaceProviderConfig } from '../../config/types.js';
-import { registerSecret } from '../../core/secrets.js';
+import { malformedAnswer } from '../../core/answer-errors.js';
 import type { CallContext, ConfigProblem, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import { checkChatCompletion } from '../openai/map-response.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
 import { toChatArgs, toTextGenerationArgs } from './convert-request.js';
 import { adaptHuggingFaceError } from './huggingface-errors.js';
@@ -38,7 +39,7 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     // HF_TOKEN reaches us through the config (`providers.huggingface.apiKey`); reading the process
     // environment here would bypass the env a caller hands to loadConfig.
     this.token = config.apiKey;
-    registerSecret(this.token);
+    this.keepSecret(this.token);
     this.client = new InferenceClient(this.token, config.endpointUrl ? { endpointUrl: config.endpointUrl } : {});
   }
 
@@ -84,7 +85,24 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
   }
 
   private tap(request: ProviderRequest, captureJson = false): ResponseTap {
-    return new ResponseTap(this.config.fetch ?? globalThis.fetch, this.config.timeoutMs, { provider: this.provider, model: request.modelId }, captureJson);
+    return new ResponseTap(this.config.fetch ?? globalThis.fetch, this.responseLimits, this.config.timeoutMs, this.origin(request), captureJson);
+  }
+
+  private origin(request: ProviderRequest): { provider: string; model: string } {
+    return { provider: this.provider, model: request.modelId };
+  }
+
+  /**
+   * A library failure in our terms: HTTP failures keep their status and headers (adaptHuggingFaceError);
+   * a 200 the library could not read, or that answered a stream request with something other than
+   * an event stream, is a malformed answer (retryable), not a failure of the request.
+   */
+  private failure(error: unknown, tap: ResponseTap, request: ProviderRequest): unknown {
+    if (error instanceof InferenceClientProviderOutputError) return malformedAnswer(this.origin(request), 'the body is not the answer the endpoint should send');
+    if (error instanceof InferenceClientProviderApiError && error.httpResponse.status < 300) {
+      return malformedAnswer(this.origin(request), 'the answer to a stream request is not an event stream');
+    }
+    return adaptHuggingFaceError(error, tap.headers);
   }
 
   private options(tap: ResponseTap, signal: AbortSignal) {
@@ -100,28 +118,30 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
         const details = completionDetails(await tap.json());
         return { text: output.generated_text, finishReason: details.finishReason, usage: details.usage, id: details.id, responseModel: details.model };
       } catch (error) {
-        throw adaptHuggingFaceError(error, tap.headers);
+        throw this.failure(error, tap, request);
       }
     }
     const tap = this.tap(request);
     try {
       const output = await this.client.chatCompletion(toChatArgs(target, false), this.options(tap, context.signal));
-      const choice = output.choices?.[0];
+      // The library returns a non-JSON 200 as a Blob and checks nothing: the OpenAI shape is checked here.
+      const { choice, text } = checkChatCompletion(output, this.origin(request));
       return {
-        text: choice?.message?.content ?? '',
-        finishReason: toFinishReason(choice?.finish_reason),
+        text,
+        finishReason: toFinishReason(choice.finish_reason),
         usage: toUsage(output.usage),
         id: output.id,
         responseModel: output.model,
       };
     } catch (error) {
-      throw adaptHuggingFaceError(error, tap.headers);
+      throw this.failure(error, tap, request);
     }
   }
 
   protected override async *doStream(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const target = { ...request, modelId: handle.model };
     const tap = this.tap(request);
+    const origin = this.origin(request);
     const options = this.options(tap, context.signal);
     const chunks = (
       request.operation === 'text_completion'
@@ -137,12 +157,12 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
       for await (const chunk of chunks) {
         last = chunk;
         if (chunk.usage) usage = chunk.usage;
-        const text = chunkText(chunk);
+        const text = chunkText(chunk, origin);
         if (text) yield { type: 'text-delta', text };
         finish = chunkFinish(chunk) ?? finish;
       }
     } catch (error) {
-      throw adaptHuggingFaceError(error, tap.headers);
+      throw this.failure(error, tap, request);
     }
     if (finish === undefined) return;
     yield { type: 'finish', finishReason: toFinishReason(finish), usage: toUsage(usage), id: last?.id, responseModel: last?.model };

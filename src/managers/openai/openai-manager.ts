@@ -7,9 +7,9 @@
  * lines go to our logger rather than the console.
  */
 import OpenAI, { type ClientOptions } from 'openai';
-import { registerSecret } from '../../core/secrets.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import type { OpenAIProviderConfig } from '../../config/types.js';
+import { boundFetch } from '../../transport/bounded-fetch.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
 import { endpointAddress, sdkLogger, validateHostedEndpoint } from '../hosted-endpoint.js';
 import { toChatCompletionBody } from './convert-request.js';
@@ -59,7 +59,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     this.apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
     this.configPath = options.configPath ?? `providers.${this.provider}`;
     // Config registers keys it loads; a manager built by hand registers its own.
-    registerSecret(config.apiKey);
+    this.keepSecret(config.apiKey);
   }
 
   protected override notReadyReason(): string | undefined {
@@ -90,7 +90,9 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
       baseURL: this.config.baseURL,
       maxRetries: 0,
       timeout: this.config.timeoutMs,
-      fetch: this.doneTracker.wrap(this.config.fetch ?? globalThis.fetch),
+      // Bounded inside the [DONE] tracker, so a body cut at its bound can never look finished; a
+      // fetch from config is wrapped the same way (every upstream answer is bounded).
+      fetch: this.doneTracker.wrap(boundFetch(this.config.fetch ?? globalThis.fetch, this.responseLimits, { provider: this.provider })),
       logger: sdkLogger(this.deps.logger, 'openai SDK'),
       logLevel: 'warn',
     };
@@ -113,7 +115,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
 
   protected async doGenerate(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
     const completion = await model.client.chat.completions.create({ ...toChatCompletionBody(request), stream: false }, { signal: context.signal });
-    return mapChatCompletion(completion);
+    return mapChatCompletion(completion, { provider: this.provider, model: request.modelId });
   }
 
   protected override doStream(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
@@ -123,7 +125,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
         .create({ ...toChatCompletionBody(request), stream: true, stream_options: { include_usage: true } }, { signal: context.signal })
         .withResponse();
       return { chunks, sawDone: () => this.doneTracker.sawDone(response) };
-    }, context.signal);
+    }, context.signal, { provider: this.provider, model: request.modelId });
   }
 
   /** GET /models through the SDK, chat models only, each merged with what the catalog knows. */

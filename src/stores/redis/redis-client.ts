@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { ConfigError, LLMError, type LLMErrorOptions } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { registerSecret, scrubSecrets } from '../../core/secrets.js';
+import { processSecrets, type SecretRegistry } from '../../core/secrets.js';
 
 /** Config `redis` (the url is required here; the config layer checks it is set when a store needs it). */
 export interface RedisConnectionConfig {
@@ -24,6 +24,8 @@ export interface RedisConnectionConfig {
 export interface RedisClientOptions {
   /** Longest wait for a TCP connection (and its handshake); default 2000 ms. */
   connectTimeoutMs?: number;
+  /** Where the URL's credentials are registered (the switchboard's registry); default the process-wide one. */
+  secrets?: SecretRegistry;
   /** Longest wait for any one command's reply; default 1000 ms. */
   commandTimeoutMs?: number;
   /** Reconnect attempts a command sent before a connection loss may wait through; default 1. */
@@ -56,7 +58,7 @@ function positive(value: number | undefined, fallback: number, key: string): num
 }
 
 /** Check the URL and register its credentials as secrets; the URL itself never appears in the error. */
-function checkUrl(raw: string): URL {
+function checkUrl(raw: string, secrets: SecretRegistry): URL {
   let url: URL | undefined;
   try {
     url = new URL(raw);
@@ -67,9 +69,9 @@ function checkUrl(raw: string): URL {
     throw new ConfigError([{ key: 'redis.url', message: 'must be a redis:// or rediss:// URL with a host, e.g. redis://:password@localhost:6379/0' }]);
   }
   for (const part of [url.username, url.password]) {
-    registerSecret(part);
+    secrets.register(part);
     try {
-      registerSecret(decodeURIComponent(part));
+      secrets.register(decodeURIComponent(part));
     } catch {
       // A malformed escape: the raw form is registered already.
     }
@@ -82,7 +84,8 @@ function checkUrl(raw: string): URL {
  * at once (see `waitForRedis`). Close it with `closeRedisClient` after closing the stores using it.
  */
 export function createRedisClient(config: RedisConnectionConfig, options: RedisClientOptions = {}): Redis {
-  const url = checkUrl(config.url);
+  const secrets = options.secrets ?? processSecrets;
+  const url = checkUrl(config.url, secrets);
   const maxRetries = options.maxRetriesPerRequest ?? 1;
   if (!Number.isInteger(maxRetries) || maxRetries < 0) {
     throw new ConfigError([{ key: 'maxRetriesPerRequest', message: `must be a whole number >= 0 (got ${String(maxRetries)})` }]);
@@ -106,7 +109,7 @@ export function createRedisClient(config: RedisConnectionConfig, options: RedisC
   const lost = (reason: string) => {
     if (down || closing.has(client)) return;
     down = true;
-    options.logger?.warn('Redis unreachable; shared stores fail until it answers again', { redis: where, reason: scrubSecrets(reason) });
+    options.logger?.warn('Redis unreachable; shared stores fail until it answers again', { redis: where, reason: secrets.scrub(reason) });
   };
   // Without an 'error' listener ioredis prints every failed reconnect; report each outage once.
   client.on('error', (error: unknown) => lost(describe(error)));

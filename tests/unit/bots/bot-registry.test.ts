@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BotRegistry, MAX_BOTS } from '../../../src/bots/bot-registry.js';
 import type { BotConfig } from '../../../src/config/types.js';
+import { formatPath } from '../../../src/config/problems.js';
 import { ConfigError, InvalidRequestError } from '../../../src/core/errors.js';
 
 const PROVIDERS = new Set(['openai', 'anthropic', 'fake']);
@@ -94,14 +95,14 @@ describe('BotRegistry', () => {
       'bots.support.budget.usdPerSession',
     ]);
     expect(problems[0]!.message).toMatch(/unknown provider "nobody"/);
-    expect(problems[2]!.message).toMatch(/repeats "openai:gpt-4o" \(already fallbacks\[0\]\)/);
-    expect(problems[10]!.message).toMatch(/unknown adapter "translate"/);
+    expect(problems[2]!.message).toMatch(/repeats fallbacks\[0\]/);
+    expect(problems[10]!.message).toMatch(/names no registered adapter/);
     expect(bots.list()).toEqual([]);
   });
 
   it('a fallback repeating the primary model is refused', () => {
     const problems = problemsOf(() => make().define('b', { model: 'fake:a', fallbacks: ['fake:b', 'fake:a'] }));
-    expect(problems).toEqual([{ key: 'bots.b.fallbacks[1]', message: expect.stringMatching(/already model/) }]);
+    expect(problems).toEqual([{ key: 'bots.b.fallbacks[1]', message: expect.stringMatching(/repeats the primary model/) }]);
   });
 
   it('refuses unknown settings (typos), a missing model and bad names', () => {
@@ -110,7 +111,7 @@ describe('BotRegistry', () => {
     expect(typo.map((p) => p.key)).toEqual(['bots.b.fallback', 'bots.b.params.temprature']);
     expect(problemsOf(() => bots.define('b', {} as BotConfig))).toEqual([{ key: 'bots.b.model', message: expect.stringMatching(/required/) }]);
     for (const name of ['', 'has space', 'a/b', '__proto__', 'x'.repeat(129)]) {
-      expect(problemsOf(() => bots.define(name, { model: 'fake:a' }))[0]!.key).toBe(`bots.${name}`);
+      expect(problemsOf(() => bots.define(name, { model: 'fake:a' }))[0]!.key).toBe(formatPath(['bots', name]));
     }
     expect(problemsOf(() => bots.define('b', 'fake:a' as unknown as BotConfig))[0]!.message).toMatch(/must be an object/);
   });

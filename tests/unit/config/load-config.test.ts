@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ConfigError, LLMError } from '../../../src/core/errors.js';
-import { containsSecret, scrubSecrets } from '../../../src/core/secrets.js';
+import { containsSecret, scrubSecrets, SecretRegistry } from '../../../src/core/secrets.js';
 import { loadConfig, type DeepPartial, type SwitchboardConfig } from '../../../src/config/index.js';
 import { TempConfigDir } from './temp-files.js';
 
@@ -83,6 +83,23 @@ describe('loadConfig defaults and files', () => {
       'given.json': { server: { port: 5555 } },
     });
     expect((await loadConfig({ cwd, configFile: 'given.json', env: { SWITCHBOARD_CONFIG: 'env.json' } })).server.port).toBe(5555);
+  });
+
+  it('refuses an empty or whitespace-only file, naming it (defaults would start an unauthenticated gateway)', async () => {
+    const cwd = await temp.create({ 'empty.json': '', 'blank.json': '  \n\t\r\n ', 'bom.json': '\ufeff', 'config/default.json': '\n' });
+    for (const file of ['empty.json', 'blank.json', 'bom.json']) {
+      const error = await configError(loadConfig({ cwd, configFile: file, env: {} }));
+      expect(error.problems).toEqual([{ key: 'configFile', message: expect.stringContaining(`"${file}" is empty or only whitespace`) }]);
+      expect(error.message).toContain(file);
+    }
+    // config/default.json is optional when absent, not when present and empty.
+    const defaults = await configError(loadConfig({ cwd, env: {} }));
+    expect(defaults.problems).toEqual([{ key: 'configFile', message: expect.stringContaining('"config/default.json" is empty') }]);
+    const named = await configError(loadConfig({ cwd, env: { SWITCHBOARD_CONFIG: 'blank.json' } }));
+    expect(named.problems).toEqual([{ key: 'SWITCHBOARD_CONFIG', message: expect.stringContaining('"blank.json" is empty') }]);
+    // `{}` is the way to say "only the defaults".
+    const explicit = await temp.create({ 'nothing.json': '{}' });
+    expect((await loadConfig({ cwd: explicit, configFile: 'nothing.json', env: {} })).server.apiKeys).toEqual([]);
   });
 
   it('names a missing or unparseable file without showing its contents', async () => {
@@ -235,7 +252,8 @@ describe('functions and secrets', () => {
     await configError(loadConfig({ cwd, configFile: 'base.json', env: {} }));
   });
 
-  it('registers every credential it loads, so it is scrubbed from anything emitted later', async () => {
+  it('registers every credential it loads in its own registry (never the process-wide one), so it is scrubbed from anything emitted later', async () => {
+    const secrets = new SecretRegistry();
     const keys = {
       openai: 'sk-reg-openai-Aq1Wz2Sx3Ed4',
       anthropic: 'sk-ant-reg-Rf5Tg6Yh7Uj8',
@@ -245,6 +263,7 @@ describe('functions and secrets', () => {
       redis: 'redisPassQw1Er2Ty3',
     };
     await loadConfig({
+      secrets,
       configFile: [],
       config: {
         providers: { anthropic: { apiKey: keys.anthropic }, openaiCompatible: { vllm: { baseURL: 'http://127.0.0.1:1/v1', apiKey: keys.vllm } } },
@@ -253,8 +272,11 @@ describe('functions and secrets', () => {
       env: { OPENAI_API_KEY: keys.openai, HF_TOKEN: keys.hf, REDIS_URL: `redis://:${keys.redis}@127.0.0.1:6379` },
     });
     for (const key of Object.values(keys)) {
-      expect(containsSecret(`upstream said: ${key}`)).toBe(true);
-      expect(scrubSecrets(`upstream said: ${key}`)).not.toContain(key);
+      expect(secrets.contains(`upstream said: ${key}`)).toBe(true);
+      expect(secrets.scrub(`upstream said: ${key}`)).not.toContain(key);
+      // One switchboard's keys never redact another's messages.
+      expect(containsSecret(`upstream said: ${key}`)).toBe(false);
+      expect(scrubSecrets(`upstream said: ${key.slice(0, 3)}`)).toBe(`upstream said: ${key.slice(0, 3)}`);
     }
   });
 });

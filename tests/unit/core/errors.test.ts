@@ -14,7 +14,8 @@ import {
   TimeoutError,
 } from '../../../src/core/errors.js';
 import { errorFromStatus, mapProviderError, parseRetryAfter } from '../../../src/core/error-mapping.js';
-import { containsSecret, registerSecret, scrubSecrets } from '../../../src/core/secrets.js';
+import { echoMask, SecretRegistry } from '../../../src/core/secrets.js';
+import { ProblemList } from '../../../src/config/problems.js';
 
 const origin = { provider: 'openai', model: 'gpt-4o-mini' };
 
@@ -81,14 +82,45 @@ describe('errors', () => {
 
   it('never carries a registered secret or a piece of it', () => {
     const key = 'canary-Zq8vT3mW9xLp2Rk7';
-    registerSecret(key);
+    const secrets = new SecretRegistry();
+    secrets.register(key);
+    const cleaned = { ...origin, clean: (text: string) => secrets.scrubUpstream(text, ['gpt-4o']) };
     const upstream = new Error(`Incorrect API key provided: ${key.slice(0, 3)}****${key.slice(-12)}`);
-    const error = mapProviderError(Object.assign(upstream, { status: 401 }), origin);
+    const error = mapProviderError(Object.assign(upstream, { status: 401 }), cleaned);
     const everything = [error.message, JSON.stringify(error), String((error.cause as Error).message), error.stack ?? ''].join(' ');
-    expect(containsSecret(everything)).toBe(false);
-    expect(scrubSecrets(`Bearer ${key}`)).not.toContain('Zq8vT3mW');
-    const config = new ConfigError([{ key: 'providers.openai.apiKey', message: `bad value ${key}` }]);
-    expect(containsSecret(config.message + JSON.stringify(config))).toBe(false);
+    expect(secrets.contains(everything)).toBe(false);
+    expect(secrets.scrub(`Bearer ${key}`)).not.toContain('Zq8vT3mW');
+    const problems = new ProblemList();
+    problems.add('providers.openai.apiKey', `bad value ${key}`);
+    let config: unknown;
+    try {
+      problems.throwIfAny((text) => secrets.scrub(text));
+    } catch (thrown) {
+      config = thrown;
+    }
+    expect(config).toBeInstanceOf(ConfigError);
+    expect(secrets.contains((config as ConfigError).message + JSON.stringify(config))).toBe(false);
+  });
+
+  it('is no oracle: upstream text quoting the request back reads the same whether or not the quote is a key piece', () => {
+    const key = 'sk-oracle-Hq2Vx9LmK4pRz8NcW3bT';
+    const secrets = new SecretRegistry();
+    secrets.register(key);
+    const answer = (guess: string) => {
+      const request = { ...origin, clean: (text: string) => secrets.scrubUpstream(text, [guess]) };
+      return mapProviderError(Object.assign(new Error('404'), { status: 404, error: { error: { message: `The model \`${guess}\` does not exist` } } }), request).message;
+    };
+    const hit = answer(key.slice(10, 18));
+    const miss = answer('Zz9Yy8Xx');
+    expect(hit.replace(key.slice(10, 18), 'GUESS')).toBe(miss.replace('Zz9Yy8Xx', 'GUESS'));
+    expect(hit).not.toContain('[REDACTED]');
+    expect(hit).toContain(key.slice(10, 18));
+    // A key piece the upstream wrote on its own is still scrubbed.
+    expect(secrets.scrubUpstream(`key ${key.slice(4, 20)} rejected`, ['gpt-4o'])).toContain('[REDACTED]');
+    expect([...(echoMask('said: abcdefghij!', ['xxabcdefghijxx']) ?? [])].join('')).toBe('00000011111111110');
+    // The model a provider reports is the caller's name plus its own suffix: the name is kept, the rest scrubbed.
+    expect(secrets.scrubUpstream(`gpt-4o-mini-${key}`, ['gpt-4o-mini'])).toBe('gpt-4o-mini-[REDACTED]');
+    expect(secrets.scrubUpstream('gpt-4o-mini-2024-07-18', ['gpt-4o-mini'])).toBe('gpt-4o-mini-2024-07-18');
   });
 });
 

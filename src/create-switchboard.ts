@@ -1,18 +1,24 @@
 /**
- * `createSwitchboard()`: load and validate config, load the catalog, build the container (the
- * composition root in src/di/), register custom managers and adapters, define the config's bots.
+ * `createSwitchboard()`: load and validate config (or take one already loaded), load the catalog,
+ * build the container (the composition root in src/di/) with the managers of every provider
+ * definition, register custom managers and adapters, define the config's bots.
  */
 import 'reflect-metadata';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { AdapterFactory } from './adapters/adapter.js';
 import { loadCatalog } from './config/load-catalog.js';
+import { configModelFor } from './config/config-model.js';
 import { loadConfig, type DeepPartial } from './config/load-config.js';
+import { registerSectionSecrets } from './config/provider-sections.js';
+import { registerConfigSecrets } from './config/register-config-secrets.js';
 import type { SwitchboardConfig } from './config/types.js';
-import { ConfigError } from './core/errors.js';
+import { ConfigError, InvalidRequestError } from './core/errors.js';
 import { createConsoleLogger, scrubbingLogger, type Logger } from './core/logger.js';
 import { processSecrets, SecretRegistry } from './core/secrets.js';
 import { buildContainer } from './di/container.js';
+import type { UserStores } from './di/stores.js';
 import type { BaseLLMManager } from './managers/base-llm-manager.js';
+import type { ProviderDefinition } from './managers/provider-definition.js';
 import type { Switchboard } from './switchboard.js';
 import { createTelemetry } from './telemetry/telemetry.js';
 
@@ -30,8 +36,28 @@ export interface CreateSwitchboardOptions {
   logger?: Logger;
   /** Custom adapters registered before the config's bots are defined. */
   adapters?: Record<string, AdapterFactory>;
-  /** Custom managers (providers) registered before the config's bots are defined. */
+  /**
+   * Already-built managers (providers) registered before the config's bots are defined: for a
+   * provider you construct yourself (a test double, one with its own wiring). Bots in config may name
+   * them. A provider with its own config section is a definition instead (`providers`).
+   */
   managers?: BaseLLMManager[];
+  /**
+   * User-land provider definitions (docs/adding-a-provider.md): each adds its config section
+   * `providers.<id>` (defaults, environment variables, checks from its schema) and its managers, next
+   * to the built-ins. No source edit needed.
+   */
+  providers?: readonly ProviderDefinition[];
+  /**
+   * Stores of your own (SessionStore, ResponseCacheStore, BudgetStore, RateLimitStore), used instead
+   * of the memory or Redis ones config picks. `sb.close()` closes them.
+   */
+  stores?: UserStores;
+  /**
+   * A config `loadConfig` returned, used as it is instead of loading again (then `config`,
+   * `configFile` and `env` must be absent). Load it with the same `providers` you pass here.
+   */
+  loadedConfig?: SwitchboardConfig;
   /** Environment to read instead of process.env (tests). */
   env?: NodeJS.ProcessEnv;
   /** Directory config paths are relative to; default process.cwd(). */
@@ -49,12 +75,14 @@ export interface CreateSwitchboardOptions {
 export async function createSwitchboard(options: CreateSwitchboardOptions = {}): Promise<Switchboard> {
   // This switchboard's own secrets (config credentials, manager keys), plus what code registered process-wide.
   const secrets = new SecretRegistry(processSecrets);
-  const config = await loadConfig({
+  const model = configModelFor(options.providers);
+  const config = options.loadedConfig ? adoptLoadedConfig(options, model.definitions, secrets) : await loadConfig({
     secrets,
     config: options.config,
     configFile: options.configFile,
     env: options.env,
     cwd: options.cwd,
+    providers: options.providers,
     // Bots in config may name providers that arrive as custom managers.
     extraProviders: options.managers?.map((manager) => manager.provider),
   });
@@ -74,7 +102,9 @@ export async function createSwitchboard(options: CreateSwitchboardOptions = {}):
     logger,
     telemetry,
     secrets,
-    llamaOptions: { onLoadProgress: options.onModelLoadProgress },
+    definitions: model.definitions,
+    createOptions: { onModelLoadProgress: options.onModelLoadProgress },
+    stores: options.stores,
     circuitClock: options.circuitClock,
   });
   try {
@@ -91,4 +121,25 @@ export async function createSwitchboard(options: CreateSwitchboardOptions = {}):
     throw error;
   }
   return switchboard;
+}
+
+/**
+ * A config loaded before (the gateway and `switchboard serve` load it once for their own settings):
+ * its credentials are registered with this switchboard's registry, as a load would have done, and
+ * every definition's section must be there (a config loaded without a user-land definition is not
+ * one this switchboard can serve).
+ */
+function adoptLoadedConfig(options: CreateSwitchboardOptions, definitions: readonly ProviderDefinition[], secrets: SecretRegistry): SwitchboardConfig {
+  const config = options.loadedConfig!;
+  const loading = (['config', 'configFile', 'env'] as const).filter((key) => options[key] !== undefined);
+  if (loading.length > 0) {
+    throw new InvalidRequestError(`createSwitchboard: pass either loadedConfig or options to load one (${loading.join(', ')}), not both`);
+  }
+  const missing = definitions.filter((definition) => config.providers?.[definition.id] === undefined).map((definition) => `providers.${definition.id}`);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((key) => ({ key, message: 'is missing from loadedConfig: load it with loadConfig({ providers }) naming the same provider definitions' })));
+  }
+  registerConfigSecrets(config, secrets);
+  registerSectionSecrets(config, definitions, secrets);
+  return config;
 }

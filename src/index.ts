@@ -7,12 +7,41 @@ export { createSwitchboard, type CreateSwitchboardOptions } from './create-switc
 export { Switchboard, type BatchOptions, type SwitchboardServices } from './switchboard.js';
 export * from './core/types.js';
 export * from './core/errors.js';
-export { mapProviderError, errorFromStatus, parseRetryAfter } from './core/error-mapping.js';
+export { mapProviderError, errorFromStatus, parseRetryAfter, mergeErrorQuirks, type ErrorOrigin, type ErrorQuirks } from './core/error-mapping.js';
 export { registerSecret, scrubSecrets, scrubKeyShapes, SecretRegistry } from './core/secrets.js';
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './core/logger.js';
 export { makeUsage } from './core/usage.js';
 export { BaseLLMManager, type ManagerDeps, type ResilienceSettings } from './managers/base-llm-manager.js';
-export { OpenAIManager } from './managers/openai/openai-manager.js';
+export {
+  envOf,
+  envVariablesOf,
+  missingSettingReason,
+  secretFieldsOf,
+  validationOf,
+  type ProviderConfigOf,
+  type ProviderCreateOptions,
+  type ProviderDefinition,
+  type ProvidersConfigOf,
+} from './managers/provider-definition.js';
+export {
+  BUILTIN_PROVIDER_DEFINITIONS,
+  type AnthropicProviderConfig,
+  type BuiltinProvidersConfig,
+  type HuggingFaceProviderConfig,
+  type LlamaCppProviderConfig,
+  type OllamaProviderConfig,
+  type OpenAICompatibleConfig,
+  type OpenAIProviderConfig,
+} from './managers/builtin-providers.js';
+export { renderProvidersTable } from './managers/provider-table.js';
+export { openAICompatibleProvider, type OpenAICompatibleProviderOptions } from './managers/openai-compatible/openai-compatible-provider.js';
+export { openAIProvider } from './managers/openai/openai-provider.js';
+export { anthropicProvider } from './managers/anthropic/anthropic-provider.js';
+export { huggingFaceProvider } from './managers/huggingface/huggingface-provider.js';
+export { ollamaProvider } from './managers/ollama/ollama-provider.js';
+export { openAICompatibleEndpoints } from './managers/openai-compatible/openai-compatible-endpoints.js';
+export { llamaCppProvider } from './managers/llamacpp/llamacpp-provider.js';
+export { OpenAIManager, type OpenAIManagerOptions } from './managers/openai/openai-manager.js';
 export { OpenAICompatibleManager } from './managers/openai-compatible/openai-compatible-manager.js';
 export { AnthropicManager } from './managers/anthropic/anthropic-manager.js';
 export { HuggingFaceManager } from './managers/huggingface/huggingface-manager.js';
@@ -26,7 +55,10 @@ export type { Adapter, AdapterContext, AdapterFactory, StreamTransformer } from 
 export { AdapterManager } from './adapters/adapter-manager.js';
 export { BotRegistry } from './bots/bot-registry.js';
 export { SessionManager, MemorySessionStore, type Session, type SessionStore, type StartSessionOptions } from './sessions/index.js';
-export { loadConfig, loadCatalog, type DeepPartial } from './config/index.js';
+export { loadConfig, loadCatalog, configField, fetchField, type DeepPartial, type LoadConfigOptions, type ConfigFieldOptions, type ConfigLeaf, type ConfigSchemaNode, type NamedFormat } from './config/index.js';
+export type { UserStores } from './di/stores.js';
+export type { BudgetStore } from './resilience/budget.js';
+export type { RateLimitStore } from './resilience/rate-limit-store.js';
 export type * from './config/types.js';
 export { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
 export type { StatsSnapshot } from './telemetry/stats.js';

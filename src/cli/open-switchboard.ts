@@ -18,10 +18,11 @@ export interface SwitchboardFlags {
 /** Build the switchboard a command uses; the caller closes it. */
 export function openSwitchboard(io: CliIO, flags: SwitchboardFlags, onModelLoadProgress?: (modelId: string, progress: number) => void): Promise<Switchboard> {
   const extra = io.switchboard ?? {};
+  // A config the caller loaded already is served as it is: nothing to read from files or the environment.
+  const loading = extra.loadedConfig ? {} : { configFile: flags.config && flags.config.length > 0 ? flags.config : undefined, env: io.env ?? process.env };
   return createSwitchboard({
     ...extra,
-    configFile: flags.config && flags.config.length > 0 ? flags.config : undefined,
-    env: io.env ?? process.env,
+    ...loading,
     cwd: io.cwd ?? process.cwd(),
     logger: extra.logger ?? createConsoleLogger(flags.verbose ? 'debug' : 'warn', (line) => io.stderr.write(`${line}\n`)),
     onModelLoadProgress: onModelLoadProgress ?? extra.onModelLoadProgress,

@@ -1,6 +1,7 @@
 /**
- * Checks for single config values, shared by the schema formats (schema.ts), the semantic checks of
- * maps such as `bots` and `openaiCompatible` (validate-config.ts) and the catalog (load-catalog.ts).
+ * Checks for single config values, shared by the schema formats (schema-fields.ts and provider
+ * definitions), the semantic checks of maps such as `bots` (validate-config.ts, provider-sections.ts)
+ * and the catalog (load-catalog.ts).
  * Each returns undefined when the value is fine, else a message saying what to change; none ever
  * includes the value itself (callers add a safe echo with `describeValue`).
  */
@@ -77,13 +78,6 @@ export const checkRedisUrl: FieldCheck = (v) => {
   if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) return 'must be a redis:// or rediss:// URL (or empty)';
   if (!url.hostname) return 'must name a host';
   return undefined;
-};
-
-/** Ollama's keep_alive: '' (server default), a number of seconds, or a Go duration such as "5m" or "1h30m". */
-export const checkKeepAlive: FieldCheck = (v) => {
-  if (typeof v !== 'string') return 'must be a string such as "5m", "-1" or "" for the server default';
-  if (v === '' || /^-?\d+$/.test(v) || /^-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) return undefined;
-  return 'must be a duration such as "30s", "5m", "1h30m", a number of seconds, "-1" (forever) or ""';
 };
 
 /** A function (provider `fetch`), or nothing. Only programmatic config can hold one. */

@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FORBIDDEN_KEYS, isPlainObject, type PathSegment, type ProblemList } from './problems.js';
+import type { FetchPolicy } from './provider-sections.js';
 
 /** A value taken out of a layer before merging, to be put back at `path` in the loaded config. */
 export interface SetAsideValue {
@@ -18,13 +19,19 @@ export interface SetAsideValue {
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** Deeper than this is not a config, and a cyclic programmatic object must not recurse forever. */
 const MAX_DEPTH = 32;
-const SDK_PROVIDERS = new Set(['openai', 'anthropic', 'huggingface', 'ollama']);
+/** A layer that may hold no function anywhere (config files, the catalog). */
+const NO_FETCH: FetchPolicy = { objects: new Set(), maps: new Set() };
 
-/** Where a layer may hold a non-JSON value: a provider `fetch` function, or anything in adapter options. */
-function opaqueAllowedAt(path: readonly PathSegment[]): 'function' | 'any' | undefined {
+/**
+ * Where a layer may hold a non-JSON value: a `fetch` function where a provider definition takes one
+ * (`policy`), or anything in adapter options.
+ */
+function opaqueAllowedAt(path: readonly PathSegment[], policy: FetchPolicy): 'function' | 'any' | undefined {
   const [first, second, third, fourth, fifth, sixth] = path;
-  if (first === 'providers' && path.length === 3 && typeof second === 'string' && SDK_PROVIDERS.has(second) && third === 'fetch') return 'function';
-  if (first === 'providers' && second === 'openaiCompatible' && path.length === 4 && fourth === 'fetch') return 'function';
+  if (first === 'providers' && typeof second === 'string') {
+    if (path.length === 3 && third === 'fetch' && policy.objects.has(second)) return 'function';
+    if (path.length === 4 && fourth === 'fetch' && policy.maps.has(second)) return 'function';
+  }
   if (first === 'bots' && third === 'adapters' && typeof fourth === 'number' && fifth === 'options' && sixth !== undefined) return 'any';
   return undefined;
 }
@@ -98,12 +105,13 @@ interface CopyContext {
   /** Shown in problems about the layer itself ("in config/x.json"). */
   source: string;
   ancestors: Set<object>;
+  fetchPolicy: FetchPolicy;
 }
 
 function copyValue(value: unknown, path: PathSegment[], ctx: CopyContext): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (value === undefined) return undefined;
-  const opaque = opaqueAllowedAt(path);
+  const opaque = opaqueAllowedAt(path, ctx.fetchPolicy);
   if (typeof value === 'function') {
     if (opaque) ctx.setAside.push({ path, value });
     else ctx.problems.add(path, 'must be a JSON value: functions are allowed only at providers.<name>.fetch and in adapter options');
@@ -153,7 +161,8 @@ function copyValue(value: unknown, path: PathSegment[], ctx: CopyContext): unkno
 
 /**
  * A fresh copy of one layer: only own keys, none of `__proto__`/`constructor`/`prototype`, no
- * cycles, functions and other non-JSON values set aside where they are allowed and reported elsewhere.
+ * cycles, functions and other non-JSON values set aside where they are allowed (`fetchPolicy`, adapter
+ * options) and reported elsewhere.
  */
 export function copyLayer(
   layer: unknown,
@@ -161,12 +170,13 @@ export function copyLayer(
   problems: ProblemList,
   setAside: SetAsideValue[],
   basePath: PathSegment[] = [],
+  fetchPolicy: FetchPolicy = NO_FETCH,
 ): Record<string, unknown> {
   if (!isPlainObject(layer)) {
     problems.add(basePath.length > 0 ? basePath : source, 'must be a plain object');
     return {};
   }
-  const ctx: CopyContext = { problems, setAside, source: source ? ` (in ${source})` : '', ancestors: new Set() };
+  const ctx: CopyContext = { problems, setAside, source: source ? ` (in ${source})` : '', ancestors: new Set(), fetchPolicy };
   return copyValue(layer, basePath, ctx) as Record<string, unknown>;
 }
 

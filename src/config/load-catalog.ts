@@ -1,6 +1,6 @@
 /**
  * Loading the model catalog (config/models.json, or an object given in config `models`): every entry
- * checked, every problem reported at once with paths like `models["openai:gpt-4o"].pricing.inputPerMTok`.
+ * checked, every problem reported at once with paths like `models["provider:model"].pricing.inputPerMTok`.
  * Keys starting with `_` are comments, at the top and inside entries.
  */
 import type { CatalogEntry } from '../registry/model-catalog.js';
@@ -63,7 +63,7 @@ function checkFields(value: unknown, checks: Record<string, FieldCheck>, path: P
 }
 
 function checkEntry(id: string, entry: unknown, path: PathSegment[], problems: ProblemList): CatalogEntry | undefined {
-  if (!isModelId(id)) problems.add(path, 'the key must be a "provider:model" id, e.g. "openai:gpt-4o-mini"');
+  if (!isModelId(id)) problems.add(path, 'the key must be a "provider:model" id: a provider name, a colon, then the model');
   if (!isPlainObject(entry)) {
     problems.add(path, `must be an object (contextWindow, pricing, capabilities ...)${describeValue(entry)}`);
     return undefined;

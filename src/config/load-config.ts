@@ -1,13 +1,16 @@
 /**
  * loadConfig: the one way a SwitchboardConfig is made (API.md "Entry point").
  * Precedence, highest first: environment variables > `options.config` > config files > schema
- * defaults. Layers are copied safely and merged (layers.ts), checked against the schema
+ * defaults. The schema comes from the provider definitions (the built-ins plus `options.providers`:
+ * config-model.ts). Layers are copied safely and merged (layers.ts), checked against the schema
  * (schema-check.ts), handed to convict for defaults and environment variables, then checked as a
  * whole (validate-config.ts). Every problem found on the way comes out in one ConfigError.
  */
 import convict from 'convict';
+import type { ProviderDefinition } from '../managers/provider-definition.js';
 import type { SwitchboardConfig } from './types.js';
-import { configSchema } from './schema.js';
+import { configModelFor, type ConfigModel } from './config-model.js';
+import { applyMapDefaults, registerSectionSecrets } from './provider-sections.js';
 import { checkAgainstSchema, checkEnvValues } from './schema-check.js';
 import { copyLayer, deepMerge, putBack, readJsonFile, substituteEnv, type SetAsideValue } from './layers.js';
 import { isPlainObject, ProblemList } from './problems.js';
@@ -29,6 +32,11 @@ export type DeepPartial<T> = T extends (...args: never[]) => unknown
 export interface LoadConfigOptions {
   /** Programmatic config, over the files and under environment variables. May hold `providers.*.fetch` functions. */
   config?: DeepPartial<SwitchboardConfig>;
+  /**
+   * User-land provider definitions: each adds its section `providers.<id>` (checked by its schema and
+   * `validate`) and its provider name, next to the built-ins. See docs/adding-a-provider.md.
+   */
+  providers?: readonly ProviderDefinition[];
   /** Config file(s), relative to `cwd`; given, they replace the default files and SWITCHBOARD_CONFIG. */
   configFile?: string | string[];
   /** The environment (default `process.env`); only this is read, for variables and `${NAME}`. */
@@ -73,7 +81,7 @@ function filesToRead(options: LoadConfigOptions, env: Record<string, string>, pr
   return files;
 }
 
-/** Environment variables with a value: an empty variable counts as unset (a blank `OPENAI_API_KEY=` line). */
+/** Environment variables with a value: an empty variable counts as unset (a blank `SOME_API_KEY=` line in an env file). */
 function nonEmptyEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (typeof value === 'string' && value !== '') out[name] = value;
@@ -89,7 +97,7 @@ function dropUndefined(value: unknown): unknown {
   return out;
 }
 
-async function mergeLayers(options: LoadConfigOptions, env: Record<string, string>, cwd: string, problems: ProblemList, setAside: SetAsideValue[]) {
+async function mergeLayers(options: LoadConfigOptions, model: ConfigModel, env: Record<string, string>, cwd: string, problems: ProblemList, setAside: SetAsideValue[]) {
   let merged: Record<string, unknown> = {};
   for (const { file, label, optional } of filesToRead(options, env, problems)) {
     const parsed = await readJsonFile(file, cwd, label, problems, optional);
@@ -97,7 +105,7 @@ async function mergeLayers(options: LoadConfigOptions, env: Record<string, strin
   }
   if (options.config !== undefined) {
     if (!isPlainObject(options.config)) problems.add('config', 'must be a plain object');
-    else merged = deepMerge(merged, substituteEnv(copyLayer(options.config, '', problems, setAside), env) as Record<string, unknown>);
+    else merged = deepMerge(merged, substituteEnv(copyLayer(options.config, '', problems, setAside, [], model.fetchPolicy), env) as Record<string, unknown>);
   }
   return merged;
 }
@@ -105,34 +113,37 @@ async function mergeLayers(options: LoadConfigOptions, env: Record<string, strin
 /**
  * Load, merge and validate the configuration. Throws one ConfigError listing every problem (files
  * that cannot be read, unknown keys, bad values, placeholder keys, bad bots ...) with key paths; no
- * message shows a secret. Every credential loaded is registered with `options.secrets`.
+ * message shows a secret. Every credential loaded is registered with `options.secrets`. Wrong
+ * provider definitions (`options.providers`) throw a ConfigError before anything is read.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<SwitchboardConfig> {
+  const model = configModelFor(options.providers);
   const env = nonEmptyEnv(options.env ?? process.env);
   const cwd = options.cwd ?? process.cwd();
   const problems = new ProblemList();
   const setAside: SetAsideValue[] = [];
   const secrets = options.secrets ?? new SecretRegistry();
 
-  const merged = await mergeLayers(options, env, cwd, problems, setAside);
+  const merged = await mergeLayers(options, model, env, cwd, problems, setAside);
   // A value set aside from programmatic config outranks whatever a file put at the same path.
   for (const { path } of setAside) putBack(merged, path, undefined);
   registerConfigSecrets(merged, secrets);
   // convict cannot merge an object where its schema has a string (`models`): the catalog goes around it.
   const inlineCatalog = isPlainObject(merged.models) ? merged.models : undefined;
   if (inlineCatalog) delete merged.models;
-  const checked = checkAgainstSchema(merged, problems);
+  const checked = checkAgainstSchema(model.schema, merged, problems);
 
-  const loader = convict(configSchema, { env, args: [] });
+  const loader = convict(model.schema, { env, args: [] });
   loader.load(checked);
   const config = dropUndefined(loader.getProperties()) as SwitchboardConfig;
-  checkEnvValues(config, env, problems);
+  checkEnvValues(model.schema, model.envBindings, config, env, problems);
   registerConfigSecrets(config, secrets);
-  collectSemanticProblems(config, problems, { extraProviders: options.extraProviders });
+  registerSectionSecrets(config, model.definitions, secrets);
+  collectSemanticProblems(config, problems, { extraProviders: options.extraProviders, definitions: model.definitions });
   if (inlineCatalog) config.models = validateCatalog(inlineCatalog, problems) as Record<string, unknown>;
   problems.throwIfAny((text) => secrets.scrub(text));
 
-  for (const entry of Object.values(config.providers.openaiCompatible)) entry.apiKey ??= '';
+  applyMapDefaults(config, model.definitions);
   for (const { path, value } of setAside) putBack(config as unknown as Record<string, unknown>, path, value);
   return config;
 }

@@ -1,6 +1,6 @@
 /**
  * Collecting configuration problems: key paths as users write them (`bots.support.fallbacks[0]`,
- * `models["openai:gpt-4o"].pricing`), "did you mean" hints, and value echoes that can never show a
+ * `models["provider:model"].pricing`), "did you mean" hints, and value echoes that can never show a
  * secret. Every config check reports here so that one ConfigError lists everything at once.
  */
 import { ConfigError } from '../core/errors.js';

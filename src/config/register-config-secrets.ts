@@ -2,7 +2,7 @@
  * Every credential a config holds is registered with the loading switchboard's SecretRegistry, so
  * that it is scrubbed from what the library emits later (logs, spans, upstream text). Placeholders
  * are not secrets (the registry refuses them): registering `YOUR_API_KEY` would scrub pieces of the
- * very message that asks the user to set OPENAI_API_KEY.
+ * very message that asks the user to set the provider's key variable.
  */
 import type { SecretRegistry } from '../core/secrets.js';
 import { isKeyishName, isPlainObject } from './problems.js';

@@ -1,30 +1,17 @@
 /**
- * Checks a config tree against the schema in schema.ts: unknown keys (with a "did you mean"), objects
- * where values belong and the reverse, and each value's format. Bad parts are reported and pruned, so
- * convict only ever sees well-shaped input (its merge throws on an object where a value belongs).
+ * Checks a config tree against a schema (schema.ts builds it from the provider definitions):
+ * unknown keys (with a "did you mean"), objects where values belong and the reverse, and each value's
+ * format. Bad parts are reported and pruned, so convict only ever sees well-shaped input (its merge
+ * throws on an object where a value belongs). Also the schema's environment variables.
  */
 import type convict from 'convict';
-import { configSchema, FORMATS } from './schema.js';
-import { enumCheck, type FieldCheck } from './field-checks.js';
+import type { SwitchboardConfig } from './types.js';
 import { describeValue, isPlainObject, unknownKeyMessage, type PathSegment, type ProblemList } from './problems.js';
+import { isConfigLeaf as isLeaf, leafCheck } from './schema-fields.js';
 
 type SchemaNode = Record<string, unknown>;
-
-/** A schema leaf holds its default (convict's own rule: a node with a `default` key is a property). */
-function isLeaf(node: unknown): node is convict.SchemaObj {
-  return isPlainObject(node) && Object.prototype.hasOwnProperty.call(node, 'default');
-}
-
-const checkObject: FieldCheck = (v) => (isPlainObject(v) ? undefined : 'must be an object');
-
-/** The check of a schema leaf, from its format. */
-function leafCheck(node: convict.SchemaObj): FieldCheck {
-  const format: unknown = node.format;
-  if (Array.isArray(format)) return enumCheck(format as string[]);
-  if (format === Object) return checkObject;
-  if (typeof format === 'string' && FORMATS[format]) return FORMATS[format].check;
-  throw new Error(`config schema: no check for the format of this key (${String(format)})`);
-}
+/** A schema for SwitchboardConfig (buildConfigSchema's result). */
+type Schema = convict.Schema<SwitchboardConfig>;
 
 function childOf(node: SchemaNode, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(node, key) ? node[key] : undefined;
@@ -41,7 +28,8 @@ function walk(node: SchemaNode, value: Record<string, unknown>, path: PathSegmen
       problems.add(here, unknownKeyMessage(key, Object.keys(node)));
     } else if (isLeaf(schemaChild)) {
       const problem = leafCheck(schemaChild)(child);
-      if (problem) problems.add(here, problem + describeValue(child, key));
+      // A sensitive leaf's value is never echoed, whatever its key is called.
+      if (problem) problems.add(here, problem + (schemaChild.sensitive === true ? '' : describeValue(child, key)));
       else out[key] = child;
     } else if (!isPlainObject(child)) {
       problems.add(here, `must be an object with the keys ${Object.keys(schemaChild as SchemaNode).join(', ')}${describeValue(child, key)}`);
@@ -56,8 +44,8 @@ function walk(node: SchemaNode, value: Record<string, unknown>, path: PathSegmen
  * Report every key and value of a user config tree (files and programmatic config merged) that the
  * schema refuses; return the tree without them.
  */
-export function checkAgainstSchema(tree: Record<string, unknown>, problems: ProblemList): Record<string, unknown> {
-  return walk(configSchema as unknown as SchemaNode, tree, [], problems);
+export function checkAgainstSchema(schema: Schema, tree: Record<string, unknown>, problems: ProblemList): Record<string, unknown> {
+  return walk(schema as unknown as SchemaNode, tree, [], problems);
 }
 
 /** One environment variable and the key it sets. */
@@ -77,13 +65,9 @@ function collectBindings(node: SchemaNode, path: string[], out: EnvBinding[]): E
   return out;
 }
 
-/** Every environment variable the schema reads, with its key path. */
-export const ENV_BINDINGS: readonly EnvBinding[] = collectBindings(configSchema as unknown as SchemaNode, [], []);
-
-/** The environment variable that sets a key path (`providers.openai.apiKey` -> OPENAI_API_KEY). */
-export function envNameFor(path: readonly string[]): string | undefined {
-  const dotted = path.join('.');
-  return ENV_BINDINGS.find((binding) => binding.path.join('.') === dotted)?.env;
+/** Every environment variable a schema reads, with its key path. */
+export function envBindingsOf(schema: Schema): EnvBinding[] {
+  return collectBindings(schema as unknown as SchemaNode, [], []);
 }
 
 function valueAt(tree: unknown, path: readonly string[]): unknown {
@@ -96,15 +80,16 @@ function valueAt(tree: unknown, path: readonly string[]): unknown {
 }
 
 /** Check the values convict took from environment variables (after its coercion), naming the variable. */
-export function checkEnvValues(config: unknown, env: Readonly<Record<string, string>>, problems: ProblemList): void {
-  for (const binding of ENV_BINDINGS) {
+export function checkEnvValues(schema: Schema, bindings: readonly EnvBinding[], config: unknown, env: Readonly<Record<string, string>>, problems: ProblemList): void {
+  for (const binding of bindings) {
     if (env[binding.env] === undefined) continue;
-    const schemaNode = valueAt(configSchema, binding.path);
+    const schemaNode = valueAt(schema, binding.path);
     if (!isLeaf(schemaNode)) continue;
     const value = valueAt(config, binding.path);
     const problem = leafCheck(schemaNode)(value);
     if (problem) {
-      problems.add(binding.path, `${problem}${describeValue(value, binding.path[binding.path.length - 1])} (from environment variable ${binding.env})`);
+      const echo = schemaNode.sensitive === true ? '' : describeValue(value, binding.path[binding.path.length - 1]);
+      problems.add(binding.path, `${problem}${echo} (from environment variable ${binding.env})`);
     }
   }
 }

@@ -1,148 +1,29 @@
 /**
  * The convict schema of SwitchboardConfig: every key with its default, format and environment
- * variable. Formats are named (`sb-*`) and registered with convict so that environment strings are
- * coerced strictly ("8787" -> 8787, "12abc" stays a string and is reported), and so that the same
- * checks run on values from files and programmatic config (schema-check.ts).
- * Maps with user-chosen keys (`bots`, `openaiCompatible`, `rateLimits`, `llamacpp.pricing`) use
- * convict's `Object` format; validate-config.ts checks their entries.
+ * variable. The `providers` part is built from provider definitions (src/managers/builtin-providers.ts
+ * plus user-land ones): each object section is its definition's `configSchema` (and a `fetch` leaf
+ * when it takes one), each map section one `Object` leaf whose entries provider-sections.ts checks.
+ * Maps with user-chosen keys (`bots`, `rateLimits`) use convict's `Object` format; validate-config.ts
+ * checks their entries.
  */
-import convict from 'convict';
+import type convict from 'convict';
 import type { SwitchboardConfig } from './types.js';
-import {
-  checkBoolean,
-  checkKeepAlive,
-  checkListenPort,
-  checkNonEmptyString,
-  checkOptionalFunction,
-  checkOptionalString,
-  checkRedisUrl,
-  checkString,
-  httpUrlCheck,
-  intCheck,
-  type FieldCheck,
-} from './field-checks.js';
-import { isPlainObject } from './problems.js';
+import type { ProviderDefinition } from '../managers/provider-definition.js';
+import { configField, fetchField, registerConfigFormats, type ConfigSchemaNode } from './schema-fields.js';
 import { DEFAULT_RESPONSE_LIMITS } from '../transport/bounded-fetch.js';
 
-/** A named format: its check, and how an environment-variable string becomes a value. */
-interface NamedFormat {
-  check: FieldCheck;
-  coerce?: (raw: string) => unknown;
-}
-
-/** Whole numbers only: parseInt would turn "12abc" into 12 and hide the mistake. */
-function coerceInt(raw: string): unknown {
-  return /^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : raw;
-}
-
-/** convict's own boolean coercion makes "0" and "no" true. */
-function coerceBoolean(raw: string): unknown {
-  if (/^\s*(true|1|yes|on)\s*$/i.test(raw)) return true;
-  if (/^\s*(false|0|no|off)\s*$/i.test(raw)) return false;
-  return raw;
-}
-
-/** OLLAMA_HOST is often `0.0.0.0`, `host:port` or a bare host, as Ollama itself accepts. */
-function coerceOllamaHost(raw: string): unknown {
-  const value = raw.trim();
-  if (value === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
-  const [host, port] = value.split(/:(?=\d+$)/) as [string, string | undefined];
-  const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host;
-  return `http://${reachable}:${port ?? '11434'}`;
-}
-
-/** Every named format; schema-check.ts looks checks up here. */
-export const FORMATS: Record<string, NamedFormat> = {
-  'sb-string': { check: checkString },
-  'sb-nonempty-string': { check: checkNonEmptyString },
-  'sb-optional-string': { check: checkOptionalString },
-  'sb-boolean': { check: checkBoolean, coerce: coerceBoolean },
-  'sb-int-min0': { check: intCheck(0), coerce: coerceInt },
-  'sb-int-min1': { check: intCheck(1), coerce: coerceInt },
-  'sb-retries': { check: intCheck(0, 20), coerce: coerceInt },
-  'sb-port': { check: checkListenPort, coerce: coerceInt },
-  'sb-http-url': { check: httpUrlCheck(false) },
-  'sb-optional-http-url': { check: httpUrlCheck(true) },
-  'sb-ollama-url': { check: httpUrlCheck(false), coerce: coerceOllamaHost },
-  'sb-redis-url': { check: checkRedisUrl },
-  'sb-keep-alive': { check: checkKeepAlive },
-  'sb-function': { check: checkOptionalFunction },
-  'sb-models': {
-    check: (v) =>
-      (typeof v === 'string' && v.trim() !== '') || isPlainObject(v) ? undefined : 'must be the path of a catalog file or a catalog object',
-  },
-  'sb-array': { check: (v) => (Array.isArray(v) ? undefined : 'must be an array') },
-};
-
-for (const [name, format] of Object.entries(FORMATS)) {
-  convict.addFormat({
-    name,
-    validate: (value: unknown) => {
-      const problem = format.check(value);
-      if (problem) throw new Error(problem);
-    },
-    ...(format.coerce ? { coerce: format.coerce } : {}),
-  });
-}
-
-/** A leaf of the schema. */
+/** A core leaf, positionally (the core sections are long tables; positions keep them readable). */
 function field<T>(defaultValue: T, format: string | readonly string[] | ObjectConstructor, doc: string, env?: string, sensitive = false): convict.SchemaObj<T> {
-  const node: convict.SchemaObj<T> = { default: defaultValue, format: Array.isArray(format) ? [...format] : format, doc };
-  if (env) node.env = env;
-  if (sensitive) node.sensitive = true;
-  return node;
+  return configField(defaultValue, format, doc, { env, sensitive });
 }
-
-const TIMEOUT_DOC = 'Total time for one request to this provider, in ms';
-const FETCH_DOC = 'A fetch function handed to the SDK (programmatic config only)';
 
 /** Log levels `telemetry.logLevel` accepts. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 /** Stores a cache or the sessions can live in. */
 export const STORES = ['memory', 'redis'] as const;
 
-/** The schema: defaults, formats and environment variables of every key. */
-export const configSchema: convict.Schema<SwitchboardConfig> = {
-  providers: {
-    openai: {
-      apiKey: field('', 'sb-string', 'OpenAI API key; empty = provider not ready', 'OPENAI_API_KEY', true),
-      baseURL: field('https://api.openai.com/v1', 'sb-http-url', 'OpenAI API base URL', 'OPENAI_BASE_URL'),
-      timeoutMs: field(60000, 'sb-int-min1', TIMEOUT_DOC),
-      organization: field<string | undefined>(undefined, 'sb-optional-string', 'OpenAI organization id'),
-      fetch: field<typeof fetch | undefined>(undefined, 'sb-function', FETCH_DOC),
-    },
-    anthropic: {
-      apiKey: field('', 'sb-string', 'Anthropic API key; empty = provider not ready', 'ANTHROPIC_API_KEY', true),
-      baseURL: field('https://api.anthropic.com', 'sb-http-url', 'Anthropic API base URL', 'ANTHROPIC_BASE_URL'),
-      timeoutMs: field(60000, 'sb-int-min1', TIMEOUT_DOC),
-      defaultMaxTokens: field(1024, 'sb-int-min1', 'max_tokens when neither the request nor the bot sets maxTokens'),
-      fetch: field<typeof fetch | undefined>(undefined, 'sb-function', FETCH_DOC),
-    },
-    huggingface: {
-      apiKey: field('', 'sb-string', 'HuggingFace token; empty = provider not ready', 'HF_TOKEN', true),
-      endpointUrl: field('', 'sb-optional-http-url', 'A dedicated Inference Endpoint / TGI URL; empty = Inference Providers', 'HF_ENDPOINT_URL'),
-      timeoutMs: field(60000, 'sb-int-min1', TIMEOUT_DOC),
-      fetch: field<typeof fetch | undefined>(undefined, 'sb-function', FETCH_DOC),
-    },
-    ollama: {
-      baseURL: field('http://127.0.0.1:11434', 'sb-ollama-url', 'Ollama server URL', 'OLLAMA_HOST'),
-      timeoutMs: field(60000, 'sb-int-min1', TIMEOUT_DOC),
-      keepAlive: field('', 'sb-keep-alive', "Ollama keep_alive, e.g. '5m'; empty = server default"),
-      fetch: field<typeof fetch | undefined>(undefined, 'sb-function', FETCH_DOC),
-    },
-    openaiCompatible: field({}, Object, 'Named OpenAI-compatible endpoints: { name: { baseURL, apiKey, timeoutMs? } }'),
-    llamacpp: {
-      modelsDir: field('./models', 'sb-nonempty-string', 'Directory of GGUF files (llamacpp:<file name without .gguf>)', 'LLAMACPP_MODELS_DIR'),
-      threads: field(0, 'sb-int-min0', "CPU threads; 0 = the machine's available parallelism"),
-      gpu: field(false, 'sb-boolean', 'Offload to a GPU when one is available'),
-      contextSize: field(4096, 'sb-int-min1', 'Context size of each loaded model, in tokens'),
-      pricing: field<Record<string, { inputPerMTok: number; outputPerMTok: number }> | undefined>(
-        undefined,
-        Object,
-        'Prices per million tokens for local models, by model name',
-      ),
-    },
-  },
+/** Every section but `providers`: defaults, formats and environment variables. */
+const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
   models: field<string | Record<string, unknown>>('config/models.json', 'sb-models', 'Catalog file path (relative to cwd) or the catalog itself'),
   bots: field({}, Object, 'Bot types by name'),
   modelCache: {
@@ -213,3 +94,25 @@ export const configSchema: convict.Schema<SwitchboardConfig> = {
     bodyLimitBytes: field(1048576, 'sb-int-min1', 'Largest request body; larger gets 413 before parsing'),
   },
 };
+
+/** The `providers` part of the schema for these definitions. */
+function providersSchema(definitions: readonly ProviderDefinition[]): ConfigSchemaNode {
+  const out: ConfigSchemaNode = {};
+  for (const definition of definitions) {
+    if (definition.section === 'map') {
+      out[definition.id] = field({}, Object, `${definition.description}: { <name>: { ${Object.keys(definition.configSchema).join(', ')} } }`);
+    } else {
+      out[definition.id] = definition.takesFetch ? { ...definition.configSchema, fetch: fetchField() } : { ...definition.configSchema };
+    }
+  }
+  return out;
+}
+
+/**
+ * The whole schema for a list of provider definitions (the built-ins first, then user-land ones;
+ * provider-sections.ts checks the list itself). Registers the formats the definitions bring.
+ */
+export function buildConfigSchema(definitions: readonly ProviderDefinition[]): convict.Schema<SwitchboardConfig> {
+  for (const definition of definitions) if (definition.formats) registerConfigFormats(definition.formats);
+  return { providers: providersSchema(definitions), ...CORE_SCHEMA } as unknown as convict.Schema<SwitchboardConfig>;
+}

@@ -1,74 +1,17 @@
 /**
  * The configuration shape (API.md "Configuration shape"), after loading, `${ENV}` substitution and
- * validation. The convict schema in schema.ts is the source of defaults and formats.
+ * validation. The convict schema (schema.ts, built from the provider definitions) is the source of
+ * defaults and formats.
  */
 import type { CallParams } from '../core/types.js';
+import type { BuiltinProvidersConfig } from '../managers/builtin-providers.js';
 
-/** Any provider the official `openai` SDK talks to. */
-export interface OpenAIProviderConfig {
-  apiKey: string;
-  baseURL: string;
-  timeoutMs: number;
-  organization?: string;
-  /** Handed to the SDK (proxies, custom agents, tests); programmatic config only. */
-  fetch?: typeof fetch;
-}
-
-/** Anthropic messages API. */
-export interface AnthropicProviderConfig {
-  apiKey: string;
-  baseURL: string;
-  timeoutMs: number;
-  /** Anthropic requires max_tokens; used when neither request nor bot sets maxTokens. */
-  defaultMaxTokens: number;
-  fetch?: typeof fetch;
-}
-
-/** HuggingFace Inference Providers or a dedicated endpoint / TGI. */
-export interface HuggingFaceProviderConfig {
-  apiKey: string;
-  endpointUrl: string;
-  timeoutMs: number;
-  fetch?: typeof fetch;
-}
-
-/** A native Ollama server. */
-export interface OllamaProviderConfig {
-  baseURL: string;
-  timeoutMs: number;
-  /** Ollama's keep_alive (e.g. "5m"); empty = server default. */
-  keepAlive: string;
-  fetch?: typeof fetch;
-}
-
-/** One named OpenAI-compatible endpoint (vLLM, llama.cpp server, LM Studio, Together, Groq ...). */
-export interface OpenAICompatibleConfig {
-  baseURL: string;
-  apiKey: string;
-  timeoutMs?: number;
-  fetch?: typeof fetch;
-}
-
-/** Local GGUF models through node-llama-cpp. */
-export interface LlamaCppProviderConfig {
-  modelsDir: string;
-  /** 0 = the machine's available parallelism. */
-  threads: number;
-  gpu: boolean;
-  contextSize: number;
-  /** Prices per million tokens for local models, by model name (usually absent: cost null). */
-  pricing?: Record<string, { inputPerMTok: number; outputPerMTok: number }>;
-}
-
-/** All provider settings. */
-export interface ProvidersConfig {
-  openai: OpenAIProviderConfig;
-  anthropic: AnthropicProviderConfig;
-  huggingface: HuggingFaceProviderConfig;
-  ollama: OllamaProviderConfig;
-  openaiCompatible: Record<string, OpenAICompatibleConfig>;
-  llamacpp: LlamaCppProviderConfig;
-}
+/**
+ * All provider settings: the built-in sections, typed from the list of built-in definitions
+ * (src/managers/builtin-providers.ts), and the sections of user-land definitions passed to
+ * `loadConfig` / `createSwitchboard` as `providers` (unknown here: their managers know their shape).
+ */
+export type ProvidersConfig = BuiltinProvidersConfig & { [section: string]: unknown };
 
 /** An adapter named in config, with its options. */
 export interface AdapterRef {

@@ -39,7 +39,7 @@ function quotable(name: string): string {
 
 function checkModelRef(value: unknown, path: PathSegment[], providers: KnownProviders, problems: ProblemList): boolean {
   if (!isModelId(value)) {
-    problems.add(path, `must be "provider:model", e.g. "openai:gpt-4o-mini"${describeValue(value)}`);
+    problems.add(path, `must be "provider:model": a provider name, a colon, then the model${describeValue(value)}`);
     return false;
   }
   const provider = value.slice(0, value.indexOf(':'));
@@ -124,7 +124,7 @@ function checkBudget(value: unknown, path: PathSegment[], problems: ProblemList)
 
 /**
  * Report every problem of one bot definition under `bots.<name>`. `providers` is every provider a
- * model id may name (built-ins, OpenAI-compatible endpoints, custom ones).
+ * model id may name (the provider definitions' sections and map entries, custom ones).
  */
 export function validateBot(name: string, bot: unknown, providers: KnownProviders | ReadonlySet<string>, problems: ProblemList, options: BotCheckOptions = {}): void {
   const path: PathSegment[] = ['bots', name];

@@ -1,6 +1,9 @@
 /**
  * The one place that turns an HTTP status or an SDK/fetch failure into our error classes,
- * and decides what is retryable (RELIABILITY.md "Semantics").
+ * and decides what is retryable (RELIABILITY.md "Semantics"). It knows HTTP, fetch and Node's
+ * socket errors; what one provider or SDK does differently (an extra status, error types inside a
+ * stream, its error class names, its wording for an empty account) arrives as `ErrorQuirks` in the
+ * `ErrorOrigin`, declared by that provider's definition (src/managers/<provider>/).
  */
 import {
   AbortError,
@@ -16,10 +19,38 @@ import {
 import { malformedAnswer, ResponseLimitError } from './answer-errors.js';
 import { MAX_UPSTREAM_TEXT_CHARS, scrubKeyShapes } from './secrets.js';
 
+/**
+ * What one provider (or the SDK it is built on) does differently from plain HTTP, declared by its
+ * definition. Every field is optional: an origin without quirks is mapped by HTTP semantics alone.
+ */
+export interface ErrorQuirks {
+  /** Statuses worth another attempt besides 408, 409, 429, 500, 502, 503 and 504 (e.g. a 529 "overloaded"). */
+  readonly retryableStatuses?: readonly number[];
+  /**
+   * Error `type`s an error event inside a stream carries (no HTTP status there), with the status
+   * each stands for, e.g. `{ overloaded_error: 529 }`; matched against the event body's type, else as
+   * a whole word of the error message.
+   */
+  readonly streamErrorTypes?: Readonly<Record<string, number>>;
+  /** Class names of the SDK's "no answer in time" errors: TimeoutError (retryable). */
+  readonly timeoutErrorNames?: readonly string[];
+  /** Class names of the SDK's connection failures (when no socket error code is in the cause chain): retryable. */
+  readonly connectionErrorNames?: readonly string[];
+  /** Class names of the SDK's "aborted by the caller" errors, besides the standard `AbortError`. */
+  readonly abortErrorNames?: readonly string[];
+  /**
+   * Words (case-insensitive) in an error code or message saying the account is out of quota or
+   * credit: a 429 or a 400 with one of them is a non-retryable quota RateLimitError.
+   */
+  readonly quotaHints?: readonly string[];
+}
+
 /** Where an upstream failure happened, for the message and the error fields. */
 export interface ErrorOrigin {
   provider: string;
   model?: string;
+  /** The provider's departures from plain HTTP (its definition's `errorQuirks`); none = HTTP semantics only. */
+  quirks?: ErrorQuirks;
   /**
    * Cleans text an upstream wrote before it goes into a message or a cause: the manager's
    * `SecretRegistry.scrubUpstream` with the request's own text as echoes (BaseLLMManager passes it).
@@ -50,16 +81,39 @@ export function cleanCause(error: unknown, origin: ErrorOrigin): unknown {
   return plain;
 }
 
-/** Statuses worth another attempt: timeouts, conflicts, rate limits, server errors, Anthropic's 529. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
+/** Statuses worth another attempt by HTTP semantics: timeouts, conflicts, rate limits, server errors. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 409, 429, 500, 502, 503, 504]);
 
 const CONTEXT_LENGTH_HINTS = /context[_ ]length|maximum context|prompt is too long|too many tokens|context window/i;
-const QUOTA_HINTS = /insufficient_quota|quota|billing|credit balance/i;
-/** Account exhaustion some providers answer with 400 (Anthropic: "Your credit balance is too low"). */
-const BAD_REQUEST_QUOTA_HINTS = /credit balance|insufficient_quota/i;
+/** A 429 naming quota or billing is an empty account, not a busy server, whoever sends it. */
+const QUOTA_HINTS = /quota|billing/i;
 const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
 const DECIMAL = /^\d+(\.\d+)?$/;
+const NO_QUIRKS: ErrorQuirks = {};
+
+/**
+ * One set of quirks from several (an SDK's, then a provider's own): lists are joined, stream types
+ * merged with later parts winning.
+ */
+export function mergeErrorQuirks(...parts: Array<ErrorQuirks | undefined>): ErrorQuirks {
+  const given = parts.filter((part): part is ErrorQuirks => part !== undefined);
+  const joined = <T>(pick: (quirks: ErrorQuirks) => readonly T[] | undefined): T[] => [...new Set(given.flatMap((quirks) => [...(pick(quirks) ?? [])]))];
+  return {
+    retryableStatuses: joined((quirks) => quirks.retryableStatuses),
+    streamErrorTypes: Object.fromEntries(given.flatMap((quirks) => Object.entries(quirks.streamErrorTypes ?? {}))),
+    timeoutErrorNames: joined((quirks) => quirks.timeoutErrorNames),
+    connectionErrorNames: joined((quirks) => quirks.connectionErrorNames),
+    abortErrorNames: joined((quirks) => quirks.abortErrorNames),
+    quotaHints: joined((quirks) => quirks.quotaHints),
+  };
+}
+
+/** Whether a code or message carries one of the quirks' quota words. */
+function hasQuotaHint(text: string, quirks: ErrorQuirks): boolean {
+  const lower = text.toLowerCase();
+  return (quirks.quotaHints ?? []).some((hint) => lower.includes(hint.toLowerCase()));
+}
 
 /** Header lookup that accepts a Headers object or a plain record. */
 export type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined | null;
@@ -107,13 +161,15 @@ export function errorFromStatus(
   const text = `${where} answered ${status}: ${cleaned || 'no detail'}`;
   const retryAfterMs = parseRetryAfter(extra.headers);
   const codeText = `${extra.code ?? ''} ${detail}`;
+  const quirks = origin.quirks ?? NO_QUIRKS;
   if (status === 401 || status === 403) {
     return new AuthenticationError(`${text}. Check the API key configured for provider "${origin.provider}".`, options);
   }
   if (status === 404) {
     return new NoSuchModelError(`${text}. The provider does not know this model (or the base URL is wrong).`, options);
   }
-  if ((status === 429 && QUOTA_HINTS.test(codeText)) || (status === 400 && BAD_REQUEST_QUOTA_HINTS.test(codeText))) {
+  // Some providers answer an empty account with 400 (their quota words say so): generic words on a 400 do not.
+  if ((status === 429 && (QUOTA_HINTS.test(codeText) || hasQuotaHint(codeText, quirks))) || (status === 400 && hasQuotaHint(codeText, quirks))) {
     // Quota exhaustion will not heal by waiting: not retryable, but a fallback (another account) may answer.
     return new RateLimitError(`${text}. The account's quota is exhausted.`, { ...options, retryable: false, kind: 'quota' });
   }
@@ -129,12 +185,13 @@ export function errorFromStatus(
   if (status === 408 || status === 504) {
     return new ProviderError(text, { ...options, status, retryable: true, retryAfterMs });
   }
-  return new ProviderError(text, { ...options, status, retryable: RETRYABLE_STATUSES.has(status), retryAfterMs });
+  const retryable = RETRYABLE_STATUSES.has(status) || (quirks.retryableStatuses ?? []).includes(status);
+  return new ProviderError(text, { ...options, status, retryable, retryAfterMs });
 }
 
 /**
- * The class name of an SDK error. openai 6.x leaves `name` as "Error" on every class it defines, so
- * the constructor's name is the one that tells APIConnectionTimeoutError from APIConnectionError.
+ * The class name of an SDK error. Some SDKs leave `name` as "Error" on every class they define, so
+ * the constructor's name is the one that tells their error classes apart.
  */
 function errorName(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -144,33 +201,39 @@ function errorName(error: unknown): string | undefined {
   return typeof constructorName === 'string' ? constructorName : undefined;
 }
 
-function isAbortLike(name: string | undefined): boolean {
-  return name === 'AbortError' || name === 'APIUserAbortError' || name === 'UserAbortError';
+function isAbortLike(name: string | undefined, quirks: ErrorQuirks): boolean {
+  return name !== undefined && (name === 'AbortError' || (quirks.abortErrorNames ?? []).includes(name));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
- * An error event inside an SSE stream has no HTTP status; its type says what it would have been
- * (Anthropic `overloaded_error` = 529, `api_error`/OpenAI `server_error` = 500), so it can be retried.
+ * An error event inside a stream has no HTTP status; its type (one of the quirks' stream error
+ * types) says what it would have been, so it can be retried like that status.
  */
-function streamErrorStatus(error: unknown): number | undefined {
+function streamErrorStatus(error: unknown, quirks: ErrorQuirks): number | undefined {
+  const types = quirks.streamErrorTypes;
+  if (!types) return undefined;
   const body = (error as { error?: unknown })?.error as { type?: unknown; error?: { type?: unknown } } | undefined;
   const type = body?.error?.type ?? body?.type;
   const text = typeof type === 'string' ? type : error instanceof Error ? error.message : '';
-  if (/overloaded_error/.test(text)) return 529;
-  if (/\b(api_error|server_error)\b/.test(text)) return 500;
-  if (/rate_limit_error/.test(text)) return 429;
+  for (const [name, status] of Object.entries(types)) {
+    if (new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text)) return status;
+  }
   return undefined;
 }
 
 /** The connection failed (reset, refused, DNS): retryable. */
-function connectionCode(error: unknown, name: string | undefined): string | undefined {
+function connectionCode(error: unknown, name: string | undefined, quirks: ErrorQuirks): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
-  if (name === 'APIConnectionError' || name === 'APIConnectionTimeoutError') return name;
+  if (name !== undefined && (quirks.connectionErrorNames ?? []).includes(name)) return name;
   if (error instanceof TypeError && /fetch failed|terminated|socket/i.test(error.message)) return 'fetch_failed';
   return undefined;
 }
@@ -190,23 +253,24 @@ function ownError(error: unknown): LLMError | undefined {
 
 /**
  * Map anything a provider SDK or fetch throws to an LLMError. Duck-typed on `status`, `headers`,
- * `error` (the parsed body) and `name`, which covers openai, @anthropic-ai/sdk, @huggingface/inference
- * and plain fetch. `signal` tells a caller's abort from a connection failure.
+ * `error` (the parsed body) and `name` (read against `origin.quirks`), which covers the official
+ * SDKs and plain fetch. `signal` tells a caller's abort from a connection failure.
  */
 export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: AbortSignal): LLMError {
   const options = { provider: origin.provider, model: origin.model, cause: cleanCause(error, origin) };
   const clean = origin.clean ?? defaultClean;
   // An aborted attempt fails for the abort's reason (our TimeoutError, or the caller's abort), whatever
-  // the SDK made of it: openai ends a stream quietly on abort, which would otherwise look like an interruption.
+  // the SDK made of it: an SDK that ends a stream quietly on abort would otherwise look like an interruption.
   if (signal?.aborted) {
     const reason = signal.reason;
     if (LLMError.isInstance(reason)) return reason;
     return new AbortError(undefined, options);
   }
   const own = ownError(error);
-  if (own) return own instanceof ResponseLimitError ? own.at(origin) : own;
+  if (own) return ResponseLimitError.isInstance(own) ? own.at(origin) : own;
+  const quirks = origin.quirks ?? NO_QUIRKS;
   const name = errorName(error);
-  if (isAbortLike(name)) return new AbortError(undefined, options);
+  if (isAbortLike(name, quirks)) return new AbortError(undefined, options);
   const status = (error as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400) {
     const body = (error as { error?: unknown }).error as { error?: { message?: string; code?: string; type?: string }; message?: string; code?: string; type?: string } | undefined;
@@ -216,14 +280,14 @@ export function mapProviderError(error: unknown, origin: ErrorOrigin, signal?: A
     return errorFromStatus(status, String(detail), origin, { headers: (error as { headers?: HeaderSource }).headers, code: typeof code === 'string' ? code : undefined, cause: error });
   }
   const where = origin.model ? `${origin.provider}:${origin.model}` : origin.provider;
-  const inStream = streamErrorStatus(error);
+  const inStream = streamErrorStatus(error, quirks);
   if (inStream !== undefined) {
     return errorFromStatus(inStream, error instanceof Error ? error.message : String(error), origin, { cause: error });
   }
-  if (name === 'APIConnectionTimeoutError') {
+  if (name !== undefined && (quirks.timeoutErrorNames ?? []).includes(name)) {
     return new TimeoutError(`${where} did not answer in time`, options);
   }
-  const connection = connectionCode(error, name);
+  const connection = connectionCode(error, name, quirks);
   if (connection) {
     return new ProviderError(`${where}: connection failed (${connection})`, { ...options, retryable: true });
   }

@@ -1,33 +1,44 @@
 /**
- * One binding per provider: every manager is bound under TYPES.LLMManager and the registry
- * collects them with @multiInject. Adding a provider = one line here.
+ * The managers of every provider definition (the built-ins and user-land ones), each bound under
+ * TYPES.LLMManager for the registry's @multiInject. No provider is named here: a definition's
+ * `create` builds its managers from its config section (one per entry for a map section).
  */
 import { ContainerModule } from 'inversify';
 import type { SwitchboardConfig } from '../config/types.js';
+import { isPlainObject } from '../config/problems.js';
 import type { BaseLLMManager, ManagerDeps } from '../managers/base-llm-manager.js';
-import { AnthropicManager } from '../managers/anthropic/anthropic-manager.js';
-import { HuggingFaceManager } from '../managers/huggingface/huggingface-manager.js';
-import { LlamaCppManager, type LlamaCppManagerOptions } from '../managers/llamacpp/llamacpp-manager.js';
-import { OllamaManager } from '../managers/ollama/ollama-manager.js';
-import { OpenAICompatibleManager } from '../managers/openai-compatible/openai-compatible-manager.js';
-import { OpenAIManager } from '../managers/openai/openai-manager.js';
+import type { ProviderCreateOptions, ProviderDefinition } from '../managers/provider-definition.js';
 import { TYPES } from './identifiers.js';
 
-/** Binds the built-in managers and one OpenAI-compatible manager per configured endpoint. */
-export function providersModule(config: SwitchboardConfig, llamaOptions: LlamaCppManagerOptions = {}): ContainerModule {
+/** How many managers a definition's section yields: one, or one per entry of a map. */
+function managerCount(definition: ProviderDefinition, section: unknown): number {
+  if (definition.section !== 'map') return 1;
+  return isPlainObject(section) ? Object.keys(section).length : 0;
+}
+
+/** The managers `create` returned, checked against what the section promised. */
+function created(definition: ProviderDefinition, made: BaseLLMManager | BaseLLMManager[], expected: number): BaseLLMManager[] {
+  const managers = Array.isArray(made) ? made : [made];
+  if (managers.length !== expected) {
+    throw new Error(`provider definition "${definition.id}": create returned ${managers.length} managers, expected ${expected} (one per ${definition.section === 'map' ? 'entry' : 'section'})`);
+  }
+  return managers;
+}
+
+/** Binds the managers of every definition, in list order, from the loaded config. */
+export function providersModule(config: SwitchboardConfig, definitions: readonly ProviderDefinition[], options: ProviderCreateOptions = {}): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    const manager = (build: (deps: ManagerDeps) => BaseLLMManager) =>
-      bind<BaseLLMManager>(TYPES.LLMManager)
-        .toDynamicValue((context) => build(context.get<ManagerDeps>(TYPES.ManagerDeps)))
-        .inSingletonScope();
-    const { providers } = config;
-    manager((deps) => new OpenAIManager(deps, providers.openai));
-    manager((deps) => new AnthropicManager(deps, providers.anthropic));
-    manager((deps) => new HuggingFaceManager(deps, providers.huggingface));
-    manager((deps) => new OllamaManager(deps, providers.ollama));
-    manager((deps) => new LlamaCppManager(deps, providers.llamacpp, llamaOptions));
-    for (const [name, endpoint] of Object.entries(providers.openaiCompatible)) {
-      manager((deps) => new OpenAICompatibleManager(deps, name, endpoint));
+    for (const definition of definitions) {
+      const section: unknown = config.providers[definition.id];
+      const count = managerCount(definition, section);
+      // One `create` per definition, however many managers it makes; each binding takes its own.
+      let managers: BaseLLMManager[] | undefined;
+      const build = (deps: ManagerDeps) => (managers ??= created(definition, definition.create(deps, section, options), count));
+      for (let index = 0; index < count; index++) {
+        bind<BaseLLMManager>(TYPES.LLMManager)
+          .toDynamicValue((context) => build(context.get<ManagerDeps>(TYPES.ManagerDeps))[index]!)
+          .inSingletonScope();
+      }
     }
   });
 }

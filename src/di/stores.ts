@@ -1,14 +1,17 @@
 /**
- * Picks the stores config asks for: in-memory by default; with `redis.url`, Redis for sessions
- * (`sessions.store: "redis"`), the response cache (`responseCache.store: "redis"`), and always for
- * budgets and rate limits, so several instances act as one.
+ * Picks the stores: the caller's own where given (createSwitchboard's `stores`), else what config
+ * asks for: in-memory by default; with `redis.url`, Redis for sessions (`sessions.store: "redis"`),
+ * the response cache (`responseCache.store: "redis"`), and always for budgets and rate limits, so
+ * several instances act as one. A Redis client is made only when some store still needs it.
  */
-import { MemoryResponseStore } from '../cache/response-cache.js';
+import { MemoryResponseStore, type ResponseCacheStore } from '../cache/response-cache.js';
 import type { SwitchboardConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
 import type { SecretRegistry } from '../core/secrets.js';
-import { MemoryBudgetStore } from '../resilience/budget.js';
+import { MemoryBudgetStore, type BudgetStore } from '../resilience/budget.js';
+import type { RateLimitStore } from '../resilience/rate-limit-store.js';
 import { MemorySessionStore } from '../sessions/memory-session-store.js';
+import type { SessionStore } from '../sessions/session-store.js';
 import {
   RedisBudgetStore,
   RedisRateLimitStore,
@@ -20,19 +23,54 @@ import {
 } from '../stores/redis/index.js';
 import type { PipelineStores } from './pipeline-module.js';
 
+/**
+ * Stores a caller brings (a database, another cache): each replaces the one config would pick. The
+ * switchboard owns them from then on: `sb.close()` closes every one given.
+ */
+export interface UserStores {
+  sessions?: SessionStore;
+  /** Used when `responseCache.enabled`. */
+  responses?: ResponseCacheStore;
+  budgets?: BudgetStore;
+  /** Shared client-side rate limits (`resilience.rateLimits`); without one (and without Redis) limits are per process. */
+  rateLimits?: RateLimitStore;
+}
+
 /** How long start-up waits for Redis before going on (calls then fail or fall through per store). */
 const REDIS_STARTUP_WAIT_MS = 5_000;
 
-/** Build the stores for this config. */
-export async function createStores(config: SwitchboardConfig, logger: Logger, secrets?: SecretRegistry): Promise<PipelineStores> {
+/** Whether config would put any store the caller did not give in Redis. */
+function needsRedis(config: SwitchboardConfig, given: UserStores): boolean {
+  if (!config.redis.url) return false;
+  return (
+    (config.sessions.store === 'redis' && !given.sessions) ||
+    (config.responseCache.store === 'redis' && !given.responses) ||
+    !given.budgets ||
+    !given.rateLimits
+  );
+}
+
+/**
+ * What `close()` must close beyond what the pipeline's owners close themselves: the rate-limit
+ * store (the limiter leaves it to its owner) and a response store the disabled cache never took.
+ */
+async function closeUserStores(config: SwitchboardConfig, given: UserStores): Promise<void> {
+  await given.rateLimits?.close();
+  if (!config.responseCache.enabled) await given.responses?.close();
+}
+
+/** Build the stores for this config, the caller's own first. */
+export async function createStores(config: SwitchboardConfig, logger: Logger, secrets?: SecretRegistry, given: UserStores = {}): Promise<PipelineStores> {
   const memoryResponses = () =>
     new MemoryResponseStore({ max: config.responseCache.max, maxBytes: config.responseCache.maxBytes, ttlMs: config.responseCache.ttlMs });
-  if (!config.redis.url) {
+  const memorySessions = () => new MemorySessionStore({ max: config.sessions.max });
+  if (!needsRedis(config, given)) {
     return {
-      sessions: new MemorySessionStore({ max: config.sessions.max }),
-      responses: memoryResponses(),
-      budgets: new MemoryBudgetStore(),
-      close: async () => undefined,
+      sessions: given.sessions ?? memorySessions(),
+      responses: given.responses ?? memoryResponses(),
+      budgets: given.budgets ?? new MemoryBudgetStore(),
+      rateLimits: given.rateLimits,
+      close: () => closeUserStores(config, given),
     };
   }
   const client = createRedisClient({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, { logger, secrets });
@@ -46,12 +84,15 @@ export async function createStores(config: SwitchboardConfig, logger: Logger, se
   const keyPrefix = config.redis.keyPrefix;
   try {
     return {
-      sessions: config.sessions.store === 'redis' ? new RedisSessionStore({ client, keyPrefix }) : new MemorySessionStore({ max: config.sessions.max }),
+      sessions: given.sessions ?? (config.sessions.store === 'redis' ? new RedisSessionStore({ client, keyPrefix }) : memorySessions()),
       // The cache hands its TTL to every write; `ttlMs: 0` ("until evicted") leaves the store's default lifetime.
-      responses: config.responseCache.store === 'redis' ? new RedisResponseStore({ client, keyPrefix }) : memoryResponses(),
-      budgets: new RedisBudgetStore({ client, keyPrefix }),
-      rateLimits: new RedisRateLimitStore({ client, keyPrefix }),
-      close: () => closeRedisClient(client),
+      responses: given.responses ?? (config.responseCache.store === 'redis' ? new RedisResponseStore({ client, keyPrefix }) : memoryResponses()),
+      budgets: given.budgets ?? new RedisBudgetStore({ client, keyPrefix }),
+      rateLimits: given.rateLimits ?? new RedisRateLimitStore({ client, keyPrefix }),
+      close: async () => {
+        await closeUserStores(config, given);
+        await closeRedisClient(client);
+      },
     };
   } catch (error) {
     // Nothing else holds the client yet: left open, it would keep reconnecting and the process alive.

@@ -82,7 +82,7 @@ function checkOptions(options: GatewayOptions): void {
     throw new InvalidRequestError('startGateway: drainTimeoutMs must be a number of milliseconds >= 0');
   }
   if (!options.switchboard) return;
-  const building = (['config', 'configFile', 'managers', 'adapters', 'env', 'cwd', 'metricReaders'] as const).filter((key) => options[key] !== undefined);
+  const building = (['config', 'configFile', 'loadedConfig', 'managers', 'providers', 'stores', 'adapters', 'env', 'cwd', 'metricReaders'] as const).filter((key) => options[key] !== undefined);
   if (building.length > 0) {
     throw new InvalidRequestError(`startGateway: pass either a switchboard or options to build one (${building.join(', ')}), not both`);
   }
@@ -100,12 +100,18 @@ async function buildSwitchboard(options: GatewayOptions): Promise<Built> {
     const config = options.switchboard.config;
     return { sb: options.switchboard, owned: false, config, metrics: createGatewayMetrics({ serviceName: config.telemetry.serviceName, exporter: options.prometheusExporter, env: options.env }) };
   }
-  // The meter provider must exist before the switchboard, and its resource wants the configured name.
-  const preview = await loadConfig({ config: options.config, configFile: options.configFile, env: options.env, cwd: options.cwd, extraProviders: options.managers?.map((manager) => manager.provider) });
-  const metrics = createGatewayMetrics({ serviceName: preview.telemetry.serviceName, readers: options.metricReaders, exporter: options.prometheusExporter, env: options.env });
-  const { switchboard: _s, host: _h, port: _p, drainTimeoutMs: _d, prometheusExporter: _e, metricReaders: _r, ...createOptions } = options;
+  // The meter provider must exist before the switchboard, and its resource wants the configured
+  // name: the config is loaded here once and handed to createSwitchboard as it is.
+  const { switchboard: _s, host: _h, port: _p, drainTimeoutMs: _d, prometheusExporter: _e, metricReaders: _r, config: given, configFile, env, loadedConfig, ...createOptions } = options;
+  if (loadedConfig && (given !== undefined || configFile !== undefined)) {
+    throw new InvalidRequestError('startGateway: pass either loadedConfig or options to load one (config, configFile), not both');
+  }
+  const config =
+    loadedConfig ??
+    (await loadConfig({ config: given, configFile, env, cwd: options.cwd, providers: options.providers, extraProviders: options.managers?.map((manager) => manager.provider) }));
+  const metrics = createGatewayMetrics({ serviceName: config.telemetry.serviceName, readers: options.metricReaders, exporter: options.prometheusExporter, env });
   try {
-    const sb = await createSwitchboard({ ...createOptions, meterProvider: metrics.meterProvider });
+    const sb = await createSwitchboard({ ...createOptions, loadedConfig: config, meterProvider: metrics.meterProvider });
     return { sb, owned: true, config: sb.config, metrics };
   } catch (error) {
     await metrics.shutdown();

@@ -5,10 +5,11 @@
  * Everything above it (retries, timeouts, fallbacks, adapters, cost, telemetry) runs for real.
  */
 import { sleep } from '../core/abort.js';
-import { errorFromStatus } from '../core/error-mapping.js';
+import { errorFromStatus, type ErrorOrigin } from '../core/error-mapping.js';
 import { InvalidRequestError, LLMError } from '../core/errors.js';
 import type { CallContext, ModelInfo, ModelPricing, ProviderRequest, ProviderResult, ProviderStreamPart } from '../core/types.js';
 import { BaseLLMManager } from '../managers/base-llm-manager.js';
+import { FAKE_PROVIDER_NAME } from './fake-provider-name.js';
 import {
   checkReply,
   connectionReset,
@@ -48,7 +49,7 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
 
   constructor(private readonly options: FakeProviderOptions = {}) {
     super(options.deps);
-    this.provider = options.provider ?? 'fake';
+    this.provider = options.provider ?? FAKE_PROVIDER_NAME;
     this.defaultReply = options.defaultReply;
     for (const [model, price] of Object.entries(options.pricing ?? {})) this.pricing.set(model, { ...price });
   }
@@ -124,7 +125,7 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
 
   protected async loadModel(modelId: string): Promise<FakeModel> {
     if (this.options.models && !this.options.models.includes(modelId)) {
-      throw errorFromStatus(404, `The model '${modelId}' does not exist`, { provider: this.provider, model: modelId });
+      throw errorFromStatus(404, `The model '${modelId}' does not exist`, this.origin(modelId));
     }
     if (this.options.loadDelayMs) await sleep(this.options.loadDelayMs);
     remember(this.loads, modelId);
@@ -194,10 +195,11 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
       params: structuredClone(request.params),
       stream,
     };
-    if (context.bot !== undefined) call.bot = context.bot;
-    if (context.sessionId !== undefined) call.sessionId = context.sessionId;
-    if (context.tenantId !== undefined) call.tenantId = context.tenantId;
-    if (context.userId !== undefined) call.userId = context.userId;
+    const caller = context.caller;
+    if (caller?.bot !== undefined) call.bot = caller.bot;
+    if (caller?.sessionId !== undefined) call.sessionId = caller.sessionId;
+    if (caller?.tenantId !== undefined) call.tenantId = caller.tenantId;
+    if (caller?.userId !== undefined) call.userId = caller.userId;
     remember(this.calls, call);
     const queue = this.queues.get(modelId);
     const step = queue?.shift();
@@ -220,7 +222,12 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
   private async failureError(failure: LLMError | FakeHttpFailure, modelId: string, signal: AbortSignal): Promise<LLMError> {
     if (LLMError.isInstance(failure)) return failure;
     await sleep(failure.delayMs ?? 0, signal);
-    return errorFromStatus(failure.status, failure.message ?? `fake HTTP ${failure.status}`, { provider: this.provider, model: modelId }, { headers: failure.headers, code: failure.code });
+    return errorFromStatus(failure.status, failure.message ?? `fake HTTP ${failure.status}`, this.origin(modelId), { headers: failure.headers, code: failure.code });
+  }
+
+  /** Where a scripted failure happened, with the quirks the options declare (as a real manager's errorOrigin has). */
+  private origin(modelId: string): ErrorOrigin {
+    return { provider: this.provider, model: modelId, quirks: this.options.errorQuirks };
   }
 
   /** `fake:echo` and `echo` both name the model `echo` of this provider. */

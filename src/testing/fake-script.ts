@@ -2,6 +2,7 @@
  * The FakeProvider's script language (replies, failures, recorded calls) and the pure helpers that
  * turn a scripted reply into text, chunks and usage.
  */
+import type { ErrorQuirks } from '../core/error-mapping.js';
 import { InvalidRequestError, type LLMError } from '../core/errors.js';
 import { makeUsage } from '../core/usage.js';
 import type { CallParams, ChatMessage, FinishReason, ModelPricing, ProviderRequest, Usage } from '../core/types.js';
@@ -83,6 +84,11 @@ export interface FakeProviderOptions {
   loadDelayMs?: number;
   /** Deps for use without a switchboard (tests of BaseLLMManager); otherwise `registry.register` attaches them. */
   deps?: ManagerDeps;
+  /**
+   * How scripted HTTP statuses map, as a real provider's definition would declare it (e.g.
+   * `anthropicProvider.errorQuirks` to make a 529 retryable); default plain HTTP semantics.
+   */
+  errorQuirks?: ErrorQuirks;
 }
 
 /** Refuse a malformed script at once, not at call time. */

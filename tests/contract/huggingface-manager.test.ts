@@ -4,7 +4,7 @@
  * and through the Inference Providers router by model id (its host mapped to the fake by `fetch`).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { HuggingFaceProviderConfig } from '../../src/config/types.js';
+import type { HuggingFaceProviderConfig } from '../../src/managers/huggingface/huggingface-config.js';
 import { AuthenticationError, ProviderError, RateLimitError } from '../../src/core/errors.js';
 import type { CallParams, ProviderRequest } from '../../src/core/types.js';
 import { HuggingFaceManager } from '../../src/managers/huggingface/huggingface-manager.js';

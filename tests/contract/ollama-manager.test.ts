@@ -4,7 +4,7 @@
  * error bodies, and discovery through /api/tags and /api/show.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { OllamaProviderConfig } from '../../src/config/types.js';
+import type { OllamaProviderConfig } from '../../src/managers/ollama/ollama-config.js';
 import { AbortError, NoSuchModelError, ProviderError, StreamInterruptedError } from '../../src/core/errors.js';
 import type { CallParams, ProviderRequest } from '../../src/core/types.js';
 import { OllamaManager } from '../../src/managers/ollama/ollama-manager.js';

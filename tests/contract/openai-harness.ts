@@ -39,16 +39,31 @@ export function openAIParamsOnWire(request: RecordedRequest): CallParams {
   return wire as CallParams;
 }
 
+/** A manager built against the fake server, and what to close with it (a switchboard that owns it). */
+export interface BuiltManager {
+  manager: BaseLLMManager;
+  close?(): Promise<void>;
+}
+
 /** Start a fake server and build the manager against it with `makeManager(baseURL)`. */
 export async function openAIHarness(modelId: string, makeManager: (baseURL: string) => BaseLLMManager): Promise<OpenAIHarness> {
-  const server = await FakeOpenAIServer.start();
+  return openAIHarnessWith(modelId, async (baseURL) => ({ manager: makeManager(baseURL) }));
+}
+
+/**
+ * Start a fake server (with `apiKey`, requests must carry that key) and build the manager against it
+ * with `build(server)`, which may build a whole switchboard (a provider reached through its definition).
+ */
+export async function openAIHarnessWith(modelId: string, build: (baseURL: string, server: FakeOpenAIServer) => Promise<BuiltManager>, apiKey?: string): Promise<OpenAIHarness> {
+  const server = await FakeOpenAIServer.start(apiKey ? { apiKey } : {});
+  const built = await build(server.baseURL, server);
   const failure = (scripted: ScriptedFailure): FakeFault => {
     if (scripted.kind === 'status') return { kind: 'status', status: scripted.status, message: scripted.message, code: scripted.code, headers: scripted.headers };
     return scripted.kind === 'huge' ? { kind: 'huge', bytes: scripted.bytes, singleEvent: true } : { kind: scripted.kind };
   };
   return {
     server,
-    manager: makeManager(server.baseURL),
+    manager: built.manager,
     modelId,
     reply: (reply) => server.script(modelId, toOpenAIReply(reply)),
     fail: (scripted) => server.script(modelId, failure(scripted)),
@@ -58,6 +73,9 @@ export async function openAIHarness(modelId: string, makeManager: (baseURL: stri
     paramsOnWire: openAIParamsOnWire,
     supportedParams: ['temperature', 'maxTokens', 'topP', 'frequencyPenalty', 'presencePenalty', 'stop', 'seed'],
     reportsUsage: true,
-    close: () => server.close(),
+    close: async () => {
+      await built.close?.();
+      await server.close();
+    },
   };
 }

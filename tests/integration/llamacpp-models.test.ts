@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LlamaCppProviderConfig } from '../../src/config/types.js';
+import type { LlamaCppProviderConfig } from '../../src/managers/llamacpp/llamacpp-config.js';
 import { InvalidRequestError, NoSuchModelError, ProviderError } from '../../src/core/errors.js';
 import type { ProviderRequest } from '../../src/core/types.js';
 import type { LoadedGguf } from '../../src/managers/llamacpp/llama-chat-run.js';

@@ -69,12 +69,16 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     const env = io.env ?? process.env;
     const cwd = io.cwd ?? process.cwd();
     const configFile = flags.config && flags.config.length > 0 ? flags.config : undefined;
-    const config = await loadConfig({ config: extra.config, configFile, env, cwd, extraProviders: extra.managers?.map((manager) => manager.provider) });
+    // Loaded once: the log level and telemetry come from it, and the gateway serves it as it is.
+    const config =
+      extra.loadedConfig ??
+      (await loadConfig({ config: extra.config, configFile, env, cwd, providers: extra.providers, extraProviders: extra.managers?.map((manager) => manager.provider) }));
     const level = verbose ? 'debug' : config.telemetry.logLevel;
     const logger = extra.logger ?? createConsoleLogger(level, (line) => io.stderr.write(`${line}\n`));
     // Metrics belong to the gateway's own meter provider (served at /metrics, plus OTLP when configured).
     sdk = await startTelemetrySdk({ ...config.telemetry, metrics: { ...config.telemetry.metrics, exporter: 'none' } }, { logger, env });
-    gateway = await startGateway({ ...extra, configFile, env, cwd, host: flags.host, port: flags.port, logger, metricReaders: otlpReaders(config.telemetry) });
+    const { config: _given, loadedConfig: _loaded, ...options } = extra;
+    gateway = await startGateway({ ...options, loadedConfig: config, env, cwd, host: flags.host, port: flags.port, logger, metricReaders: otlpReaders(config.telemetry) });
     io.stdout.write(`switchboard gateway listening on ${gateway.url} (OpenAI base URL: ${gateway.url}/v1)\n`);
     if (!gateway.authenticated) {
       io.stderr.write('warning: server.apiKeys is empty, so the gateway is unauthenticated and serves on loopback only\n');

@@ -9,11 +9,13 @@
  * parameter with a 400. Anthropic has no frequency/presence penalty and no seed. (convert-request.ts)
  */
 import Anthropic from '@anthropic-ai/sdk';
-import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
-import type { AnthropicProviderConfig } from '../../config/types.js';
+import type { ErrorQuirks } from '../../core/error-mapping.js';
+import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { boundFetch } from '../../transport/bounded-fetch.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
-import { endpointAddress, sdkLogger, validateHostedEndpoint } from '../hosted-endpoint.js';
+import { endpointAddress, sdkLogger } from '../hosted-endpoint.js';
+import { envOf, missingSettingReason, validationOf } from '../provider-definition.js';
+import { ANTHROPIC_CONFIG_SCHEMA, ANTHROPIC_ERROR_QUIRKS, ANTHROPIC_ID, validateAnthropicConfig, type AnthropicProviderConfig } from './anthropic-config.js';
 import { toMessagesBody } from './convert-request.js';
 import { mapMessage } from './map-response.js';
 import { messageEventsToParts } from './stream-parts.js';
@@ -24,15 +26,17 @@ export interface AnthropicModelHandle {
   modelId: string;
 }
 
-const CONFIG_PATH = 'providers.anthropic';
+const CONFIG_PATH = `providers.${ANTHROPIC_ID}`;
 /** A listing larger than this is cut; Anthropic lists a few dozen models. */
 const MAX_LISTED_MODELS = 1_000;
 
 /** The Anthropic provider. */
 export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   /** Always `anthropic`. */
-  readonly provider = 'anthropic';
+  readonly provider = ANTHROPIC_ID;
   protected override readonly streamsHonourAbort = true;
+  /** Read by BaseLLMManager.errorOrigin: the SDK's departures from plain HTTP (529, stream error types). */
+  protected override readonly errorQuirks: ErrorQuirks = ANTHROPIC_ERROR_QUIRKS;
   private readonly config: AnthropicProviderConfig;
   private client?: Anthropic;
 
@@ -44,7 +48,7 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   }
 
   protected override notReadyReason(): string | undefined {
-    return this.config.apiKey ? undefined : `set ANTHROPIC_API_KEY (${CONFIG_PATH}.apiKey)`;
+    return this.config.apiKey ? undefined : missingSettingReason(CONFIG_PATH, 'apiKey', envOf(ANTHROPIC_CONFIG_SCHEMA, 'apiKey'));
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {
@@ -53,12 +57,7 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
 
   /** Base URL, timeout, key shape and defaultMaxTokens, under `providers.anthropic`. */
   override validateConfig(): ValidationResult {
-    const problems: ConfigProblem[] = validateHostedEndpoint(CONFIG_PATH, { baseURL: this.config.baseURL, baseURLRequired: true, timeoutMs: this.config.timeoutMs, apiKey: this.config.apiKey });
-    const maxTokens = this.config.defaultMaxTokens;
-    if (!(Number.isInteger(maxTokens) && maxTokens > 0)) {
-      problems.push({ key: `${CONFIG_PATH}.defaultMaxTokens`, message: 'must be a positive integer (Anthropic requires max_tokens on every request)' });
-    }
-    return { ok: problems.length === 0, problems };
+    return validationOf(validateAnthropicConfig(this.config, CONFIG_PATH));
   }
 
   protected override defaultModelInfo(_modelId: string): Partial<ModelInfo> {

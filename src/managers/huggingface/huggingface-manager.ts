@@ -8,11 +8,12 @@
  * `retry_on_error: false`, so the base's retry loop is the only one.
  */
 import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
-import type { HuggingFaceProviderConfig } from '../../config/types.js';
 import { malformedAnswer } from '../../core/answer-errors.js';
-import type { CallContext, ConfigProblem, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { checkChatCompletion } from '../openai/map-response.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { envOf, missingSettingReason, validationOf } from '../provider-definition.js';
+import { HUGGINGFACE_CONFIG_SCHEMA, HUGGINGFACE_ID, validateHuggingFaceConfig, type HuggingFaceProviderConfig } from './huggingface-config.js';
 import { toChatArgs, toTextGenerationArgs } from './convert-request.js';
 import { adaptHuggingFaceError } from './huggingface-errors.js';
 import { chunkFinish, chunkText, completionDetails, toFinishReason, toUsage, type StreamChunk } from './read-response.js';
@@ -24,10 +25,11 @@ export interface HuggingFaceModelHandle {
 }
 
 const ROUTER = { address: 'router.huggingface.co', port: 443 };
+const CONFIG_PATH = `providers.${HUGGINGFACE_ID}`;
 
 /** HuggingFace Inference Providers and endpoints (`huggingface:<org/model>`). */
 export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
-  readonly provider = 'huggingface';
+  readonly provider = HUGGINGFACE_ID;
   protected override readonly streamsHonourAbort = true;
   private readonly config: HuggingFaceProviderConfig;
   private readonly token: string;
@@ -45,29 +47,13 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
 
   /** A token is needed for Inference Providers; a dedicated endpoint may be open. */
   protected override notReadyReason(): string | undefined {
-    if (!this.token && !this.config.endpointUrl) return 'set HF_TOKEN (providers.huggingface.apiKey)';
+    if (!this.token && !this.config.endpointUrl) return missingSettingReason(CONFIG_PATH, 'apiKey', envOf(HUGGINGFACE_CONFIG_SCHEMA, 'apiKey'));
     return undefined;
   }
 
   /** Checks the endpoint URL and timeout before any call is made. */
   override validateConfig(): ValidationResult {
-    const problems: ConfigProblem[] = [];
-    const url = this.config.endpointUrl;
-    if (url) {
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(url);
-      } catch {
-        parsed = undefined;
-      }
-      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-        problems.push({ key: 'providers.huggingface.endpointUrl', message: `must be empty (Inference Providers) or an http(s) URL of an endpoint / TGI server (got "${url}")` });
-      }
-    }
-    if (!Number.isFinite(this.config.timeoutMs) || this.config.timeoutMs < 0) {
-      problems.push({ key: 'providers.huggingface.timeoutMs', message: `must be a number of milliseconds >= 0 (got ${this.config.timeoutMs})` });
-    }
-    return { ok: problems.length === 0, problems };
+    return validationOf(validateHuggingFaceConfig(this.config, CONFIG_PATH));
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {

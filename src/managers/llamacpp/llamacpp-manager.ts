@@ -8,12 +8,13 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Llama } from 'node-llama-cpp';
-import type { LlamaCppProviderConfig } from '../../config/types.js';
-import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStatus, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStatus, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { validationOf } from '../provider-definition.js';
 import { CallQueue } from './call-queue.js';
 import { GgufDirectory, type GgufModelFile } from './gguf-directory.js';
 import { runChat, streamChat, type LoadedGguf } from './llama-chat-run.js';
+import { LLAMACPP_ID, validateLlamaCppConfig, type LlamaCppProviderConfig } from './llamacpp-config.js';
 import { NodeLlamaCppLoader, type ImportNodeLlamaCpp } from './node-llama-cpp-loader.js';
 
 /** Options beyond the config block (programmatic only). */
@@ -31,7 +32,7 @@ const CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false,
 
 /** Local GGUF models (`llamacpp:<file name without .gguf>`). */
 export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
-  readonly provider = 'llamacpp';
+  readonly provider = LLAMACPP_ID;
   protected override readonly streamsHonourAbort = true;
   override readonly inProcess = true;
   /** Threads generation uses: config `threads`, or the machine's available parallelism when 0. */
@@ -64,19 +65,9 @@ export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
     return reason ? { name: this.provider, ready: false, reason } : { name: this.provider, ready: true };
   }
 
-  /** Checks threads, context size and the models directory setting. */
+  /** Checks threads, context size, the models directory setting and the prices. */
   override validateConfig(): ValidationResult {
-    const problems: ConfigProblem[] = [];
-    if (typeof this.config.modelsDir !== 'string' || this.config.modelsDir.trim() === '') {
-      problems.push({ key: 'providers.llamacpp.modelsDir', message: 'must name the folder that holds the .gguf files (e.g. ./models)' });
-    }
-    if (!Number.isInteger(this.config.threads) || this.config.threads < 0) {
-      problems.push({ key: 'providers.llamacpp.threads', message: `must be a whole number >= 0; 0 uses every available core (got ${this.config.threads})` });
-    }
-    if (!Number.isInteger(this.config.contextSize) || this.config.contextSize < 0) {
-      problems.push({ key: 'providers.llamacpp.contextSize', message: `must be a whole number of tokens >= 0; 0 uses the model's own context length (got ${this.config.contextSize})` });
-    }
-    return { ok: problems.length === 0, problems };
+    return validationOf(validateLlamaCppConfig(this.config, `providers.${LLAMACPP_ID}`));
   }
 
   /** Catalog facts first, then what the GGUF file says, then config pricing; never a made-up price. */

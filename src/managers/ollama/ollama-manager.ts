@@ -4,11 +4,12 @@
  * `done: true` line. Usage comes from `prompt_eval_count` / `eval_count`; discovery from `/api/tags`
  * and `/api/show`. Ollama needs no credentials, so the manager is always ready.
  */
-import type { OllamaProviderConfig } from '../../config/types.js';
 import { malformedAnswer } from '../../core/answer-errors.js';
 import { ProviderError } from '../../core/errors.js';
-import type { CallContext, ConfigProblem, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { validationOf } from '../provider-definition.js';
+import { OLLAMA_ID, validateOllamaConfig, type OllamaProviderConfig } from './ollama-config.js';
 import { discoverOllamaModels } from './ollama-discovery.js';
 import { readNdjson, requestOllama, type OllamaHttpOptions } from './ollama-http.js';
 import { buildOllamaRequest, checkAnswer, chunkText, toFinishReason, toUsage } from './ollama-wire.js';
@@ -18,12 +19,9 @@ export interface OllamaModelHandle {
   model: string;
 }
 
-/** Go duration strings (`5m`, `1h30m`, `-1s`) or plain seconds (`300`, `-1`). */
-const KEEP_ALIVE = /^(-?\d+(\.\d+)?|-?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/;
-
 /** The Ollama provider (`ollama:<model>`, e.g. `ollama:llama3.2:3b`). */
 export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
-  readonly provider = 'ollama';
+  readonly provider = OLLAMA_ID;
   protected override readonly streamsHonourAbort = true;
   private readonly config: OllamaProviderConfig;
 
@@ -39,24 +37,7 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
 
   /** Checks the base URL, keep_alive and timeout before any call is made. */
   override validateConfig(): ValidationResult {
-    const problems: ConfigProblem[] = [];
-    const baseURL = this.config.baseURL;
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(baseURL);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      problems.push({ key: 'providers.ollama.baseURL', message: `must be an http(s) URL such as http://127.0.0.1:11434 (got "${baseURL}")` });
-    }
-    if (this.config.keepAlive.trim() !== '' && !KEEP_ALIVE.test(this.config.keepAlive.trim())) {
-      problems.push({ key: 'providers.ollama.keepAlive', message: `must be empty, seconds (e.g. 300, -1) or a duration like "5m" (got "${this.config.keepAlive}")` });
-    }
-    if (!Number.isFinite(this.config.timeoutMs) || this.config.timeoutMs < 0) {
-      problems.push({ key: 'providers.ollama.timeoutMs', message: `must be a number of milliseconds >= 0 (got ${this.config.timeoutMs})` });
-    }
-    return { ok: problems.length === 0, problems };
+    return validationOf(validateOllamaConfig(this.config, `providers.${OLLAMA_ID}`));
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {

@@ -7,11 +7,13 @@
  * lines go to our logger rather than the console.
  */
 import OpenAI, { type ClientOptions } from 'openai';
+import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
-import type { OpenAIProviderConfig } from '../../config/types.js';
 import { boundFetch } from '../../transport/bounded-fetch.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
-import { endpointAddress, sdkLogger, validateHostedEndpoint } from '../hosted-endpoint.js';
+import { endpointAddress, sdkLogger } from '../hosted-endpoint.js';
+import { missingSettingReason, validationOf } from '../provider-definition.js';
+import { OPENAI_PROVIDER, OPENAI_SDK_ERROR_QUIRKS, validateOpenAIConfig, type OpenAIProviderConfig } from './openai-config.js';
 import { toChatCompletionBody } from './convert-request.js';
 import { mapChatCompletion } from './map-response.js';
 import { SseDoneTracker } from './sse-done-tracker.js';
@@ -23,7 +25,7 @@ export interface OpenAIModelHandle {
   modelId: string;
 }
 
-/** Who this manager is, for managers that reuse it for another OpenAI-shaped provider. */
+/** Who this manager is, for providers built on it (openAICompatibleProvider, the named endpoints). */
 export interface OpenAIManagerOptions {
   /** Provider name (the `provider` in `provider:model`); default `openai`. */
   provider?: string;
@@ -31,6 +33,8 @@ export interface OpenAIManagerOptions {
   apiKeyEnv?: string;
   /** Dotted config path of this provider's settings, for messages; default `providers.<provider>`. */
   configPath?: string;
+  /** How its failures are mapped beyond plain HTTP; default the openai SDK's (OPENAI_SDK_ERROR_QUIRKS). */
+  errorQuirks?: ErrorQuirks;
 }
 
 /** A listing larger than this is cut: discovery wants the chat models, not an unbounded catalogue. */
@@ -49,21 +53,24 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   protected readonly apiKeyEnv: string;
   /** Dotted config path, e.g. `providers.openai`. */
   protected readonly configPath: string;
+  /** Read by BaseLLMManager.errorOrigin: the SDK's (and the provider's) departures from plain HTTP. */
+  protected override readonly errorQuirks: ErrorQuirks;
   private client?: OpenAI;
   private readonly doneTracker = new SseDoneTracker();
 
   constructor(deps: ManagerDeps, config: OpenAIProviderConfig, options: OpenAIManagerOptions = {}) {
     super(deps);
     this.config = config;
-    this.provider = options.provider ?? 'openai';
-    this.apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
+    this.provider = options.provider ?? OPENAI_PROVIDER.id;
+    this.apiKeyEnv = options.apiKeyEnv ?? OPENAI_PROVIDER.apiKeyEnv;
     this.configPath = options.configPath ?? `providers.${this.provider}`;
+    this.errorQuirks = options.errorQuirks ?? OPENAI_SDK_ERROR_QUIRKS;
     // Config registers keys it loads; a manager built by hand registers its own.
     this.keepSecret(config.apiKey);
   }
 
   protected override notReadyReason(): string | undefined {
-    return this.config.apiKey ? undefined : `set ${this.apiKeyEnv} (${this.configPath}.apiKey)`;
+    return this.config.apiKey ? undefined : missingSettingReason(this.configPath, 'apiKey', this.apiKeyEnv);
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {
@@ -72,8 +79,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
 
   /** Base URL (required, http(s), no credentials), timeout and key shape, under `configPath`. */
   override validateConfig(): ValidationResult {
-    const problems = validateHostedEndpoint(this.configPath, { baseURL: this.config.baseURL, baseURLRequired: true, timeoutMs: this.config.timeoutMs, apiKey: this.config.apiKey });
-    return { ok: problems.length === 0, problems };
+    return validationOf(validateOpenAIConfig(this.config, this.configPath));
   }
 
   protected override defaultModelInfo(_modelId: string): Partial<ModelInfo> {

@@ -16,8 +16,12 @@ import {
 import { errorFromStatus, mapProviderError, parseRetryAfter } from '../../../src/core/error-mapping.js';
 import { echoMask, SecretRegistry } from '../../../src/core/secrets.js';
 import { ProblemList } from '../../../src/config/problems.js';
+import { anthropicProvider } from '../../../src/managers/anthropic/anthropic-provider.js';
+import { ALL_BUILTIN_ERROR_QUIRKS } from '../../helpers/builtin-error-quirks.js';
 
-const origin = { provider: 'openai', model: 'gpt-4o-mini' };
+// The provider quirks (SDK class names, 529, stream error types) come with the origin, from the definitions.
+const origin = { provider: 'openai', model: 'gpt-4o-mini', quirks: ALL_BUILTIN_ERROR_QUIRKS };
+const anthropicOrigin = (model: string) => ({ provider: 'anthropic', model, quirks: anthropicProvider.errorQuirks });
 
 describe('errors', () => {
   it('isInstance works across copies through the Symbol.for marker', () => {
@@ -139,7 +143,7 @@ describe('SDK error classes as the SDKs really build them', () => {
     expect(openai).toBeInstanceOf(ProviderError);
     expect(openai.retryable).toBe(true);
     const Anthropic = (await import('@anthropic-ai/sdk')).default;
-    const anthropic = mapProviderError(new Anthropic.APIConnectionError({ message: 'Connection error.' }), { provider: 'anthropic', model: 'claude' });
+    const anthropic = mapProviderError(new Anthropic.APIConnectionError({ message: 'Connection error.' }), anthropicOrigin('claude'));
     expect(anthropic.retryable).toBe(true);
     expect(mapProviderError(new Anthropic.APIConnectionTimeoutError(), origin)).toBeInstanceOf(TimeoutError);
   });
@@ -165,7 +169,7 @@ describe('account exhaustion answered as a bad request', () => {
   it('maps Anthropic\'s 400 "credit balance is too low" to a non-retryable quota RateLimitError, so a fallback can answer', async () => {
     const Anthropic = (await import('@anthropic-ai/sdk')).default;
     const body = { type: 'error', error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.' } };
-    const mapped = mapProviderError(new Anthropic.BadRequestError(400, body, undefined, new Headers()), { provider: 'anthropic', model: 'claude-3-5-haiku-latest' });
+    const mapped = mapProviderError(new Anthropic.BadRequestError(400, body, undefined, new Headers()), anthropicOrigin('claude-3-5-haiku-latest'));
     expect(mapped).toBeInstanceOf(RateLimitError);
     expect(mapped.retryable).toBe(false);
     // An ordinary bad request stays InvalidRequestError.

@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { errorFromStatus, parseRetryAfter } from '../../../src/core/error-mapping.js';
 import { AbortError, AuthenticationError, InvalidRequestError, ProviderError, RateLimitError } from '../../../src/core/errors.js';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from '../../../src/resilience/retry.js';
+import { ALL_BUILTIN_ERROR_QUIRKS } from '../../helpers/builtin-error-quirks.js';
 
-const origin = { provider: 'openai', model: 'gpt-4o-mini' };
+// Provider quirks (529 among them) come with the origin, from the definitions.
+const origin = { provider: 'openai', model: 'gpt-4o-mini', quirks: ALL_BUILTIN_ERROR_QUIRKS };
 // A whole second, so HTTP dates (second resolution) round-trip exactly.
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 

@@ -1,21 +1,20 @@
 /**
- * The Switchboard facade: the pipeline of ARCHITECTURE.md "One request", short and readable.
- * normalize -> plan (session, bot, adapters, request) -> cache -> candidates -> output -> result.
- * It never imports a provider; managers arrive through the registry.
+ * The Switchboard facade: what `createSwitchboard()` returns. Its call methods delegate to the call
+ * pipeline (src/pipeline/call-pipeline.ts), which owns a call from start to end; the facade holds the
+ * switchboard's parts (registry, sessions, adapters ...) and its lifecycle. It never imports a provider;
+ * managers arrive through the registry.
  */
 import type { AdapterManager } from './adapters/adapter-manager.js';
 import type { BotRegistry } from './bots/bot-registry.js';
 import type { ModelCache } from './cache/model-cache.js';
-import { responseCacheKey, type ResponseCache } from './cache/response-cache.js';
+import type { ResponseCache } from './cache/response-cache.js';
 import type { SwitchboardConfig } from './config/types.js';
 import { InvalidRequestError, type LLMError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { SecretRegistry } from './core/secrets.js';
 import type { AnyCallRequest, ChatCallRequest, GenerateRequest, GenerateResult, StreamPart, StreamRequest } from './core/types.js';
-import { planCall, planModelCall, type CallPlan } from './pipeline/call-plan.js';
-import { normalizeRequest, type NormalizedCall } from './pipeline/normalize-request.js';
-import { runGenerate, toLLMError, type RunServices, type RunState } from './pipeline/run-generate.js';
-import { runStream } from './pipeline/run-stream.js';
+import { CallPipeline } from './pipeline/call-pipeline.js';
+import { toLLMError, type ResolvedCall } from './pipeline/call-state.js';
 import type { ModelRegistry } from './registry/model-registry.js';
 import type { BudgetManager } from './resilience/budget.js';
 import type { CircuitBreakerRegistry } from './resilience/circuit-breaker.js';
@@ -75,7 +74,7 @@ export class Switchboard {
   readonly secrets: SecretRegistry;
 
   private readonly services: SwitchboardServices;
-  private readonly run: RunServices;
+  private readonly pipeline: CallPipeline;
   private closed = false;
 
   constructor(services: SwitchboardServices) {
@@ -88,47 +87,41 @@ export class Switchboard {
     this.events = services.telemetry.events;
     this.config = services.config;
     this.secrets = services.secrets;
-    this.run = {
+    this.pipeline = new CallPipeline({
       registry: services.registry,
+      bots: services.bots,
+      sessions: services.sessions,
+      adapters: services.adapters,
+      observer: services.telemetry.observer,
       breakers: services.breakers,
       rateLimiter: services.rateLimiter,
       budgets: services.budgets,
+      concurrency: services.concurrency,
       limits: services.config.limits,
+      requestLimits: services.config.limits,
       rateLimitCooldownMs: services.config.resilience.rateLimitCooldownMs,
       logger: services.logger,
       responseCache: services.responseCache,
-    };
+    });
   }
 
-  /** One answer to a prompt. */
-  generate(request: GenerateRequest): Promise<GenerateResult> {
-    return this.complete(request, 'generate');
+  /** One answer to a prompt (`resolved`: see `chat`). */
+  generate(request: GenerateRequest, resolved?: ResolvedCall): Promise<GenerateResult> {
+    return this.complete(request, 'generate', resolved);
   }
 
-  /** One answer to a conversation. */
-  chat(request: ChatCallRequest): Promise<GenerateResult> {
-    return this.complete(request, 'chat');
+  /**
+   * One answer to a conversation. `resolved` is for callers that already read the call's session
+   * (the gateway hands over the one it resolved, so the store is read once per call).
+   */
+  chat(request: ChatCallRequest, resolved?: ResolvedCall): Promise<GenerateResult> {
+    return this.complete(request, 'chat', resolved);
   }
 
   /** Stream an answer: text deltas (already adapted), then exactly one finish part. */
-  stream(request: StreamRequest): AsyncIterable<StreamPart> {
+  stream(request: StreamRequest, resolved?: ResolvedCall): AsyncIterable<StreamPart> {
     this.assertOpen();
-    const call = normalizeRequest(request, 'either', this.config.limits);
-    let release: (() => void) | undefined;
-    return runStream(
-      {
-        start: async () => {
-          release = await this.services.concurrency.acquire(call.signal);
-          return this.begin(call, true);
-        },
-        fail: (state, error) => this.failed(state, error),
-        close: (state) => {
-          if (state) this.abandon(state);
-          release?.();
-        },
-      },
-      this.run,
-    );
+    return this.pipeline.stream(request, resolved);
   }
 
   /** Many calls with bounded concurrency; results keep the input order, failures come back as LLMError values. */
@@ -178,68 +171,9 @@ export class Switchboard {
     if (this.closed) throw new InvalidRequestError('This switchboard is closed; create a new one with createSwitchboard()');
   }
 
-  private async complete(request: AnyCallRequest, kind: 'generate' | 'chat'): Promise<GenerateResult> {
+  private async complete(request: AnyCallRequest, kind: 'generate' | 'chat', resolved?: ResolvedCall): Promise<GenerateResult> {
+    // Async: a closed switchboard rejects the promise, it does not throw at the call.
     this.assertOpen();
-    const call = normalizeRequest(request, kind, this.config.limits);
-    const release = await this.services.concurrency.acquire(call.signal);
-    try {
-      const state = await this.begin(call, false);
-      try {
-        return await runGenerate(state, this.run);
-      } catch (error) {
-        throw this.failed(state, error);
-      }
-    } finally {
-      release();
-    }
-  }
-
-  /** Plan the call and start its telemetry; planning failures are reported too. */
-  private async begin(call: NormalizedCall, stream: boolean): Promise<RunState> {
-    const started = performance.now();
-    let plan: CallPlan;
-    try {
-      plan = call.target.kind === 'model' ? planModelCall(call, call.target.model, this.services) : await planCall(call, this.services);
-    } catch (error) {
-      const mapped = toLLMError(error);
-      const target = call.target;
-      this.services.telemetry.observer
-        .startCall({
-          operation: call.operation,
-          stream,
-          bot: target.kind === 'bot' ? target.bot : undefined,
-          sessionId: target.kind === 'session' ? target.sessionId : undefined,
-          model: target.kind === 'model' ? target.model : '',
-          messages: call.messages,
-          params: call.params,
-        })
-        .fail(mapped, 0);
-      throw mapped;
-    }
-    const recorder = this.services.telemetry.observer.startCall({
-      operation: plan.operation,
-      stream,
-      bot: plan.bot,
-      sessionId: plan.sessionId,
-      model: plan.candidates[0],
-      messages: plan.request.messages,
-      params: plan.request.params,
-    });
-    const cacheKey =
-      this.services.responseCache && plan.useCache
-        ? responseCacheKey({ tenant: plan.tenantId, candidates: plan.candidates, request: plan.request, adaptersKey: plan.chain.requestKey })
-        : undefined;
-    return { plan, recorder, started, attempts: 0, cacheKey };
-  }
-
-  private failed(state: RunState, error: unknown): LLMError {
-    const mapped = toLLMError(error);
-    state.recorder.fail(mapped, state.attempts);
-    return mapped;
-  }
-
-  /** A stream left early: the recorder closes the call as aborted (no-op when it already ended). */
-  private abandon(state: RunState): void {
-    state.recorder.abandon?.(state.attempts);
+    return this.pipeline.complete(request, kind, resolved);
   }
 }

@@ -14,7 +14,7 @@ function describe(error: unknown): string {
 
 /** Wrap anything thrown by `hook` of adapter `name` in an AdapterError (an AdapterError of the same adapter passes through). */
 export function adapterFailure(name: string, hook: AdapterHook, error: unknown): AdapterError {
-  if (error instanceof AdapterError && error.adapter === name) return error;
+  if (AdapterError.isInstance(error) && error.adapter === name) return error;
   return new AdapterError(name, `${hook} threw: ${describe(error)}`, { cause: error });
 }
 

@@ -31,6 +31,11 @@ function describe(origin: AnswerOrigin): string {
  * same request would most likely get the same answer; a fallback may still answer.
  */
 export class ResponseLimitError extends ProviderError {
+  /** True for a ResponseLimitError of any copy of this package (a ProviderError naming a limit key). */
+  static override isInstance(value: unknown): value is ResponseLimitError {
+    return ProviderError.isInstance(value) && typeof (value as { limitKey?: unknown }).limitKey === 'string';
+  }
+
   /** The config key of the bound that was passed. */
   readonly limitKey: ResponseLimitKey;
   /** The bound, in bytes. */

@@ -11,6 +11,32 @@ import { excerpt, scrubKeyShapes } from './secrets.js';
 
 const MARKER = Symbol.for('llm-switchboard.error');
 
+/** Every `code` an LLMError can have: stable, machine-readable, one per error class. */
+export type LLMErrorCode =
+  | 'config_error'
+  | 'invalid_request'
+  | 'no_such_provider'
+  | 'no_such_model'
+  | 'authentication'
+  | 'rate_limit'
+  | 'timeout'
+  | 'provider_error'
+  | 'context_length'
+  | 'stream_interrupted'
+  | 'circuit_open'
+  | 'budget_exceeded'
+  | 'aborted'
+  | 'adapter_error'
+  | 'store_unavailable';
+
+/**
+ * An LLMError (of any copy of this package) with this code: what every subclass's `isInstance`
+ * checks, since `instanceof` fails across duplicated bundles and codes are stable across versions.
+ */
+function hasCode(value: unknown, code: LLMErrorCode): boolean {
+  return LLMError.isInstance(value) && value.code === code;
+}
+
 /** Options common to every LLMError. */
 export interface LLMErrorOptions {
   provider?: string;
@@ -22,14 +48,14 @@ export interface LLMErrorOptions {
 /** Base class: `code`, `provider?`, `model?`, `retryable`, `cause`. */
 export class LLMError extends Error {
   /** Stable machine-readable code, e.g. `rate_limit`. */
-  readonly code: string;
+  readonly code: LLMErrorCode;
   readonly provider?: string;
   readonly model?: string;
   /** Whether trying the same call again may succeed. */
   readonly retryable: boolean;
   readonly [MARKER] = true;
 
-  constructor(code: string, message: string, options: LLMErrorOptions = {}) {
+  constructor(code: LLMErrorCode, message: string, options: LLMErrorOptions = {}) {
     super(scrubKeyShapes(message), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
     this.name = new.target.name;
     this.code = code;
@@ -38,7 +64,7 @@ export class LLMError extends Error {
     this.retryable = options.retryable ?? false;
   }
 
-  /** True for any LLMError, even one from another copy of this package. */
+  /** True for any LLMError, even one from another copy of this package (each subclass has its own `isInstance`). */
   static isInstance(value: unknown): value is LLMError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
   }
@@ -74,6 +100,11 @@ function sanitizeCause(cause: unknown): unknown {
 
 /** Invalid configuration; `problems` lists every bad key path at once. */
 export class ConfigError extends LLMError {
+  /** True for a ConfigError of any copy of this package. */
+  static override isInstance(value: unknown): value is ConfigError {
+    return hasCode(value, 'config_error');
+  }
+  declare readonly code: 'config_error';
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[], options: LLMErrorOptions = {}) {
     const lines = problems.map((p) => `  - ${p.key}: ${p.message}`).join('\n');
@@ -87,6 +118,11 @@ export class ConfigError extends LLMError {
 
 /** The request is malformed; the message says what to change. Never retried, never falls back. */
 export class InvalidRequestError extends LLMError {
+  /** True for a InvalidRequestError of any copy of this package. */
+  static override isInstance(value: unknown): value is InvalidRequestError {
+    return hasCode(value, 'invalid_request');
+  }
+  declare readonly code: 'invalid_request';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('invalid_request', message, options);
   }
@@ -94,6 +130,11 @@ export class InvalidRequestError extends LLMError {
 
 /** No manager is registered for the provider named in a model id. */
 export class NoSuchProviderError extends LLMError {
+  /** True for a NoSuchProviderError of any copy of this package. */
+  static override isInstance(value: unknown): value is NoSuchProviderError {
+    return hasCode(value, 'no_such_provider');
+  }
+  declare readonly code: 'no_such_provider';
   constructor(provider: string, known: string[] = []) {
     // The name is caller text: quoted as a short excerpt only (RELIABILITY.md "Secrets").
     super('no_such_provider', `Unknown provider "${excerpt(provider)}"${known.length ? `; known providers: ${known.join(', ')}` : ''}`, { provider });
@@ -102,6 +143,11 @@ export class NoSuchProviderError extends LLMError {
 
 /** The provider does not have this model. */
 export class NoSuchModelError extends LLMError {
+  /** True for a NoSuchModelError of any copy of this package. */
+  static override isInstance(value: unknown): value is NoSuchModelError {
+    return hasCode(value, 'no_such_model');
+  }
+  declare readonly code: 'no_such_model';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('no_such_model', message, options);
   }
@@ -109,6 +155,11 @@ export class NoSuchModelError extends LLMError {
 
 /** Missing or rejected credentials. */
 export class AuthenticationError extends LLMError {
+  /** True for a AuthenticationError of any copy of this package. */
+  static override isInstance(value: unknown): value is AuthenticationError {
+    return hasCode(value, 'authentication');
+  }
+  declare readonly code: 'authentication';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('authentication', message, options);
   }
@@ -124,6 +175,11 @@ export type RateLimitKind = 'upstream' | 'quota' | 'client';
 
 /** 429 from the provider, or our own client-side limit; `kind` says which. */
 export class RateLimitError extends LLMError {
+  /** True for a RateLimitError of any copy of this package. */
+  static override isInstance(value: unknown): value is RateLimitError {
+    return hasCode(value, 'rate_limit');
+  }
+  declare readonly code: 'rate_limit';
   /**
    * How long to wait before trying again, when known: the provider's Retry-After, the time left of a
    * model's cooldown, or the estimated wait until one of our own limits grants a permit.
@@ -146,6 +202,11 @@ export class RateLimitError extends LLMError {
 
 /** A total, first-chunk or idle-chunk timeout. */
 export class TimeoutError extends LLMError {
+  /** True for a TimeoutError of any copy of this package. */
+  static override isInstance(value: unknown): value is TimeoutError {
+    return hasCode(value, 'timeout');
+  }
+  declare readonly code: 'timeout';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('timeout', message, { retryable: true, ...options });
   }
@@ -153,6 +214,11 @@ export class TimeoutError extends LLMError {
 
 /** Any other provider failure; `status` is the HTTP status when there was one. */
 export class ProviderError extends LLMError {
+  /** True for a ProviderError of any copy of this package. */
+  static override isInstance(value: unknown): value is ProviderError {
+    return hasCode(value, 'provider_error');
+  }
+  declare readonly code: 'provider_error';
   readonly status?: number;
   /** Delay the provider asked for (Retry-After), when it sent one. */
   readonly retryAfterMs?: number;
@@ -168,6 +234,11 @@ export class ProviderError extends LLMError {
 
 /** The prompt does not fit the model's context window. */
 export class ContextLengthError extends LLMError {
+  /** True for a ContextLengthError of any copy of this package. */
+  static override isInstance(value: unknown): value is ContextLengthError {
+    return hasCode(value, 'context_length');
+  }
+  declare readonly code: 'context_length';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('context_length', message, options);
   }
@@ -175,6 +246,11 @@ export class ContextLengthError extends LLMError {
 
 /** A stream failed after its first delta; `partialText` is what the caller already received. */
 export class StreamInterruptedError extends LLMError {
+  /** True for a StreamInterruptedError of any copy of this package. */
+  static override isInstance(value: unknown): value is StreamInterruptedError {
+    return hasCode(value, 'stream_interrupted');
+  }
+  declare readonly code: 'stream_interrupted';
   readonly partialText: string;
   constructor(message: string, options: LLMErrorOptions & { partialText?: string } = {}) {
     super('stream_interrupted', message, options);
@@ -184,6 +260,11 @@ export class StreamInterruptedError extends LLMError {
 
 /** The circuit breaker for this model is open: rejected without a call. */
 export class CircuitOpenError extends LLMError {
+  /** True for a CircuitOpenError of any copy of this package. */
+  static override isInstance(value: unknown): value is CircuitOpenError {
+    return hasCode(value, 'circuit_open');
+  }
+  declare readonly code: 'circuit_open';
   /** Time until the breaker lets its next probe through, when known. */
   readonly retryAfterMs?: number;
   constructor(message: string, options: LLMErrorOptions & { retryAfterMs?: number } = {}) {
@@ -197,6 +278,11 @@ export class CircuitOpenError extends LLMError {
 
 /** A bot or session budget would be exceeded. */
 export class BudgetExceededError extends LLMError {
+  /** True for a BudgetExceededError of any copy of this package. */
+  static override isInstance(value: unknown): value is BudgetExceededError {
+    return hasCode(value, 'budget_exceeded');
+  }
+  declare readonly code: 'budget_exceeded';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('budget_exceeded', message, options);
   }
@@ -204,6 +290,11 @@ export class BudgetExceededError extends LLMError {
 
 /** The caller aborted. */
 export class AbortError extends LLMError {
+  /** True for a AbortError of any copy of this package. */
+  static override isInstance(value: unknown): value is AbortError {
+    return hasCode(value, 'aborted');
+  }
+  declare readonly code: 'aborted';
   constructor(message = 'The call was aborted', options: LLMErrorOptions = {}) {
     super('aborted', message, options);
   }
@@ -211,6 +302,11 @@ export class AbortError extends LLMError {
 
 /** An adapter threw; the message names it. */
 export class AdapterError extends LLMError {
+  /** True for a AdapterError of any copy of this package. */
+  static override isInstance(value: unknown): value is AdapterError {
+    return hasCode(value, 'adapter_error');
+  }
+  declare readonly code: 'adapter_error';
   /** The adapter that failed. */
   readonly adapter: string;
   constructor(adapter: string, message: string, options: LLMErrorOptions = {}) {

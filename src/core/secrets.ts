@@ -41,7 +41,7 @@ const KEY_SHAPE_HINT = /[spr]k-|hf_|bearer|basic|api[_-]?key|token|authorization
 const PLACEHOLDER_PATTERNS: RegExp[] = [
   /\.\.\.|…/, // sk-..., sk-proj-…
   /^<.*>$|^\[.*\]$|^\{.*\}$/, // <your key>, [key], {key}
-  /\$\{/, // ${OPENAI_API_KEY} that was never expanded
+  /\$\{/, // ${SOME_API_KEY} that was never expanded
   /^(your|my|insert|enter|put|paste|add|replace)[\s_-]?(own[\s_-]?)?(api[\s_-]?)?(key|token|secret)/i,
   /change[\s_-]?me|replace[\s_-]?me|placeholder|dummy|example|fill[\s_-]?me|your[\s_-]?(api[\s_-]?)?(key|token)/i,
   /^(sk-|sk-ant-|sk-proj-|hf_|gsk_|r8_)?[x*#?]+$/i, // xxxxxxxx, sk-XXXX, ****
@@ -127,7 +127,7 @@ export class SecretRegistry {
   /**
    * Remember a credential. Empty, short (< 8 characters), whitespace-holding and placeholder values
    * are not secrets and are ignored: registering `YOUR_API_KEY` would redact pieces of the very
-   * message that asks the user to set OPENAI_API_KEY.
+   * message that asks the user to set the provider's key variable.
    */
   register(value: string | undefined | null): void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || /\s/.test(value) || looksLikePlaceholder(value)) return;

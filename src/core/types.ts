@@ -119,16 +119,28 @@ export interface ProviderRequest extends ChatRequest {
   modelId: string;
 }
 
-/** Per-call context handed to managers and adapters. */
-export interface CallContext {
+/** Who a call is for, from its plan (bot, session, user, tenant); none of it for a plain model call. */
+export interface CallIdentity {
   bot?: string;
   sessionId?: string;
   userId?: string;
   tenantId?: string;
+}
+
+/** What a provider's `doGenerate` / `doStream` receive for one attempt. */
+export interface CallContext {
   /** Cancels the upstream request: the caller's signal joined with our timeouts. */
   signal: AbortSignal;
-  /** Session metadata, for adapters. */
-  metadata?: Record<string, unknown>;
+  /** Who the call is for: for managers that route or record by it (the testing FakeProvider). */
+  caller?: Readonly<CallIdentity>;
+}
+
+/**
+ * What the pipeline hands a manager for one candidate (`generateResponse` / `streamResponse`): the
+ * attempt's signal plus what the base class needs for attempt counting and telemetry. Subclasses'
+ * `do*` methods see only the CallContext part.
+ */
+export interface CandidateContext extends CallContext {
   /** Called once per provider attempt (the pipeline counts attempts across candidates). */
   onAttempt?: () => void;
   /** Parent telemetry context (opaque; an OpenTelemetry Context) for inference spans. */

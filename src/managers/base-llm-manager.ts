@@ -5,8 +5,8 @@
  * `doStream`, `unloadModel`, `listModels` and their readiness check.
  */
 import type { ModelCache, ModelOwner } from '../cache/model-cache.js';
-import { linkAbort, throwIfAborted } from '../core/abort.js';
-import { mapProviderError, type ErrorOrigin } from '../core/error-mapping.js';
+import { throwIfAborted } from '../core/abort.js';
+import { mapProviderError, type ErrorOrigin, type ErrorQuirks } from '../core/error-mapping.js';
 import { AuthenticationError, InvalidRequestError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EMPTY_USAGE } from '../core/usage.js';
@@ -14,6 +14,7 @@ import { requestTexts } from '../core/request-text.js';
 import { processSecrets, SecretRegistry } from '../core/secrets.js';
 import type {
   CallContext,
+  CandidateContext,
   ManagedResult,
   ManagedStreamPart,
   ModelInfo,
@@ -24,22 +25,12 @@ import type {
   ValidationResult,
 } from '../core/types.js';
 import type { ModelCatalog } from '../registry/model-catalog.js';
-import type { RetryPolicy } from '../resilience/retry.js';
 import { priceUsage } from '../telemetry/cost.js';
 import type { CallObserver, InferenceRecorder } from '../telemetry/observer.js';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../transport/bounded-fetch.js';
-import { runWithRetries, type AttemptHooks } from './attempt-loop.js';
-import { streamWithRetries } from './managed-stream.js';
+import { ModelCall, type ModelPort, type ResilienceSettings } from './model-call.js';
 
-/** Timeouts and retry settings every manager applies (config `resilience`). */
-export interface ResilienceSettings extends RetryPolicy {
-  /** Total time for one candidate model, all its attempts included. */
-  timeoutMs: number;
-  /** Streams: longest wait for the first delta. */
-  firstChunkTimeoutMs: number;
-  /** Streams: longest silence between deltas (keep-alive comments do not count). */
-  idleChunkTimeoutMs: number;
-}
+export type { ResilienceSettings } from './model-call.js';
 
 /** What every manager is built with; the DI container supplies it, tests may build it by hand. */
 export interface ManagerDeps {
@@ -64,6 +55,11 @@ const MAX_UPSTREAM_FIELD_CHARS = 256;
 export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Provider name, the part before the colon in `provider:model`. */
   abstract readonly provider: string;
+  /**
+   * How this provider's SDK departs from plain HTTP when it fails (src/core/error-mapping.ts
+   * ErrorQuirks), set from the provider definition; absent = HTTP semantics only.
+   */
+  protected readonly errorQuirks?: ErrorQuirks;
   /** In-process providers (llama.cpp) get INTERNAL spans; hosted ones CLIENT. */
   readonly inProcess: boolean = false;
   /**
@@ -78,6 +74,8 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private server: { value: { address: string; port?: number } | undefined } | undefined;
   /** Deps given to the constructor stay; deps attached by a registry follow the latest registry. */
   private readonly ownsDeps: boolean;
+  /** The port its calls use, built on first use and again when the deps (and so the settings) change. */
+  private port: ModelPort<TModel> | undefined;
   /** Credentials this manager holds, registered with whichever deps it gets (constructor or attach). */
   private readonly ownSecrets: string[] = [];
   /** Scrubs with this manager's own credentials when its deps bring no registry (hand-built deps in tests). */
@@ -147,7 +145,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    */
   protected errorOrigin(request: ProviderRequest): ErrorOrigin {
     const secrets = this.secrets;
-    return { provider: this.provider, model: request.modelId, clean: (text) => secrets.scrubUpstream(text, requestTexts(request)) };
+    return { provider: this.provider, model: request.modelId, quirks: this.errorQuirks, clean: (text) => secrets.scrubUpstream(text, requestTexts(request)) };
   }
 
   /** An `id` / `model` field an upstream answered with, bounded and cleaned (undefined stays undefined). */
@@ -220,7 +218,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
         if (found.length >= max) break;
       }
     } catch (error) {
-      throw mapProviderError(error, { provider: this.provider });
+      throw mapProviderError(error, { provider: this.provider, quirks: this.errorQuirks });
     }
     return found;
   }
@@ -265,49 +263,37 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   }
 
   /** One complete answer: retries, the total timeout, span, usage and cost included. */
-  async generateResponse(request: ProviderRequest, context: CallContext): Promise<ManagedResult> {
+  async generateResponse(request: ProviderRequest, context: CandidateContext): Promise<ManagedResult> {
     this.assertCallable(request, context);
     const recorder = this.startRecorder(request, context, false);
-    const started = performance.now();
-    try {
-      const info = context.modelInfo ?? this.getModelInfo(request.modelId);
-      const { value, attempts } = await runWithRetries(this.attemptHooks(request, context, recorder), async (signal) => {
-        const lease = await this.acquireModel(request.modelId, info, signal);
-        try {
-          return await this.doGenerate(lease.model, request, { ...context, signal });
-        } finally {
-          lease.release();
-        }
-      });
-      const managed = this.finishResult(request, value, attempts, performance.now() - started, info);
-      recorder.end(managed);
-      return managed;
-    } catch (error) {
-      const mapped = this.mapError(error, request, context.signal);
-      recorder.fail(mapped);
-      throw mapped;
-    }
+    let info = context.modelInfo;
+    return new ModelCall(this.runtime, request, context, recorder, () => (info ??= this.getModelInfo(request.modelId))).generate();
   }
 
   /** A stream of deltas then one finish; retried only before the first delta; never ends short silently. */
-  streamResponse(request: ProviderRequest, context: CallContext): AsyncIterable<ManagedStreamPart> {
+  streamResponse(request: ProviderRequest, context: CandidateContext): AsyncIterable<ManagedStreamPart> {
     this.assertCallable(request, context);
     const recorder = this.startRecorder(request, context, true);
     // Resolved inside the stream's attempt loop, so a failing look-up is reported like any attempt failure.
     let info = context.modelInfo;
-    const modelInfo = () => (info ??= this.getModelInfo(request.modelId));
-    const openStream = (model: TModel, signal: AbortSignal): AsyncIterable<ProviderStreamPart> =>
-      this.doStream ? this.doStream(model, request, { ...context, signal }) : this.streamFromGenerate(model, request, { ...context, signal });
-    return streamWithRetries({
-      hooks: this.attemptHooks(request, context, recorder),
-      recorder,
-      acquire: (signal) => this.acquireModel(request.modelId, modelInfo(), signal),
-      open: openStream,
-      finish: (value, attempts, latencyMs) => this.finishResult(request, value, attempts, latencyMs, modelInfo()),
-      mapError: (error, signal) => this.mapError(error, request, signal),
-      origin: { provider: this.provider, model: request.modelId },
+    return new ModelCall(this.runtime, request, context, recorder, () => (info ??= this.getModelInfo(request.modelId))).stream();
+  }
+
+  /** What this manager lends its calls (built once: its settings and protected hooks). */
+  private get runtime(): ModelPort<TModel> {
+    if (this.port && this.port.resilience === this.deps.resilience) return this.port;
+    const resilience = this.deps.resilience;
+    this.port = {
+      provider: this.provider,
+      resilience,
       raceTimeouts: !this.streamsHonourAbort,
-    });
+      lease: (modelId, info, signal) => this.acquireModel(modelId, info, signal),
+      generate: (model, request, context) => this.doGenerate(model, request, context),
+      stream: (model, request, context) => (this.doStream ? this.doStream(model, request, context) : this.streamFromGenerate(model, request, context)),
+      mapError: (error, request, signal) => this.mapError(error, request, signal),
+      finish: (request, value, attempts, latencyMs, info) => this.finishResult(request, value, attempts, latencyMs, info),
+    };
+    return this.port;
   }
 
   /** For providers without `doStream`: the whole answer as one delta, then finish. */
@@ -317,23 +303,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel };
   }
 
-  private attemptHooks(request: ProviderRequest, context: CallContext, recorder: InferenceRecorder): AttemptHooks {
-    const resilience = this.deps.resilience;
-    return {
-      policy: resilience,
-      timeoutMs: request.params.timeoutMs ?? resilience.timeoutMs,
-      firstChunkTimeoutMs: resilience.firstChunkTimeoutMs,
-      idleChunkTimeoutMs: resilience.idleChunkTimeoutMs,
-      callerSignal: context.signal,
-      link: linkAbort,
-      mapError: (error, signal) => this.mapError(error, request, signal),
-      onRetry: (attempt, error, delayMs) => recorder.retry(attempt, error, delayMs),
-      onAttempt: context.onAttempt,
-      describe: `${this.provider}:${request.modelId}`,
-    };
-  }
-
-  private startRecorder(request: ProviderRequest, context: CallContext, stream: boolean): InferenceRecorder {
+  private startRecorder(request: ProviderRequest, context: CandidateContext, stream: boolean): InferenceRecorder {
     return this.deps.observer.startInference({
       operation: request.operation,
       provider: this.provider,
@@ -342,7 +312,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       stream,
       inProcess: this.inProcess,
       server: (this.server ??= { value: this.serverAddress() }).value,
-      bot: context.bot,
+      bot: context.caller?.bot,
       parent: context.telemetryParent,
     });
   }

@@ -15,7 +15,7 @@ import type { NormalizedCall } from './normalize-request.js';
 /** What the planner needs; the Switchboard passes its services. */
 export interface PlanServices {
   bots: { get(name: string): BotConfig | undefined; list(): string[] };
-  sessions: { get(id: string): Promise<Session | undefined>; touch(id: string): Promise<unknown> };
+  sessions: { get(id: string): Promise<Session | undefined>; refresh(session: Session): Promise<unknown> };
   adapters: { chainFor(scope: { bot?: string; sessionId?: string }): AdapterChain };
 }
 
@@ -44,17 +44,21 @@ function withSystemPrompt(messages: ChatMessage[], system: string | undefined): 
   return system ? [{ role: 'system', content: system }, ...messages] : messages;
 }
 
-/** Resolve the target and build the request; no network call happens here. */
-export async function planCall(call: NormalizedCall, services: PlanServices): Promise<CallPlan> {
+/**
+ * Resolve the target and build the request; no network call happens here. `resolved` is the session a
+ * caller already read for this call's `sessionId` (the gateway): the store is then not read again.
+ */
+export async function planCall(call: NormalizedCall, services: PlanServices, resolved?: Session): Promise<CallPlan> {
   let bot: string | undefined;
   let session: Session | undefined;
   if (call.target.kind === 'model') return planModelCall(call, call.target.model, services);
   if (call.target.kind === 'session') {
-    session = await services.sessions.get(call.target.sessionId);
+    session = resolved?.id === call.target.sessionId ? resolved : await services.sessions.get(call.target.sessionId);
     // The same message whether the id is unknown or another tenant's: a caller must not learn that it exists.
     if (!session || (call.tenantId !== undefined && session.tenantId !== call.tenantId)) throw new InvalidRequestError(NO_SUCH_SESSION);
     bot = session.bot;
-    await services.sessions.touch(session.id);
+    // Sliding expiry: one write, no second read.
+    await services.sessions.refresh(session);
   } else {
     bot = call.target.bot;
   }

@@ -8,19 +8,7 @@
  * breaker; while it cools it is skipped with a RateLimitError carrying the time left, which falls
  * back like any rate limit and, at the last candidate, tells the caller when to come back.
  */
-import {
-  AbortError,
-  AdapterError,
-  AuthenticationError,
-  BudgetExceededError,
-  CircuitOpenError,
-  ContextLengthError,
-  InvalidRequestError,
-  LLMError,
-  NoSuchModelError,
-  NoSuchProviderError,
-  RateLimitError,
-} from '../core/errors.js';
+import { CircuitOpenError, RateLimitError, type LLMError, type LLMErrorCode } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult, ModelInfo } from '../core/types.js';
 import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js';
@@ -67,8 +55,24 @@ const DEFAULT_MAX_OUTPUT = 4096;
 
 /** A provider's own 429 (not quota exhaustion, not one of our limits): the model is busy, not broken. */
 export function isUpstreamRateLimit(error: LLMError): error is RateLimitError {
-  return error instanceof RateLimitError && error.kind === 'upstream';
+  return RateLimitError.isInstance(error) && error.kind === 'upstream';
 }
+
+/** Failures that say nothing about a model's health (by code: checkable across duplicated bundles). */
+const NEUTRAL_FOR_HEALTH: ReadonlySet<LLMErrorCode> = new Set<LLMErrorCode>([
+  'invalid_request',
+  'aborted',
+  'budget_exceeded',
+  'adapter_error',
+  'authentication',
+  'no_such_model',
+  'no_such_provider',
+  'context_length',
+  'circuit_open',
+]);
+
+/** Failures after which the next candidate must not be tried: the request, the caller or our own rules. */
+const NO_FALLBACK: ReadonlySet<LLMErrorCode> = new Set<LLMErrorCode>(['invalid_request', 'aborted', 'budget_exceeded', 'adapter_error', 'no_such_provider']);
 
 /**
  * Failures that say a model is unhealthy. Bad requests, aborts, budgets, auth, unknown models and
@@ -76,29 +80,13 @@ export function isUpstreamRateLimit(error: LLMError): error is RateLimitError {
  * its health, so they never open its circuit. Quota exhaustion still counts: it lasts.
  */
 export function countsAgainstHealth(error: LLMError): boolean {
-  if (error instanceof RateLimitError) return error.kind === 'quota';
-  return !(
-    error instanceof InvalidRequestError ||
-    error instanceof AbortError ||
-    error instanceof BudgetExceededError ||
-    error instanceof AdapterError ||
-    error instanceof AuthenticationError ||
-    error instanceof NoSuchModelError ||
-    error instanceof NoSuchProviderError ||
-    error instanceof ContextLengthError ||
-    error instanceof CircuitOpenError
-  );
+  if (RateLimitError.isInstance(error)) return error.kind === 'quota';
+  return !NEUTRAL_FOR_HEALTH.has(error.code);
 }
 
 /** Whether the next candidate should be tried after `error` (RELIABILITY.md "Fallbacks"). */
 export function shouldFallBack(error: LLMError): boolean {
-  return !(
-    error instanceof InvalidRequestError ||
-    error instanceof AbortError ||
-    error instanceof BudgetExceededError ||
-    error instanceof AdapterError ||
-    error instanceof NoSuchProviderError
-  );
+  return !NO_FALLBACK.has(error.code);
 }
 
 /** Clear one candidate for a call, or throw why it cannot be called now. */

@@ -1,34 +1,26 @@
 /**
- * The streaming path: cache, then candidates in order, falling back only before the first delta;
- * deltas pass through the adapters' stream pipeline; after the first delta a failure is a
- * StreamInterruptedError carrying the text the caller already has. Never ends short silently.
+ * The streaming path: a concurrency slot, the call's start, the response cache, then the candidate
+ * loop, falling back only before the first delta; deltas pass through the adapters' stream pipeline;
+ * after the first delta a failure is a StreamInterruptedError carrying the text the caller already
+ * has. Never ends short silently. Set-up and clean-up run inside this one generator: every extra
+ * async-generator layer costs per chunk.
  */
 import { randomUUID } from 'node:crypto';
 import { AbortError, AdapterError, ProviderError, StreamInterruptedError, type LLMError } from '../core/errors.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import type { ManagedResult, StreamPart } from '../core/types.js';
-import { enterCandidate, shouldFallBack } from './candidate-guard.js';
-import { cacheableAnswer, finishCall, finishFromProvider, managerContext, resultFromCache, toLLMError, type RunServices, type RunState } from './run-generate.js';
-import { NEVER_ABORTED } from '../core/abort.js';
+import type { CandidateTicket } from './candidate-guard.js';
+import { CandidateCursor } from './candidates.js';
+import { cacheableAnswer, startCall, toLLMError, type CallState, type ResolvedCall } from './call-state.js';
+import type { PipelineServices } from './call-pipeline.js';
+import type { NormalizedCall } from './normalize-request.js';
 
-/** How the facade opens and closes a streamed call: its concurrency slot and its telemetry. */
-export interface StreamLifecycle {
-  /** Take a concurrency slot and plan the call (runs on the first `next()`). */
-  start(): Promise<RunState>;
-  /** Report a failure; returns the error to throw. */
-  fail(state: RunState, error: unknown): LLMError;
-  /** Always last: close the call (a no-op after end/fail) and give the slot back. */
-  close(state: RunState | undefined): void;
-}
-
-/**
- * Stream one call: text deltas (adapted), then exactly one finish part. The facade's set-up and
- * clean-up run inside this one generator: every extra async-generator layer costs per chunk.
- */
-export async function* runStream(lifecycle: StreamLifecycle, services: RunServices): AsyncGenerator<StreamPart> {
-  let state: RunState | undefined;
+/** Stream one call: text deltas (adapted), then exactly one finish part. */
+export async function* runStream(call: NormalizedCall, services: PipelineServices, resolved?: ResolvedCall): AsyncGenerator<StreamPart> {
+  const release = await services.concurrency.acquire(call.signal);
+  let state: CallState | undefined;
   try {
-    state = await lifecycle.start();
+    state = await startCall(call, true, services, resolved);
     const { plan } = state;
     if (state.cacheKey && services.responseCache) {
       const hit = await services.responseCache.lookup(state.cacheKey);
@@ -36,23 +28,20 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
       if (hit) {
         const text = await plan.chain.transformOutput(hit.text, plan.adapterContext);
         if (text) yield { type: 'text-delta', text };
-        yield { type: 'finish', result: resultFromCache(state, hit, text) };
+        yield { type: 'finish', result: state.finishFromCache(hit, text) };
         return;
       }
     }
+    // The candidate loop is inline (not a nested generator): each generator layer costs per chunk.
     const pipeline = plan.chain.createStreamPipeline(plan.adapterContext);
+    const cursor = new CandidateCursor(state, services);
     let emitted = '';
     let delivered = false;
-    let lastError: LLMError | undefined;
-    for (let index = 0; index < plan.candidates.length; index++) {
-      const candidate = plan.candidates[index];
-      let ticket: Awaited<ReturnType<typeof enterCandidate>> | undefined;
+    for (;;) {
+      const ticket: CandidateTicket = await cursor.next();
+      const candidate = ticket.resolved.id;
       try {
-        ticket = await enterCandidate(plan, candidate, services);
-        const upstream = ticket.resolved.manager.streamResponse(
-          { ...plan.request, modelId: ticket.resolved.model },
-          managerContext(state, plan.signal ?? NEVER_ABORTED, ticket.info),
-        );
+        const upstream = ticket.resolved.manager.streamResponse({ ...plan.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
         let managed: ManagedResult | undefined;
         let stoppedEarly = false;
         for await (const part of upstream) {
@@ -84,39 +73,36 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
         }
         if (!managed) {
           // Stopped early by an adapter: there is no provider result to report.
-          yield { type: 'finish', result: finishCall(state, { id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
+          yield { type: 'finish', result: state.finish({ id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
           return;
         }
         if (state.cacheKey && services.responseCache) {
           const answer = cacheableAnswer(managed);
           if (answer) await services.responseCache.save(state.cacheKey, answer);
         }
-        yield { type: 'finish', result: finishFromProvider(state, managed, emitted) };
+        yield { type: 'finish', result: state.finishFromProvider(managed, emitted) };
         return;
       } catch (error) {
         const mapped = toLLMError(error);
-        ticket?.failed(mapped, { billed: delivered });
+        ticket.failed(mapped, { billed: delivered });
         if (delivered) {
           // The caller has seen text: no fallback, and the error carries what they saw.
-          if (mapped instanceof AbortError || mapped instanceof AdapterError) throw mapped;
+          if (AbortError.isInstance(mapped) || AdapterError.isInstance(mapped)) throw mapped;
           throw interruption(candidate, mapped, emitted);
         }
-        lastError = mapped;
-        const next = plan.candidates[index + 1];
-        if (!next || !shouldFallBack(mapped)) throw mapped;
-        state.recorder.fallback(candidate, next, mapped);
+        cursor.failed(mapped);
       } finally {
         // A consumer that leaves the loop early ends the generator here, past the catch: the candidate's
         // breaker probe slot, budget reservation and rate-limit permit must still be settled (no-op once settled).
-        ticket?.abandoned({ billed: delivered });
+        ticket.abandoned({ billed: delivered });
       }
     }
-    throw lastError ?? new AbortError('No candidate model could be tried');
   } catch (error) {
-    throw state ? lifecycle.fail(state, error) : error;
+    throw state ? state.fail(error) : error;
   } finally {
-    // A consumer that leaves the loop early ends the call here.
-    lifecycle.close(state);
+    // A consumer that leaves the loop early ends the call here (a no-op once it ended).
+    state?.abandon();
+    release();
   }
 }
 
@@ -127,7 +113,7 @@ export async function* runStream(lifecycle: StreamLifecycle, services: RunServic
  * and the same cause (the TimeoutError, the provider failure), never wrapped inside another interruption.
  */
 function interruption(candidate: string, error: LLMError, partialText: string): StreamInterruptedError {
-  if (error instanceof StreamInterruptedError) {
+  if (StreamInterruptedError.isInstance(error)) {
     if (error.partialText === partialText) return error;
     return new StreamInterruptedError(error.message, { provider: error.provider, model: error.model, partialText, cause: error.cause });
   }

@@ -26,6 +26,7 @@ export function registerChatCompletions(app: FastifyInstance, context: GatewayCo
       includeUsage: body.includeUsage,
       wire: chatWire(meta, body.includeUsage),
       headers: route.sessionId ? { [SESSION_HEADER]: route.sessionId } : {},
+      resolved: route.session ? { session: route.session } : undefined,
     });
   });
 }

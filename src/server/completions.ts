@@ -26,6 +26,7 @@ export function registerCompletions(app: FastifyInstance, context: GatewayContex
       includeUsage: body.includeUsage,
       wire: completionWire(meta, body.includeUsage),
       headers: route.sessionId ? { [SESSION_HEADER]: route.sessionId } : {},
+      resolved: route.session ? { session: route.session } : undefined,
     });
   });
 }

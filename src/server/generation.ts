@@ -11,6 +11,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StreamInterruptedError } from '../core/errors.js';
 import type { CallParams, ChatMessage, GenerateResult, StreamPart } from '../core/types.js';
+import type { ResolvedCall } from '../pipeline/call-state.js';
 import { logFailure, type GatewayContext } from './context.js';
 import { GatewayHttpError, toHttpFailure } from './errors.js';
 import { switchboardHeaders, type WireFormat } from './response-shapes.js';
@@ -28,6 +29,8 @@ export interface GenerationJob {
   wire: WireFormat;
   /** Headers for the answer (session id); the request id is already on the reply. */
   headers: Record<string, string>;
+  /** What the route already resolved (the session it read): not read again by the switchboard. */
+  resolved?: ResolvedCall;
 }
 
 /** Headers already set on the reply (x-request-id), as strings for a raw writeHead. */
@@ -56,7 +59,7 @@ export async function serveGeneration(context: GatewayContext, request: FastifyR
   if (!job.stream) {
     let result: GenerateResult;
     try {
-      result = 'prompt' in call ? await context.sb.generate(call) : await context.sb.chat(call);
+      result = 'prompt' in call ? await context.sb.generate(call, job.resolved) : await context.sb.chat(call, job.resolved);
     } catch (error) {
       throw shutdownFailure(raw, controller.signal) ?? error;
     }
@@ -64,7 +67,7 @@ export async function serveGeneration(context: GatewayContext, request: FastifyR
     await reply.send(job.wire.json(result));
     return;
   }
-  const iterator = context.sb.stream(call)[Symbol.asyncIterator]();
+  const iterator = context.sb.stream(call, job.resolved)[Symbol.asyncIterator]();
   let first: IteratorResult<StreamPart>;
   try {
     first = await iterator.next();

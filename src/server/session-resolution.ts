@@ -33,6 +33,8 @@ export interface CallRoute {
   sessionId?: string;
   /** The caller's tenant, for the call's `tenantId`. */
   tenantId?: string;
+  /** The session as read here, handed to the call so the store is not read again. */
+  session?: Session;
 }
 
 const BOT_PREFIX = 'bot:';
@@ -93,5 +95,5 @@ export async function resolveRoute(sb: Switchboard, input: RouteInput): Promise<
   if (session.bot !== bot) {
     throw GatewayHttpError.invalid(`This session is a session of bot "${session.bot}", not "${bot}": send model "bot:${session.bot}" or choose another session id`, 'model', 'session_bot_mismatch');
   }
-  return { target: { sessionId: id }, sessionId: id, ...tenant };
+  return { target: { sessionId: id }, sessionId: id, session, ...tenant };
 }

@@ -124,6 +124,17 @@ export class SessionManager {
     return cloneSession(session);
   }
 
+  /**
+   * Sliding expiry of a session the caller already read (`get`): one write, no second read. Returns
+   * the refreshed copy; the caller's object is not changed.
+   */
+  async refresh(session: Session): Promise<Session> {
+    const refreshed = cloneSession(session);
+    refreshed.expiresAt = this.now() + refreshed.ttlMs;
+    await this.store.set(refreshed);
+    return refreshed;
+  }
+
   /** End a session; its session adapters go with it. True when it was live. */
   async end(id: string): Promise<boolean> {
     const removed = await this.store.delete(checkId(id));

@@ -62,9 +62,91 @@ export function boundResponse(response: Response, limits: ResponseLimits, origin
     void body.cancel().catch(() => undefined);
     throw new ResponseLimitError(totalKey, totalBytes, origin);
   }
-  const frames = framing ? new FrameMeter(framing, limits.maxEventBytes) : undefined;
+  if (!framing) return boundedWhole(response, { totalKey, totalBytes, frames: undefined, maxEventBytes: limits.maxEventBytes }, origin, limits);
+  const frames = new FrameMeter(framing, limits.maxEventBytes);
   const bounded = meteredBody(body, { totalKey, totalBytes, frames, maxEventBytes: limits.maxEventBytes }, origin);
   return new Response(bounded, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** What a bounded complete answer keeps: how to meter its body, and the stream once made. */
+interface WholeState {
+  meter: Meter;
+  origin: AnswerOrigin;
+  limits: ResponseLimits;
+  metered?: ReadableStream<Uint8Array>;
+}
+
+const WHOLE = Symbol('llm-switchboard.boundedWhole');
+
+/** Response's own `body` getter, for the upstream body under the subclass's. */
+const UPSTREAM_BODY = Object.getOwnPropertyDescriptor(Response.prototype, 'body')!.get as (this: Response) => ReadableStream<Uint8Array> | null;
+
+/**
+ * The readers of a bounded complete answer: the same Response object, given this prototype, whose
+ * `json` / `text` / `arrayBuffer` / `blob` / `body` read the upstream body through the meter and whose
+ * `clone` is bounded too. Building a second Response per answer (its stream, a header copy, the SDK
+ * reading a JavaScript stream) costs Node 20 more than the rest of the layer's work on a call; one
+ * prototype swap keeps every such response on one hidden class.
+ */
+class BoundedWholeResponse extends Response {
+  declare [WHOLE]: WholeState;
+}
+
+/** The metered body of a bounded answer (made on first use; the upstream body as it is then: a `clone()` tees it). */
+function meteredOf(response: BoundedWholeResponse): ReadableStream<Uint8Array> {
+  const state = response[WHOLE];
+  state.metered ??= meteredBody(UPSTREAM_BODY.call(response)!, state.meter, state.origin);
+  return state.metered;
+}
+
+function bytesOf(response: BoundedWholeResponse): Promise<Uint8Array> {
+  return readAll(meteredOf(response).getReader());
+}
+
+async function textOf(response: BoundedWholeResponse): Promise<string> {
+  return new TextDecoder().decode(await bytesOf(response));
+}
+
+// Once per process, on the prototype (DOM typings declare these as fields, so class syntax cannot override them).
+Object.defineProperties(BoundedWholeResponse.prototype, {
+  body: { get: function (this: BoundedWholeResponse) { return meteredOf(this); }, configurable: true },
+  bodyUsed: { get: function (this: BoundedWholeResponse) { return this[WHOLE].metered?.locked ?? false; }, configurable: true },
+  text: { value: function (this: BoundedWholeResponse) { return textOf(this); }, configurable: true, writable: true },
+  json: { value: async function (this: BoundedWholeResponse) { return JSON.parse(await textOf(this)) as unknown; }, configurable: true, writable: true },
+  arrayBuffer: { value: async function (this: BoundedWholeResponse) { return (await bytesOf(this)).slice().buffer; }, configurable: true, writable: true },
+  blob: {
+    value: async function (this: BoundedWholeResponse) {
+      return new Blob([await bytesOf(this)], { type: this.headers.get('content-type') ?? '' });
+    },
+    configurable: true,
+    writable: true,
+  },
+  clone: {
+    value: function (this: BoundedWholeResponse) {
+      const state = this[WHOLE];
+      return boundResponse(Response.prototype.clone.call(this), state.limits, state.origin);
+    },
+    configurable: true,
+    writable: true,
+  },
+});
+
+/** A complete (non-stream) answer, bounded in place: see BoundedWholeResponse. */
+function boundedWhole(response: Response, meter: Meter, origin: AnswerOrigin, limits: ResponseLimits): Response {
+  Object.setPrototypeOf(response, BoundedWholeResponse.prototype);
+  (response as BoundedWholeResponse)[WHOLE] = { meter, origin, limits };
+  return response;
+}
+
+/** Every chunk of `reader`, joined (the metered stream errors past the bound). */
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const step = await reader.read();
+    if (step.done) break;
+    chunks.push(step.value);
+  }
+  return chunks.length === 1 ? chunks[0]! : joinChunks(chunks);
 }
 
 /** The body's length as the server announced it, when that is the length of what the body yields. */

@@ -46,6 +46,11 @@ const closing = new WeakMap<Redis, Promise<void>>();
 
 /** A shared store could not do its work (Redis down, timed out, or holding something unexpected). */
 export class RedisStoreError extends LLMError {
+  /** True for a RedisStoreError of any copy of this package. */
+  static override isInstance(value: unknown): value is RedisStoreError {
+    return LLMError.isInstance(value) && value.code === 'store_unavailable';
+  }
+  declare readonly code: 'store_unavailable';
   constructor(message: string, options: LLMErrorOptions = {}) {
     super('store_unavailable', message, { retryable: true, ...options });
   }
@@ -194,7 +199,7 @@ export async function runRedis<T>(client: Redis, operation: string, work: () => 
   try {
     return await work();
   } catch (error) {
-    if (error instanceof RedisStoreError) throw error;
+    if (RedisStoreError.isInstance(error)) throw error;
     const message = describe(error);
     // Between the socket closing and ioredis noticing, the status still says ready but writes are refused.
     const reason = client.status !== 'ready' ? `Redis is not connected (${client.status})` : message.includes('enableOfflineQueue') ? 'Redis is not connected (connection lost)' : message;

@@ -6,7 +6,7 @@
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram, type MetricData, type MetricReaderOptions } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../../src/core/logger.js';
-import type { CallContext, ProviderRequest, ProviderResult, ProviderStreamPart, Usage } from '../../../src/core/types.js';
+import type { CallContext, CallIdentity, CandidateContext, ProviderRequest, ProviderResult, ProviderStreamPart, Usage } from '../../../src/core/types.js';
 import { BaseLLMManager } from '../../../src/managers/base-llm-manager.js';
 import type { CatalogEntry } from '../../../src/registry/model-catalog.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../../src/telemetry/telemetry.js';
@@ -155,8 +155,14 @@ export function chatRequest(model: string, params: ProviderRequest['params'] = {
 }
 
 /** A call context with a fresh signal. */
-export function callContext(extra: Partial<CallContext> = {}): CallContext {
-  return { signal: new AbortController().signal, ...extra };
+export function callContext(extra: Partial<CandidateContext> & CallIdentity = {}): CandidateContext {
+  const { bot, sessionId, userId, tenantId, ...rest } = extra;
+  const caller: CallIdentity = {};
+  if (bot !== undefined) caller.bot = bot;
+  if (sessionId !== undefined) caller.sessionId = sessionId;
+  if (userId !== undefined) caller.userId = userId;
+  if (tenantId !== undefined) caller.tenantId = tenantId;
+  return { signal: new AbortController().signal, caller, ...rest };
 }
 
 /** Catalog prices used across the tests: $0.15 / $0.60 per million, cache reads $0.075. */

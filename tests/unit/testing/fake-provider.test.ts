@@ -11,14 +11,14 @@ import {
   StreamInterruptedError,
   TimeoutError,
 } from '../../../src/core/errors.js';
-import type { CallContext, ManagedResult, ManagedStreamPart, ProviderRequest } from '../../../src/core/types.js';
+import type { CallContext, CallIdentity, ManagedResult, ManagedStreamPart, ProviderRequest } from '../../../src/core/types.js';
 import { FakeProvider } from '../../../src/testing/index.js';
 import { makeManagerDeps } from '../../helpers/manager-deps.js';
 
 function request(modelId: string, content = 'hello there world', extra: Partial<ProviderRequest> = {}): ProviderRequest {
   return { modelId, operation: 'chat', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content }], params: {}, ...extra };
 }
-const context = (signal: AbortSignal = new AbortController().signal, extra: Partial<CallContext> = {}): CallContext => ({ signal, ...extra });
+const context = (signal: AbortSignal = new AbortController().signal, caller?: CallIdentity): CallContext => (caller ? { signal, caller } : { signal });
 
 async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ deltas: string[]; result?: ManagedResult }> {
   const deltas: string[] = [];

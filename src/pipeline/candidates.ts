@@ -1,0 +1,70 @@
+/**
+ * The one candidate loop (RELIABILITY.md "Fallbacks"), shared by the generate and stream paths:
+ * candidates in order (the target model, or a bot's primary then its fallbacks), each entered through
+ * its guards (candidate-guard.ts); a failure moves to the next candidate when it may (and reports the
+ * fallback), otherwise it ends the call. The paths differ only in how they call the manager.
+ */
+import { CircuitOpenError, RateLimitError, type LLMError } from '../core/errors.js';
+import { enterCandidate, shouldFallBack, type CandidateTicket, type GuardServices } from './candidate-guard.js';
+import { toLLMError, type CallState } from './call-state.js';
+
+/** Walks one call's candidates. */
+export class CandidateCursor {
+  private index = -1;
+  private lastError: LLMError | undefined;
+  /** The rate limit that clears soonest, for when no candidate can answer because of rate limits. */
+  private soonestRateLimit: RateLimitError | undefined;
+  private allRateLimited = true;
+
+  constructor(
+    private readonly state: CallState,
+    private readonly services: GuardServices,
+  ) {}
+
+  /**
+   * The next candidate cleared to be called. A candidate refused by its guards (open circuit, cooling,
+   * budget ...) is a failure like any other: the loop moves on or ends. Throws the error that ends the
+   * call when none is left.
+   */
+  async next(): Promise<CandidateTicket> {
+    const { candidates } = this.state.plan;
+    for (;;) {
+      this.index++;
+      const candidate = candidates[this.index];
+      if (candidate === undefined) throw this.finalError();
+      try {
+        return await enterCandidate(this.state.plan, candidate, this.services);
+      } catch (error) {
+        this.failed(toLLMError(error));
+      }
+    }
+  }
+
+  /**
+   * The current candidate failed with `error` (already settled on its ticket): throws when the call
+   * ends here (no candidate left, or an error that must not fall back), else reports the fallback.
+   */
+  failed(error: LLMError): void {
+    this.lastError = error;
+    if (RateLimitError.isInstance(error) && error.kind !== 'quota') {
+      const soonest = this.soonestRateLimit?.retryAfterMs;
+      if (soonest === undefined || (error.retryAfterMs !== undefined && error.retryAfterMs < soonest)) this.soonestRateLimit = error;
+    } else {
+      this.allRateLimited = false;
+    }
+    const { candidates } = this.state.plan;
+    const next = candidates[this.index + 1];
+    if (next === undefined || !shouldFallBack(error)) throw this.finalError();
+    this.state.recorder.fallback(candidates[this.index]!, next, error);
+  }
+
+  /**
+   * The error the call ends with: the last one, except that when every candidate was rate limited the
+   * caller hears the wait that ends soonest (the gateway's `retry-after`).
+   */
+  private finalError(): LLMError {
+    if (!this.lastError) return new CircuitOpenError('No candidate model could be tried');
+    const wholeCallRateLimited = this.allRateLimited && this.soonestRateLimit !== undefined && this.index >= this.state.plan.candidates.length - 1;
+    return wholeCallRateLimited ? this.soonestRateLimit! : this.lastError;
+  }
+}

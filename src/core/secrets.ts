@@ -84,6 +84,37 @@ export function scrubKeyShapes(text: string): string {
 export function echoMask(text: string, echoes: Iterable<string>): Uint8Array | undefined {
   const n = SECRET_PIECE_LENGTH;
   if (text.length < n) return undefined;
+  let covered: Uint8Array | undefined;
+  const cover = (start: number): void => {
+    covered ??= new Uint8Array(text.length);
+    covered.fill(1, start, start + n);
+  };
+  // Short echoes (a model id: every call's `model` field) are searched for window by window; long ones
+  // (message texts) against an index of the text's own windows, which is bounded by the text's length.
+  let positions: Map<string, number[]> | undefined;
+  for (const echo of echoes) {
+    if (typeof echo !== 'string' || echo.length < n) continue;
+    if (echo.length <= SHORT_ECHO_CHARS) {
+      for (let i = 0; i + n <= echo.length; i++) {
+        const window = echo.slice(i, i + n);
+        for (let at = text.indexOf(window); at >= 0; at = text.indexOf(window, at + 1)) cover(at);
+      }
+      continue;
+    }
+    positions ??= windowPositions(text, n);
+    for (let i = 0; i + n <= echo.length; i++) {
+      const at = positions.get(echo.slice(i, i + n));
+      if (at) for (const start of at) cover(start);
+    }
+  }
+  return covered;
+}
+
+/** Echoes up to this long are searched for directly rather than indexed. */
+const SHORT_ECHO_CHARS = 64;
+
+/** Where each `n`-character window of `text` starts. */
+function windowPositions(text: string, n: number): Map<string, number[]> {
   const positions = new Map<string, number[]>();
   for (let i = 0; i + n <= text.length; i++) {
     const gram = text.slice(i, i + n);
@@ -91,17 +122,7 @@ export function echoMask(text: string, echoes: Iterable<string>): Uint8Array | u
     if (list) list.push(i);
     else positions.set(gram, [i]);
   }
-  let covered: Uint8Array | undefined;
-  for (const echo of echoes) {
-    if (typeof echo !== 'string' || echo.length < n) continue;
-    for (let i = 0; i + n <= echo.length; i++) {
-      const at = positions.get(echo.slice(i, i + n));
-      if (!at) continue;
-      covered ??= new Uint8Array(text.length);
-      for (const start of at) covered.fill(1, start, start + n);
-    }
-  }
-  return covered;
+  return positions;
 }
 
 /** Control characters (line breaks included) become spaces: upstream text ends up in one-line messages and logs. */

@@ -9,7 +9,6 @@
 import OpenAI, { type ClientOptions } from 'openai';
 import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
-import { boundFetch } from '../../transport/bounded-fetch.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
 import { endpointAddress, sdkLogger } from '../hosted-endpoint.js';
 import { missingSettingReason, validationOf } from '../provider-definition.js';
@@ -98,7 +97,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
       timeout: this.config.timeoutMs,
       // Bounded inside the [DONE] tracker, so a body cut at its bound can never look finished; a
       // fetch from config is wrapped the same way (every upstream answer is bounded).
-      fetch: this.doneTracker.wrap(boundFetch(this.config.fetch ?? globalThis.fetch, this.responseLimits, { provider: this.provider })),
+      fetch: this.doneTracker.wrap(this.config.fetch ?? globalThis.fetch, this.responseLimits, { provider: this.provider }),
       logger: sdkLogger(this.deps.logger, 'openai SDK'),
       logLevel: 'warn',
     };

@@ -5,10 +5,12 @@
  * ended on a `[DONE]` line. The bytes reach the SDK unchanged; only `text/event-stream` responses are
  * touched.
  *
- * `[DONE]` is the last event of a stream, so only the end of the body is read: the pass-through keeps
- * references to its last chunks (no copy, no decoding per chunk) and reads their tail once,
- * when the body ends. A pull-based ReadableStream is about twice as cheap per chunk as pipeThrough().
+ * `[DONE]` is the last event of a stream, so only the end of the body is read: the tracker keeps
+ * references to its last chunks (no copy, no decoding per chunk) and reads their tail once, when the
+ * body ends. It watches the bytes as the response bounds pass them (one stream layer per chunk, not two).
  */
+import { boundFetch, DEFAULT_RESPONSE_LIMITS, type BodyObserver, type ResponseLimits } from '../../transport/bounded-fetch.js';
+import type { AnswerOrigin } from '../../core/answer-errors.js';
 
 /** `data: [DONE]` at the start of a line, then nothing but line ends or spaces to the end. */
 const DONE_AT_END = /[\r\n]data: ?\[DONE\][\s]*$/;
@@ -43,43 +45,31 @@ class BodyTail {
   }
 }
 
-/** Wraps a fetch function and remembers which SSE responses carried `[DONE]`. */
+/** Remembers which SSE responses carried `[DONE]`, watching their bytes as the response bounds meter them. */
 export class SseDoneTracker {
   private readonly done = new WeakSet<Response>();
 
-  /** A fetch that behaves like `inner` but tracks `[DONE]` on event-stream responses. */
-  wrap(inner: typeof fetch): typeof fetch {
-    return async (input, init) => {
-      const response = await inner(input, init);
-      const type = response.headers.get('content-type') ?? '';
-      if (!response.body || !type.includes('text/event-stream')) return response;
-      const reader = response.body.getReader();
-      const tail = new BodyTail();
-      let tracked: Response | undefined;
-      const body = new ReadableStream<Uint8Array>(
-        {
-          pull: async (controller) => {
-            const step = await reader.read();
-            if (step.done) {
-              if (tracked && tail.endsWithDone()) this.done.add(tracked);
-              controller.close();
-              return;
-            }
-            tail.add(step.value);
-            controller.enqueue(step.value);
-          },
-          // The SDK cancels when its consumer stops early: the upstream body must stop too.
-          cancel: (reason) => reader.cancel(reason),
-        },
-        { highWaterMark: 0 },
-      );
-      tracked = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-      return tracked;
-    };
+  /**
+   * A fetch that behaves like `inner`, bounded by `limits` (src/transport/bounded-fetch.ts), and
+   * tracks `[DONE]` on event-stream responses in the same pass over their bytes.
+   */
+  wrap(inner: typeof fetch, limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS, origin: AnswerOrigin = { provider: 'openai' }): typeof fetch {
+    return boundFetch(inner, limits, origin, (response) => this.observe(response));
   }
 
   /** True once `response` (as returned by the wrapped fetch) has ended on `data: [DONE]`. */
   sawDone(response: Response): boolean {
     return this.done.has(response);
+  }
+
+  private observe(response: Response): BodyObserver | undefined {
+    if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return undefined;
+    const tail = new BodyTail();
+    return {
+      chunk: (chunk) => tail.add(chunk),
+      end: () => {
+        if (tail.endsWithDone()) this.done.add(response);
+      },
+    };
   }
 }

@@ -61,7 +61,7 @@ async function switchboardRunner(): Promise<LocalRunner> {
       let tokens = 0;
       for await (const part of sb.stream({ model: id, messages: [{ role: 'user', content: prompt }], params: { maxTokens, temperature: 0 } })) {
         if (part.type === 'text-delta') firstAt ??= performance.now();
-        else tokens = part.result.usage.outputTokens;
+        else if (part.type === 'finish') tokens = part.result.usage.outputTokens;
       }
       const endAt = performance.now();
       return { loadMs, ttftMs: (firstAt ?? endAt) - started, tokens, tokensPerS: rate(tokens, firstAt ?? endAt, endAt) };

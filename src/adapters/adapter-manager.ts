@@ -80,7 +80,7 @@ export class AdapterManager {
   /** Register (or replace) a factory. Existing activations keep the instances they were built with. */
   register(name: string, factory: AdapterFactory): void {
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      throw new InvalidRequestError(`Adapter name ${JSON.stringify(name)} is invalid: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+      throw new InvalidRequestError(`Adapter name is invalid: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
     }
     if (typeof factory !== 'function') throw new InvalidRequestError(`Adapter "${name}": the factory must be a function (options) => adapter`);
     this.factories.set(name, factory);

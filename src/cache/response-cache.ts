@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../core/logger.js';
-import type { ChatRequest, FinishReason, Usage } from '../core/types.js';
+import type { ChatRequest, FinishReason, ReasoningBlock, ToolCall, Usage } from '../core/types.js';
 
 /** What is cached: the raw answer of the model that produced it. */
 export interface CachedAnswer {
@@ -16,6 +16,10 @@ export interface CachedAnswer {
   responseModel?: string;
   finishReason: FinishReason;
   usage: Usage;
+  /** The tool calls of the answer (absent: none). */
+  toolCalls?: ToolCall[];
+  /** Its reasoning blocks, as the provider needs them back. */
+  reasoning?: ReasoningBlock[];
 }
 
 /** Where cached answers live (memory here; Redis elsewhere). */
@@ -34,7 +38,7 @@ export class MemoryResponseStore implements ResponseCacheStore {
       max: options.max,
       maxSize: options.maxBytes > 0 ? options.maxBytes : 64 * 1024 * 1024,
       // Strings are UTF-16 in memory: two bytes a character is the honest size.
-      sizeCalculation: (answer) => 2 * (answer.text.length + answer.id.length + answer.model.length) + 128,
+      sizeCalculation: (answer) => 2 * (answer.text.length + answer.id.length + answer.model.length + richChars(answer)) + 128,
       ttl: options.ttlMs > 0 ? options.ttlMs : undefined,
     });
   }
@@ -86,15 +90,29 @@ export function responseCacheKey(parts: CacheKeyParts): string {
   // timeoutMs changes how long we wait, not the answer.
   const { timeoutMs: _ignored, ...params } = parts.request.params;
   const body = canonical({
-    v: 1,
+    v: 2,
     tenant: parts.tenant ?? '',
     candidates: parts.candidates,
     operation: parts.request.operation,
+    // Image parts are in the messages, bytes and all: two images never share an answer.
     messages: parts.request.messages,
     params,
+    tools: parts.request.tools,
+    toolChoice: parts.request.toolChoice,
+    parallelToolCalls: parts.request.parallelToolCalls,
+    responseFormat: parts.request.responseFormat,
+    providerOptions: parts.request.providerOptions,
     adapters: parts.adaptersKey,
   });
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/** Characters an answer's tool calls and reasoning hold (for the memory store's byte bound). */
+function richChars(answer: CachedAnswer): number {
+  let chars = 0;
+  for (const call of answer.toolCalls ?? []) chars += call.id.length + call.name.length + call.arguments.length;
+  for (const block of answer.reasoning ?? []) chars += block.text.length + (block.signature?.length ?? 0) + (block.redacted?.length ?? 0);
+  return chars;
 }
 
 /** The cache as the pipeline uses it: lookups and stores that never throw. */

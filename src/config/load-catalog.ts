@@ -27,7 +27,7 @@ const ENTRY_CHECKS: Record<string, FieldCheck> = {
   local: checkBoolean,
   memoryBytes: intCheck(0),
 };
-const CAPABILITY_KEYS = ['streaming', 'tools', 'vision', 'json'];
+const CAPABILITY_KEYS = ['streaming', 'tools', 'vision', 'json', 'reasoning'];
 const PRICE_CHECKS: Record<string, FieldCheck> = {
   inputPerMTok: numberCheck(0),
   outputPerMTok: numberCheck(0),

@@ -3,7 +3,7 @@
  * validation. The convict schema (schema.ts, built from the provider definitions) is the source of
  * defaults and formats.
  */
-import type { CallParams } from '../core/types.js';
+import type { CallParams, RichRequestFields } from '../core/types.js';
 import type { BuiltinProvidersConfig } from '../managers/builtin-providers.js';
 
 /**
@@ -25,8 +25,8 @@ export interface BudgetConfig {
   usdPerSession?: number;
 }
 
-/** A bot type as written in config. */
-export interface BotConfig {
+/** A bot type as written in config (tools, toolChoice, responseFormat ... are defaults its calls may override). */
+export interface BotConfig extends RichRequestFields {
   model: string;
   fallbacks?: string[];
   system?: string;

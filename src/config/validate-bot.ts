@@ -6,6 +6,8 @@
  * are positive.
  */
 import { isParamName, paramProblem, PARAM_NAMES } from '../core/param-rules.js';
+import { checkProviderOptions, checkResponseFormat, checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
+import type { ToolDefinition } from '../core/messages.js';
 import { checkPositiveNumber, isModelId } from './field-checks.js';
 import { describeValue, formatPath, isPlainObject, unknownKeyMessage, type PathSegment, type ProblemList } from './problems.js';
 
@@ -28,7 +30,7 @@ export interface BotCheckOptions {
 const MAX_FALLBACKS = 16;
 const MAX_ADAPTERS = 64;
 const MAX_SYSTEM_CHARS = 200_000;
-const BOT_KEYS = ['model', 'fallbacks', 'system', 'params', 'adapters', 'budget'];
+const BOT_KEYS = ['model', 'fallbacks', 'system', 'params', 'adapters', 'budget', 'tools', 'toolChoice', 'parallelToolCalls', 'responseFormat', 'providerOptions'];
 const ADAPTER_KEYS = ['name', 'options'];
 const BUDGET_KEYS = ['usdPerDay', 'usdPerSession'];
 
@@ -147,4 +149,24 @@ export function validateBot(name: string, bot: unknown, providers: KnownProvider
   if (bot.params !== undefined) checkParams(bot.params, [...path, 'params'], problems);
   if (bot.adapters !== undefined) checkAdapters(bot.adapters, [...path, 'adapters'], problems, options);
   if (bot.budget !== undefined) checkBudget(bot.budget, [...path, 'budget'], problems);
+  checkRichDefaults(bot, path, problems);
+}
+
+/** A bot's defaults for tools, tool choice, response format and provider options: the request rules (core/request-rules.ts). */
+function checkRichDefaults(bot: Record<string, unknown>, path: PathSegment[], problems: ProblemList): void {
+  const base = `${formatPath(path)}.`;
+  const report = (checked: Checked<unknown>): void => {
+    // The rules give dotted paths under `base`: report them as they are.
+    if (checked.problem) problems.add(checked.problem.path, checked.problem.message);
+  };
+  let tools: ToolDefinition[] | undefined;
+  if (bot.tools !== undefined) {
+    const checked = checkTools(bot.tools, `${base}tools`);
+    report(checked);
+    tools = checked.value;
+  }
+  if (bot.toolChoice !== undefined) report(checkToolChoice(bot.toolChoice, tools, `${base}toolChoice`));
+  if (bot.parallelToolCalls !== undefined && typeof bot.parallelToolCalls !== 'boolean') problems.add([...path, 'parallelToolCalls'], 'must be true or false');
+  if (bot.responseFormat !== undefined) report(checkResponseFormat(bot.responseFormat, `${base}responseFormat`));
+  if (bot.providerOptions !== undefined) report(checkProviderOptions(bot.providerOptions, `${base}providerOptions`));
 }

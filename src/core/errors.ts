@@ -27,6 +27,8 @@ export type LLMErrorCode =
   | 'budget_exceeded'
   | 'aborted'
   | 'adapter_error'
+  | 'invalid_output'
+  | 'unsupported_capability'
   | 'store_unavailable';
 
 /**
@@ -312,5 +314,46 @@ export class AdapterError extends LLMError {
   constructor(adapter: string, message: string, options: LLMErrorOptions = {}) {
     super('adapter_error', `Adapter "${adapter}" failed: ${message}`, options);
     this.adapter = adapter;
+  }
+}
+
+/**
+ * The answer is not what the request's responseFormat asked for (not JSON, or JSON that does not
+ * validate against the schema): a failed attempt of that candidate; with no candidate left, this
+ * error reaches the caller, carrying the text the model wrote.
+ */
+export class InvalidOutputError extends LLMError {
+  /** True for an InvalidOutputError of any copy of this package. */
+  static override isInstance(value: unknown): value is InvalidOutputError {
+    return hasCode(value, 'invalid_output');
+  }
+  declare readonly code: 'invalid_output';
+  /** What the model answered. */
+  readonly text: string;
+  constructor(message: string, options: LLMErrorOptions & { text?: string } = {}) {
+    super('invalid_output', message, options);
+    this.text = options.text ?? '';
+  }
+}
+
+/** Capabilities a request may need of a model (the catalog's ModelInfo.capabilities). */
+export type RequiredCapability = 'tools' | 'vision' | 'json' | 'reasoning';
+
+/**
+ * A candidate cannot serve this request (it lacks `tools`, `vision` or `json` in the catalog): it is
+ * skipped and the next candidate tried; the `fallback` event carries this error. When no candidate
+ * can, the caller gets an InvalidRequestError naming the capability, before any network call.
+ */
+export class UnsupportedCapabilityError extends LLMError {
+  /** True for an UnsupportedCapabilityError of any copy of this package. */
+  static override isInstance(value: unknown): value is UnsupportedCapabilityError {
+    return hasCode(value, 'unsupported_capability');
+  }
+  declare readonly code: 'unsupported_capability';
+  /** What the model lacks. */
+  readonly capability: RequiredCapability;
+  constructor(capability: RequiredCapability, message: string, options: LLMErrorOptions = {}) {
+    super('unsupported_capability', message, options);
+    this.capability = capability;
   }
 }

@@ -22,13 +22,21 @@ interface StopRule {
   maxChars: number;
 }
 
-type ParamRule = NumberRule | StopRule;
+/** `reasoning`: `{ effort?: minimal | low | medium | high, maxTokens?: whole number }`. */
+interface ReasoningRule {
+  kind: 'reasoning';
+}
+
+type ParamRule = NumberRule | StopRule | ReasoningRule;
+
+/** Reasoning efforts a request may ask for. */
+export const REASONING_EFFORTS: readonly string[] = ['minimal', 'low', 'medium', 'high'];
 
 /** Longest timeout a call may ask for: one day (timers misfire past 2^31 ms, about 24.8 days). */
 export const MAX_CALL_TIMEOUT_MS = 86_400_000;
 
 /** The rules, by parameter name. */
-export const PARAM_RULES: Readonly<Record<keyof Omit<CallParams, 'reasoning'>, ParamRule>> = {
+export const PARAM_RULES: Readonly<Record<keyof CallParams, ParamRule>> = {
   temperature: { kind: 'number', min: 0, max: 2, integer: false },
   topP: { kind: 'number', min: 0, max: 1, integer: false },
   frequencyPenalty: { kind: 'number', min: -2, max: 2, integer: false },
@@ -37,6 +45,7 @@ export const PARAM_RULES: Readonly<Record<keyof Omit<CallParams, 'reasoning'>, P
   seed: { kind: 'number', min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true },
   timeoutMs: { kind: 'number', min: 1, max: MAX_CALL_TIMEOUT_MS, integer: false },
   stop: { kind: 'stop', maxItems: 16, maxChars: 1_000 },
+  reasoning: { kind: 'reasoning' },
 };
 
 /** Names of every parameter in the table. */
@@ -55,6 +64,14 @@ function describeRange(rule: NumberRule): string {
 /** What is wrong with `value` for parameter `name` ("must be a number from 0 to 2"), or undefined when it is fine. */
 export function paramProblem(name: keyof typeof PARAM_RULES, value: unknown): string | undefined {
   const rule = PARAM_RULES[name];
+  if (rule.kind === 'reasoning') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object { effort?, maxTokens? }';
+    const { effort, maxTokens, ...rest } = value as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) return 'has unknown keys; it takes effort and maxTokens';
+    if (effort !== undefined && (typeof effort !== 'string' || !REASONING_EFFORTS.includes(effort))) return `effort must be one of ${REASONING_EFFORTS.join(', ')}`;
+    if (maxTokens !== undefined && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 1 && maxTokens <= 10_000_000)) return 'maxTokens must be a whole number from 1 to 10000000';
+    return undefined;
+  }
   if (rule.kind === 'stop') {
     const list = Array.isArray(value) ? value : [value];
     const ok = list.length > 0 && list.length <= rule.maxItems && list.every((item) => typeof item === 'string' && item.length > 0 && item.length <= rule.maxChars);

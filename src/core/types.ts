@@ -4,14 +4,9 @@
  * BaseLLMManager subclass receives and returns.
  */
 
-/** Who wrote a message. */
-export type Role = 'system' | 'user' | 'assistant';
+import type { ChatMessage, AssistantMessage, ReasoningBlock, ReasoningParams, RichRequestFields, ToolCall } from './messages.js';
 
-/** One chat message. */
-export interface ChatMessage {
-  role: Role;
-  content: string;
-}
+export * from './messages.js';
 
 /** Generation parameters; request values override bot values, which override provider defaults. */
 export interface CallParams {
@@ -25,6 +20,8 @@ export interface CallParams {
   seed?: number;
   /** Total time allowed for this call (all attempts of one candidate), in ms. */
   timeoutMs?: number;
+  /** How much a reasoning model should think: an `effort` or a `maxTokens` thinking budget. */
+  reasoning?: ReasoningParams;
 }
 
 /** Why a generation ended, normalised across providers. */
@@ -47,8 +44,8 @@ export interface TargetFields {
   sessionId?: string;
 }
 
-/** Fields shared by every public call. */
-export interface CallOptions extends TargetFields {
+/** Fields shared by every public call (the rich fields, tools and response format, included). */
+export interface CallOptions extends TargetFields, RichRequestFields {
   params?: CallParams;
   /** Aborting cancels the upstream request and rejects with AbortError. */
   signal?: AbortSignal;
@@ -97,16 +94,40 @@ export interface GenerateResult {
   /** Adapter names applied, in order. */
   adapters: string[];
   latencyMs: number;
+  /** The tools the model asked to call ([] when none; finishReason `tool-calls` when it asked). */
+  toolCalls: ToolCall[];
+  /** With responseFormat `json` / `json_schema`: the parsed answer (`json_schema`: validated against the schema). */
+  object?: unknown;
+  /** The model's thinking text, when the provider returns it (never adapted, never in telemetry by default). */
+  reasoning?: string;
+  /**
+   * The answer as an assistant message (adapted text, tool calls, reasoning blocks with their
+   * signatures): append it to the conversation as is.
+   */
+  message: AssistantMessage;
 }
 
-/** One part of `sb.stream(...)`: deltas (already adapted), then exactly one finish, last. */
-export type StreamPart = { type: 'text-delta'; text: string } | { type: 'finish'; result: GenerateResult };
+/** A tool call being written, as it streams: its index in the answer, and pieces of its arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  argumentsDelta: string;
+}
+
+/** One part of `sb.stream(...)`: deltas (text already adapted), then exactly one finish, last. */
+export type StreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
+  | ({ type: 'tool-call-delta' } & ToolCallDelta)
+  | { type: 'tool-call'; toolCall: ToolCall }
+  | { type: 'finish'; result: GenerateResult };
 
 /**
  * The request as adapters see it and as managers receive it: messages and parameters,
  * after the bot's system prompt and parameter merge.
  */
-export interface ChatRequest {
+export interface ChatRequest extends RichRequestFields {
   messages: ChatMessage[];
   params: CallParams;
   /** `chat` for `sb.chat`, `text_completion` for `sb.generate` (managers may use a completion endpoint). */
@@ -160,17 +181,29 @@ export interface ProviderResult {
   /** Normalised usage; absent when the server reported none (cost is then null). */
   usage?: Usage;
   responseModel?: string;
+  /** The tool calls of the answer, in order (absent or empty: none). */
+  toolCalls?: ToolCall[];
+  /** The reasoning blocks of the answer, with what the provider needs back (signatures). */
+  reasoning?: ReasoningBlock[];
 }
 
-/** What a provider stream yields; `finish` must come last or the stream counts as interrupted. */
+/**
+ * What a provider stream yields; `finish` must come last or the stream counts as interrupted. Deltas
+ * are for the caller to see as they come; the finish carries the complete tool calls and reasoning
+ * blocks (the provider assembles them from its wire events).
+ */
 export type ProviderStreamPart =
   | { type: 'text-delta'; text: string }
-  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; id?: string; responseModel?: string };
+  | { type: 'reasoning-delta'; text: string }
+  | ({ type: 'tool-call-delta' } & ToolCallDelta)
+  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; id?: string; responseModel?: string; toolCalls?: ToolCall[]; reasoning?: ReasoningBlock[] };
 
 /** A provider result after the manager has priced and timed it. */
 export interface ManagedResult extends ProviderResult {
   /** `provider:model`. */
   model: string;
+  /** The tool calls, `[]` when none. */
+  toolCalls: ToolCall[];
   usage: Usage;
   /** True when the server reported usage; false when the zeros are unknown, not measured. */
   usageReported: boolean;
@@ -179,8 +212,12 @@ export interface ManagedResult extends ProviderResult {
   latencyMs: number;
 }
 
-/** A managed stream: deltas, then one `finish` carrying the managed result (text = the joined deltas). */
-export type ManagedStreamPart = { type: 'text-delta'; text: string } | { type: 'finish'; result: ManagedResult };
+/** A managed stream: deltas, then one `finish` carrying the managed result (text = the joined text deltas). */
+export type ManagedStreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'reasoning-delta'; text: string }
+  | ({ type: 'tool-call-delta' } & ToolCallDelta)
+  | { type: 'finish'; result: ManagedResult };
 
 /** Prices per million tokens. */
 export interface ModelPricing {
@@ -198,7 +235,8 @@ export interface ModelInfo {
   model: string;
   contextWindow?: number;
   maxOutputTokens?: number;
-  capabilities: { streaming: boolean; tools: boolean; vision: boolean; json: boolean };
+  /** `reasoning`: takes `params.reasoning` (an effort or a thinking budget). */
+  capabilities: { streaming: boolean; tools: boolean; vision: boolean; json: boolean; reasoning: boolean };
   pricing?: ModelPricing;
   deprecated?: { since?: string; replacement?: string };
   local: boolean;

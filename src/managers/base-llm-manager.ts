@@ -7,10 +7,11 @@
 import type { ModelCache, ModelOwner } from '../cache/model-cache.js';
 import { throwIfAborted } from '../core/abort.js';
 import { mapProviderError, type ErrorOrigin, type ErrorQuirks } from '../core/error-mapping.js';
-import { AuthenticationError, InvalidRequestError, type LLMError } from '../core/errors.js';
+import { AuthenticationError, InvalidRequestError, UnsupportedCapabilityError, type LLMError, type RequiredCapability } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import { requestTexts } from '../core/request-text.js';
+import { requiredCapabilities } from '../core/request-capabilities.js';
 import { processSecrets, SecretRegistry } from '../core/secrets.js';
 import type {
   CallContext,
@@ -51,6 +52,17 @@ export interface ManagerDeps {
 /** Longest `id` / `model` an upstream answer may set on a result; longer is cut. */
 const MAX_UPSTREAM_FIELD_CHARS = 256;
 
+/** What a manager's wire format carries besides text (BaseLLMManager.supports). */
+export type ProviderSupport = Partial<Record<RequiredCapability, boolean>>;
+
+/** The request field behind each capability, for the refusal message. */
+const CAPABILITY_FIELDS: Record<RequiredCapability, string> = {
+  tools: 'tools',
+  vision: 'image parts (messages[].content)',
+  json: 'responseFormat',
+  reasoning: 'params.reasoning',
+};
+
 /** The template method for one provider. `TModel` is whatever `loadModel` returns. */
 export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Provider name, the part before the colon in `provider:model`. */
@@ -68,6 +80,14 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    * each chunk wait also races the timeout, which costs a few promises per chunk.
    */
   protected readonly streamsHonourAbort: boolean = false;
+  /**
+   * What this manager's wire format carries besides text: `tools` (definitions, calls and results),
+   * `vision` (image parts), `json` (responseFormat json / json_schema), `reasoning` (params.reasoning).
+   * A request needing one it lacks is refused before any network call (UnsupportedCapabilityError,
+   * so the pipeline moves to the next candidate). None by default: a provider written before rich
+   * messages refuses tools rather than dropping them silently.
+   */
+  protected readonly supports: ProviderSupport = {};
 
   private attachedDeps: ManagerDeps | undefined;
   /** `serverAddress()` asked once: parsing a base URL on every call is waste. */
@@ -255,6 +275,11 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     throwIfAborted(context.signal);
     const reason = this.notReadyReason();
     if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider, model: request.modelId });
+    for (const need of requiredCapabilities(request)) {
+      if (this.supports[need] !== true) {
+        throw new UnsupportedCapabilityError(need, `Provider "${this.provider}" cannot carry ${CAPABILITY_FIELDS[need]}: send the request without it or to a model whose provider can`, { provider: this.provider, model: request.modelId });
+      }
+    }
   }
 
   /** Map anything thrown by an attempt to our error classes. */
@@ -300,7 +325,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private async *streamFromGenerate(model: TModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const result = await this.doGenerate(model, request, context);
     if (result.text) yield { type: 'text-delta', text: result.text };
-    yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel };
+    yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel, toolCalls: result.toolCalls, reasoning: result.reasoning };
   }
 
   private startRecorder(request: ProviderRequest, context: CandidateContext, stream: boolean): InferenceRecorder {
@@ -325,6 +350,8 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       finishReason: value.finishReason,
       responseModel: this.upstreamField(value.responseModel, request),
       model: `${this.provider}:${request.modelId}`,
+      toolCalls: value.toolCalls ?? [],
+      reasoning: value.reasoning,
       usage: value.usage ?? { ...EMPTY_USAGE },
       usageReported: value.usage !== undefined,
       costUsd: priceUsage(value.usage, info.pricing),

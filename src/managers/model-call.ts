@@ -146,14 +146,19 @@ export class ModelCall<TModel> {
               finish = part;
               break;
             }
-            if (!part.text) continue;
+            if (part.type === 'text-delta' ? !part.text : part.type === 'reasoning-delta' && !part.text) continue;
             watchdog.pause();
             if (!delivered) {
               delivered = true;
               this.recorder.firstChunk();
             }
-            text += part.text;
-            yield { type: 'text-delta', text: part.text };
+            if (part.type === 'text-delta') {
+              text += part.text;
+              yield { type: 'text-delta', text: part.text };
+            } else {
+              // Reasoning and tool-call deltas are content the caller sees: past one, no retry either.
+              yield part;
+            }
             watchdog.resume();
           }
           watchdog.stop();
@@ -163,7 +168,7 @@ export class ModelCall<TModel> {
               : new ProviderError(`${this.where} stream ended before any content or terminal event`, { ...this.origin, retryable: true });
           }
           completed = true;
-          const value: ProviderResult = { text, finishReason: finish.finishReason, usage: finish.usage, id: finish.id, responseModel: finish.responseModel };
+          const value: ProviderResult = { text, finishReason: finish.finishReason, usage: finish.usage, id: finish.id, responseModel: finish.responseModel, toolCalls: finish.toolCalls, reasoning: finish.reasoning };
           const result = this.port.finish(this.request, value, this.attempts, performance.now() - this.started, info);
           settled = true;
           this.recorder.end(result);

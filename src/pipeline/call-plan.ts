@@ -8,9 +8,10 @@ import type { AdapterContext } from '../adapters/adapter.js';
 import type { BotConfig } from '../config/types.js';
 import { InvalidRequestError } from '../core/errors.js';
 import { excerpt } from '../core/secrets.js';
-import type { ChatMessage, ChatRequest } from '../core/types.js';
+import type { ChatMessage, ChatRequest, RichRequestFields } from '../core/types.js';
+import { checkToolChoice } from '../core/request-rules.js';
 import type { Session } from '../sessions/session-store.js';
-import type { NormalizedCall } from './normalize-request.js';
+import { valueOrThrow, type NormalizedCall } from './normalize-request.js';
 
 /** What the planner needs; the Switchboard passes its services. */
 export interface PlanServices {
@@ -39,6 +40,26 @@ export interface CallPlan {
 
 /** The id is not repeated: it is caller text (RELIABILITY.md "Secrets"). */
 const NO_SUCH_SESSION = 'The sessionId names no live session (it does not exist or has expired); start one with sb.sessions.start({ bot })';
+
+/**
+ * Tools, tool choice, response format and provider options: the request's where it gives them, else the
+ * bot's (each field whole: a request's tools replace the bot's). A tool choice is checked against the
+ * tools it ends up with (a request may name its bot's tools).
+ */
+function mergedRichFields(bot: RichRequestFields | undefined, call: RichRequestFields): RichRequestFields {
+  const out: RichRequestFields = {};
+  const tools = call.tools ?? bot?.tools;
+  if (tools !== undefined) out.tools = tools;
+  const toolChoice = call.toolChoice ?? bot?.toolChoice;
+  if (toolChoice !== undefined) out.toolChoice = call.toolChoice === undefined ? toolChoice : valueOrThrow(checkToolChoice(toolChoice, tools));
+  const parallel = call.parallelToolCalls ?? bot?.parallelToolCalls;
+  if (parallel !== undefined) out.parallelToolCalls = parallel;
+  const format = call.responseFormat ?? bot?.responseFormat;
+  if (format !== undefined) out.responseFormat = format;
+  const options = call.providerOptions ?? bot?.providerOptions;
+  if (options !== undefined) out.providerOptions = options;
+  return out;
+}
 
 function withSystemPrompt(messages: ChatMessage[], system: string | undefined): ChatMessage[] {
   return system ? [{ role: 'system', content: system }, ...messages] : messages;
@@ -79,6 +100,7 @@ export async function planCall(call: NormalizedCall, services: PlanServices, res
     model: botConfig.model,
   };
   const base: ChatRequest = {
+    ...mergedRichFields(botConfig, call),
     messages: withSystemPrompt(call.messages, botConfig.system),
     params: { ...botConfig.params, ...call.params },
     operation: call.operation,
@@ -106,7 +128,7 @@ export function planModelCall(call: NormalizedCall, model: string, services: Pla
     operation: call.operation,
     tenantId: call.tenantId,
     candidates: [model],
-    request: { messages: call.messages, params: call.params, operation: call.operation },
+    request: { ...mergedRichFields(undefined, call), messages: call.messages, params: call.params, operation: call.operation },
     chain: services.adapters.chainFor({}),
     adapterContext: { metadata: {}, model },
     signal: call.signal,

@@ -8,12 +8,28 @@ import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import { responseCacheKey } from '../cache/response-cache.js';
 import { NEVER_ABORTED } from '../core/abort.js';
 import { LLMError, ProviderError } from '../core/errors.js';
-import type { CallIdentity, CandidateContext, GenerateResult, ManagedResult, ModelInfo } from '../core/types.js';
+import type { AssistantMessage, CallIdentity, CandidateContext, GenerateResult, ManagedResult, ModelInfo, ReasoningBlock, ToolCall } from '../core/types.js';
+import { parsedOutput } from './request-needs.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import type { Session } from '../sessions/session-store.js';
 import type { CallObserver, CallRecorder } from '../telemetry/observer.js';
 import { planCall, planModelCall, type CallPlan, type PlanServices } from './call-plan.js';
 import type { NormalizedCall } from './normalize-request.js';
+
+/** What a call ended with, before the call's own facts (attempts, adapters, latency) are added. */
+export interface FinishedAnswer {
+  id: string;
+  text: string;
+  model: string;
+  responseModel?: string;
+  finishReason: GenerateResult['finishReason'];
+  usage: GenerateResult['usage'];
+  costUsd: number | null;
+  cached: boolean;
+  toolCalls: ToolCall[];
+  reasoning?: ReasoningBlock[];
+  object?: unknown;
+}
 
 /** What starting a call needs: the planner's services, the observer and the response cache. */
 export interface CallServices extends PlanServices {
@@ -59,7 +75,11 @@ export class CallState {
   }
 
   /** Build the public result and report it (the one place a call ends well). */
-  finish(answer: Omit<GenerateResult, 'latencyMs' | 'attempts' | 'adapters'>): GenerateResult {
+  finish(answer: FinishedAnswer): GenerateResult {
+    const { toolCalls, reasoning } = answer;
+    const message: AssistantMessage = { role: 'assistant', content: answer.text === '' && toolCalls.length > 0 ? null : answer.text };
+    if (toolCalls.length > 0) message.toolCalls = toolCalls;
+    if (reasoning && reasoning.length > 0) message.reasoning = reasoning;
     const result: GenerateResult = {
       id: answer.id,
       text: answer.text,
@@ -72,13 +92,20 @@ export class CallState {
       attempts: this.attempts,
       adapters: this.plan.chain.names,
       latencyMs: performance.now() - this.started,
+      toolCalls,
+      message,
     };
+    if (answer.object !== undefined) result.object = answer.object;
+    if (reasoning && reasoning.length > 0) {
+      const thinking = reasoning.map((block) => block.text).join('');
+      if (thinking) result.reasoning = thinking;
+    }
     this.recorder.end(result);
     return result;
   }
 
-  /** The public result of a provider answer whose output adapters produced `text`. */
-  finishFromProvider(managed: ManagedResult, text: string): GenerateResult {
+  /** The public result of a provider answer whose output adapters produced `text` (`object`: its parsed JSON). */
+  finishFromProvider(managed: ManagedResult, text: string, object?: unknown): GenerateResult {
     return this.finish({
       id: managed.id ?? randomUUID(),
       text,
@@ -88,12 +115,28 @@ export class CallState {
       usage: managed.usage,
       costUsd: managed.costUsd,
       cached: false,
+      toolCalls: managed.toolCalls ?? [],
+      reasoning: managed.reasoning,
+      object,
     });
   }
 
   /** The result of a cache hit: no provider call, so no tokens and no cost. */
   finishFromCache(hit: CachedAnswer, text: string): GenerateResult {
-    return this.finish({ id: randomUUID(), text, model: hit.model, responseModel: hit.responseModel, finishReason: hit.finishReason, usage: { ...EMPTY_USAGE }, costUsd: 0, cached: true });
+    return this.finish({
+      id: randomUUID(),
+      text,
+      model: hit.model,
+      responseModel: hit.responseModel,
+      finishReason: hit.finishReason,
+      usage: { ...EMPTY_USAGE },
+      costUsd: 0,
+      cached: true,
+      toolCalls: hit.toolCalls ?? [],
+      reasoning: hit.reasoning,
+      // Only answers that parsed (and validated) were cached.
+      object: parsedOutput(this.plan.request.responseFormat, hit.text, hit.model),
+    });
   }
 
   /** Report a failure (the one place a call ends badly); returns the error to throw. */
@@ -153,7 +196,10 @@ export async function startCall(call: NormalizedCall, stream: boolean, services:
 /** What to cache from a managed result: only complete, successful answers. */
 export function cacheableAnswer(result: ManagedResult): CachedAnswer | undefined {
   if (result.finishReason === 'error' || result.finishReason === 'content-filter') return undefined;
-  return { id: result.id ?? randomUUID(), text: result.text, model: result.model, responseModel: result.responseModel, finishReason: result.finishReason, usage: result.usage };
+  const answer: CachedAnswer = { id: result.id ?? randomUUID(), text: result.text, model: result.model, responseModel: result.responseModel, finishReason: result.finishReason, usage: result.usage };
+  if (result.toolCalls && result.toolCalls.length > 0) answer.toolCalls = result.toolCalls;
+  if (result.reasoning && result.reasoning.length > 0) answer.reasoning = result.reasoning;
+  return answer;
 }
 
 /**

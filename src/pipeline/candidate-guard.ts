@@ -8,7 +8,7 @@
  * breaker; while it cools it is skipped with a RateLimitError carrying the time left, which falls
  * back like any rate limit and, at the last candidate, tells the caller when to come back.
  */
-import { CircuitOpenError, RateLimitError, type LLMError, type LLMErrorCode } from '../core/errors.js';
+import { CircuitOpenError, RateLimitError, UnsupportedCapabilityError, type LLMError, type LLMErrorCode, type RequiredCapability } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult, ModelInfo } from '../core/types.js';
 import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js';
@@ -69,6 +69,8 @@ const NEUTRAL_FOR_HEALTH: ReadonlySet<LLMErrorCode> = new Set<LLMErrorCode>([
   'no_such_provider',
   'context_length',
   'circuit_open',
+  'unsupported_capability',
+  'invalid_output',
 ]);
 
 /** Failures after which the next candidate must not be tried: the request, the caller or our own rules. */
@@ -89,10 +91,19 @@ export function shouldFallBack(error: LLMError): boolean {
   return !NO_FALLBACK.has(error.code);
 }
 
-/** Clear one candidate for a call, or throw why it cannot be called now. */
-export async function enterCandidate(plan: CallPlan, candidate: string, services: GuardServices): Promise<CandidateTicket> {
+/**
+ * Clear one candidate for a call, or throw why it cannot be called now. `needs` are the capabilities
+ * the request needs (request-needs.ts): a catalogued model lacking one is skipped (a model the catalog
+ * does not know is assumed capable; its provider's own 400 then maps as usual).
+ */
+export async function enterCandidate(plan: CallPlan, candidate: string, services: GuardServices, needs: readonly RequiredCapability[] = []): Promise<CandidateTicket> {
   const resolved = services.registry.resolve(candidate);
   const info = resolved.manager.getModelInfo(resolved.model);
+  for (const need of needs) {
+    if (!info.capabilities[need] && services.registry.isCatalogued(candidate)) {
+      throw new UnsupportedCapabilityError(need, `${candidate} cannot serve this request: the catalog says it has no ${need} capability`, { provider: resolved.provider, model: resolved.model });
+    }
+  }
   const inputTokens = checkInputLimits(plan.request, info, services.limits, candidate);
   const admission = services.breakers.tryAcquire(candidate);
   if (!admission.allowed) {

@@ -4,7 +4,8 @@
  * its guards (candidate-guard.ts); a failure moves to the next candidate when it may (and reports the
  * fallback), otherwise it ends the call. The paths differ only in how they call the manager.
  */
-import { CircuitOpenError, RateLimitError, type LLMError } from '../core/errors.js';
+import { CircuitOpenError, InvalidRequestError, RateLimitError, UnsupportedCapabilityError, type LLMError, type RequiredCapability } from '../core/errors.js';
+import { requiredCapabilities } from '../core/request-capabilities.js';
 import { enterCandidate, shouldFallBack, type CandidateTicket, type GuardServices } from './candidate-guard.js';
 import { toLLMError, type CallState } from './call-state.js';
 
@@ -15,11 +16,18 @@ export class CandidateCursor {
   /** The rate limit that clears soonest, for when no candidate can answer because of rate limits. */
   private soonestRateLimit: RateLimitError | undefined;
   private allRateLimited = true;
+  /** A capability every candidate so far lacked (undefined once one failed for another reason). */
+  private missing: RequiredCapability | undefined;
+  private onlyMissing = true;
+  /** What the request needs of a model (tools, vision, json). */
+  private readonly needs: readonly RequiredCapability[];
 
   constructor(
     private readonly state: CallState,
     private readonly services: GuardServices,
-  ) {}
+  ) {
+    this.needs = requiredCapabilities(state.plan.request);
+  }
 
   /**
    * The next candidate cleared to be called. A candidate refused by its guards (open circuit, cooling,
@@ -33,7 +41,7 @@ export class CandidateCursor {
       const candidate = candidates[this.index];
       if (candidate === undefined) throw this.finalError();
       try {
-        return await enterCandidate(this.state.plan, candidate, this.services);
+        return await enterCandidate(this.state.plan, candidate, this.services, this.needs);
       } catch (error) {
         this.failed(toLLMError(error));
       }
@@ -45,7 +53,10 @@ export class CandidateCursor {
    * ends here (no candidate left, or an error that must not fall back), else reports the fallback.
    */
   failed(error: LLMError): void {
-    this.lastError = error;
+    if (UnsupportedCapabilityError.isInstance(error)) this.missing ??= error.capability;
+    else this.onlyMissing = false;
+    // A skipped candidate says nothing the caller needs to hear when another one really failed.
+    if (!UnsupportedCapabilityError.isInstance(error) || this.onlyMissing) this.lastError = error;
     if (RateLimitError.isInstance(error) && error.kind !== 'quota') {
       const soonest = this.soonestRateLimit?.retryAfterMs;
       if (soonest === undefined || (error.retryAfterMs !== undefined && error.retryAfterMs < soonest)) this.soonestRateLimit = error;
@@ -64,6 +75,10 @@ export class CandidateCursor {
    */
   private finalError(): LLMError {
     if (!this.lastError) return new CircuitOpenError('No candidate model could be tried');
+    if (this.onlyMissing && this.missing) {
+      // Every candidate lacked it: nothing was sent, and the request is what has to change.
+      return new InvalidRequestError(`No model of this call has the ${this.missing} capability this request needs (catalog capabilities); pick a model that has it`);
+    }
     const wholeCallRateLimited = this.allRateLimited && this.soonestRateLimit !== undefined && this.index >= this.state.plan.candidates.length - 1;
     return wholeCallRateLimited ? this.soonestRateLimit! : this.lastError;
   }

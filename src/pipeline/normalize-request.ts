@@ -6,10 +6,11 @@
 import { InvalidRequestError } from '../core/errors.js';
 import { isParamName, paramProblem, PARAM_NAMES } from '../core/param-rules.js';
 import { excerpt } from '../core/secrets.js';
-import type { AnyCallRequest, CallParams, ChatMessage } from '../core/types.js';
+import { checkMessages, checkProviderOptions, checkResponseFormat, checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
+import type { AnyCallRequest, CallParams, ChatMessage, RichRequestFields } from '../core/types.js';
 
-/** A request after shape checks: exactly one target, messages, params. */
-export interface NormalizedCall {
+/** A request after shape checks: exactly one target, messages, params, and its rich fields (tools ...). */
+export interface NormalizedCall extends RichRequestFields {
   operation: 'chat' | 'text_completion';
   target: { kind: 'model'; model: string } | { kind: 'bot'; bot: string } | { kind: 'session'; sessionId: string };
   messages: ChatMessage[];
@@ -19,8 +20,22 @@ export interface NormalizedCall {
   tenantId?: string;
 }
 
-const ROLES = new Set(['system', 'user', 'assistant']);
-const KNOWN_FIELDS = new Set(['model', 'bot', 'sessionId', 'prompt', 'messages', 'params', 'signal', 'cache', 'tenantId']);
+const KNOWN_FIELDS = new Set([
+  'model',
+  'bot',
+  'sessionId',
+  'prompt',
+  'messages',
+  'params',
+  'signal',
+  'cache',
+  'tenantId',
+  'tools',
+  'toolChoice',
+  'parallelToolCalls',
+  'responseFormat',
+  'providerOptions',
+]);
 /** Control characters: a target holding one would break log lines and Prometheus text. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -48,29 +63,29 @@ export function checkParams(params: unknown, where = 'params'): CallParams {
     }
     const problem = paramProblem(key, value);
     if (problem) throw new InvalidRequestError(`${where}.${key} ${problem}`);
-    (out as Record<string, unknown>)[key] = value;
+    (out as Record<string, unknown>)[key] = key === 'reasoning' ? { ...(value as object) } : value;
   }
   return out;
 }
 
-/** Check a messages array: roles, string contents, at least one message. */
-export function checkMessages(messages: unknown): ChatMessage[] {
-  if (!Array.isArray(messages) || messages.length === 0) {
-    throw new InvalidRequestError('messages must be a non-empty array of { role, content }');
+/** The value of a rule's check, or its problem as an InvalidRequestError (path and message, nothing of the value). */
+export function valueOrThrow<T>(checked: Checked<T>): T {
+  if (checked.problem) throw new InvalidRequestError(`${checked.problem.path} ${checked.problem.message}`);
+  return checked.value;
+}
+
+/** The rich fields of a request (or bot defaults, `where` naming them), checked by the one set of rules. */
+export function checkRichFields(fields: Record<string, unknown>, where = ''): RichRequestFields {
+  const out: RichRequestFields = {};
+  if (fields.tools !== undefined) out.tools = valueOrThrow(checkTools(fields.tools, `${where}tools`));
+  if (fields.toolChoice !== undefined) out.toolChoice = valueOrThrow(checkToolChoice(fields.toolChoice, out.tools ?? 'later', `${where}toolChoice`));
+  if (fields.parallelToolCalls !== undefined) {
+    if (typeof fields.parallelToolCalls !== 'boolean') throw new InvalidRequestError(`${where}parallelToolCalls must be true or false`);
+    out.parallelToolCalls = fields.parallelToolCalls;
   }
-  return messages.map((message, index) => {
-    if (typeof message !== 'object' || message === null) {
-      throw new InvalidRequestError(`messages[${index}] must be an object { role, content }`);
-    }
-    const { role, content } = message as { role?: unknown; content?: unknown };
-    if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new InvalidRequestError(`messages[${index}].role must be "system", "user" or "assistant"`);
-    }
-    if (typeof content !== 'string') {
-      throw new InvalidRequestError(`messages[${index}].content must be a string`);
-    }
-    return { role: role as ChatMessage['role'], content };
-  });
+  if (fields.responseFormat !== undefined) out.responseFormat = valueOrThrow(checkResponseFormat(fields.responseFormat, `${where}responseFormat`));
+  if (fields.providerOptions !== undefined) out.providerOptions = valueOrThrow(checkProviderOptions(fields.providerOptions, `${where}providerOptions`));
+  return out;
 }
 
 /**
@@ -118,12 +133,16 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
     if (typeof fields.prompt !== 'string' || fields.prompt.length === 0) throw new InvalidRequestError('prompt must be a non-empty string');
     messages = [{ role: 'user', content: fields.prompt }];
   } else {
-    messages = checkMessages(fields.messages);
+    messages = valueOrThrow(checkMessages(fields.messages));
   }
   if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) throw new InvalidRequestError('signal must be an AbortSignal');
   if (fields.cache !== undefined && typeof fields.cache !== 'boolean') throw new InvalidRequestError('cache must be true or false');
   if (fields.tenantId !== undefined) checkTarget('tenantId', fields.tenantId, limits);
+  const rich = fields.tools === undefined && fields.toolChoice === undefined && fields.parallelToolCalls === undefined && fields.responseFormat === undefined && fields.providerOptions === undefined
+    ? undefined
+    : checkRichFields(fields);
   return {
+    ...rich,
     operation: hasPrompt ? 'text_completion' : 'chat',
     target,
     messages,

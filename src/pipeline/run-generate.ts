@@ -7,25 +7,38 @@ import type { GenerateResult, ManagedResult } from '../core/types.js';
 import { CandidateCursor } from './candidates.js';
 import type { GuardServices } from './candidate-guard.js';
 import { cacheableAnswer, toLLMError, type CallState } from './call-state.js';
+import { parsedOutput } from './request-needs.js';
 
 /** Services a call runs with. */
 export interface RunServices extends GuardServices {
   responseCache?: ResponseCache;
 }
 
-/** Call candidates in order until one answers. */
-async function answerFromCandidates(state: CallState, services: RunServices): Promise<ManagedResult> {
+/**
+ * Call candidates in order until one answers, and answers in the shape asked for: a JSON answer that
+ * does not parse or validate is a failed attempt of its candidate (it was answered and paid for, so
+ * its ticket settles as a success), and the next candidate is tried.
+ */
+async function answerFromCandidates(state: CallState, services: RunServices): Promise<{ managed: ManagedResult; object: unknown }> {
   const cursor = new CandidateCursor(state, services);
+  const format = state.plan.request.responseFormat;
   for (;;) {
     const ticket = await cursor.next();
+    let managed: ManagedResult;
     try {
-      const result = await ticket.resolved.manager.generateResponse({ ...state.plan.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
-      ticket.succeeded(result);
-      return result;
+      managed = await ticket.resolved.manager.generateResponse({ ...state.plan.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
     } catch (error) {
       const mapped = toLLMError(error);
       ticket.failed(mapped);
       cursor.failed(mapped);
+      continue;
+    }
+    ticket.succeeded(managed);
+    if (!format || format.type === 'text') return { managed, object: undefined };
+    try {
+      return { managed, object: parsedOutput(format, managed.text, managed.model) };
+    } catch (error) {
+      cursor.failed(toLLMError(error));
     }
   }
 }
@@ -38,12 +51,12 @@ export async function runGenerate(state: CallState, services: RunServices): Prom
     state.recorder.cacheLookup(hit !== undefined);
     if (hit) return state.finishFromCache(hit, await plan.chain.transformOutput(hit.text, plan.adapterContext));
   }
-  const managed = await answerFromCandidates(state, services);
+  const { managed, object } = await answerFromCandidates(state, services);
   // No adapters (a model target): no async step at all.
   const text = plan.chain.isEmpty ? managed.text : await plan.chain.transformOutput(managed.text, plan.adapterContext);
   if (state.cacheKey && services.responseCache) {
     const answer = cacheableAnswer(managed);
     if (answer) await services.responseCache.save(state.cacheKey, answer);
   }
-  return state.finishFromProvider(managed, text);
+  return state.finishFromProvider(managed, text, object);
 }

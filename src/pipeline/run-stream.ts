@@ -6,7 +6,8 @@
  * async-generator layer costs per chunk.
  */
 import { randomUUID } from 'node:crypto';
-import { AbortError, AdapterError, ProviderError, StreamInterruptedError, type LLMError } from '../core/errors.js';
+import { AbortError, AdapterError, InvalidOutputError, ProviderError, StreamInterruptedError, type LLMError } from '../core/errors.js';
+import { parsedOutput } from './request-needs.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import type { ManagedResult, StreamPart } from '../core/types.js';
 import type { CandidateTicket } from './candidate-guard.js';
@@ -50,6 +51,11 @@ export async function* runStream(call: NormalizedCall, services: PipelineService
             break;
           }
           delivered = true;
+          if (part.type !== 'text-delta') {
+            // Reasoning and tool-call deltas pass unchanged: adapters see text only.
+            yield part;
+            continue;
+          }
           const out = pipeline.push(part.text);
           if (out) {
             emitted += out;
@@ -73,21 +79,24 @@ export async function* runStream(call: NormalizedCall, services: PipelineService
         }
         if (!managed) {
           // Stopped early by an adapter: there is no provider result to report.
-          yield { type: 'finish', result: state.finish({ id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false }) };
+          yield { type: 'finish', result: state.finish({ id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false, toolCalls: [] }) };
           return;
         }
+        // A JSON answer that does not parse or validate fails here (InvalidOutputError), before it is cached.
+        const object = parsedOutput(plan.request.responseFormat, managed.text, managed.model);
         if (state.cacheKey && services.responseCache) {
           const answer = cacheableAnswer(managed);
           if (answer) await services.responseCache.save(state.cacheKey, answer);
         }
-        yield { type: 'finish', result: state.finishFromProvider(managed, emitted) };
+        for (const toolCall of managed.toolCalls ?? []) yield { type: 'tool-call', toolCall };
+        yield { type: 'finish', result: state.finishFromProvider(managed, emitted, object) };
         return;
       } catch (error) {
         const mapped = toLLMError(error);
         ticket.failed(mapped, { billed: delivered });
         if (delivered) {
           // The caller has seen text: no fallback, and the error carries what they saw.
-          if (AbortError.isInstance(mapped) || AdapterError.isInstance(mapped)) throw mapped;
+          if (AbortError.isInstance(mapped) || AdapterError.isInstance(mapped) || InvalidOutputError.isInstance(mapped)) throw mapped;
           throw interruption(candidate, mapped, emitted);
         }
         cursor.failed(mapped);
@@ -127,5 +136,5 @@ function interruption(candidate: string, error: LLMError, partialText: string): 
 
 /** A stream cut by an adapter has no provider usage: report the model and leave usage unknown. */
 function stoppedResult(candidate: string, managed: ManagedResult | undefined): ManagedResult {
-  return managed ?? { text: '', finishReason: 'length', model: candidate, usage: { ...EMPTY_USAGE }, usageReported: false, costUsd: null, attempts: 0, latencyMs: 0 };
+  return managed ?? { text: '', finishReason: 'length', model: candidate, toolCalls: [], usage: { ...EMPTY_USAGE }, usageReported: false, costUsd: null, attempts: 0, latencyMs: 0 };
 }

@@ -19,7 +19,7 @@ export interface CatalogEntry {
 /** Discovery can find thousands of models on a big endpoint; past this many we keep the configured ones only. */
 const MAX_DISCOVERED = 10_000;
 
-const DEFAULT_CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false, vision: false, json: false };
+const DEFAULT_CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false, vision: false, json: false, reasoning: false };
 
 /** Split `provider:model` at the first colon (model names may contain colons, e.g. `ollama:llama3:8b`). */
 export function splitModelId(id: string): { provider: string; model: string } | undefined {

@@ -62,6 +62,11 @@ export class ModelRegistry {
     return manager;
   }
 
+  /** Does the catalog (configured or discovered) describe `provider:model`? A model it does not know is assumed capable. */
+  isCatalogued(id: string): boolean {
+    return this.catalog.has(id);
+  }
+
   /** Is a provider registered? */
   hasProvider(provider: string): boolean {
     return this.managers.has(provider);

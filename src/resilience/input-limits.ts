@@ -4,7 +4,8 @@
  * Each failure says which limit was hit and what to change.
  */
 import { ContextLengthError, InvalidRequestError } from '../core/errors.js';
-import type { ChatMessage, ChatRequest, ModelInfo } from '../core/types.js';
+import { messageText, type ChatMessage, type ChatRequest, type ModelInfo } from '../core/types.js';
+import { checkMessages } from '../core/request-rules.js';
 
 /** Config `limits`; a value of 0 (or below) means no limit. */
 export interface InputLimits {
@@ -15,7 +16,6 @@ export interface InputLimits {
 /** Tokens a chat format adds around each message (role markers, separators). */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 
-const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant']);
 
 /**
  * A rough token count: characters / 4, rounded up. Close for English; low for CJK text, where a
@@ -25,36 +25,26 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** Estimated prompt tokens of a conversation: each message's text plus MESSAGE_OVERHEAD_TOKENS. */
+/** Tokens an image costs, roughly (a 512-pixel tile at OpenAI's low detail; providers differ). */
+export const IMAGE_TOKENS_ESTIMATE = 85;
+
+/** The characters of text a message carries: its text, tool call names and arguments. */
+export function messageChars(message: ChatMessage): number {
+  let chars = messageText(message).length;
+  if (message.role === 'assistant') for (const call of message.toolCalls ?? []) chars += call.name.length + call.arguments.length;
+  return chars;
+}
+
+/** Estimated prompt tokens of a conversation: each message's text, its images, plus MESSAGE_OVERHEAD_TOKENS. */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let total = 0;
-  for (const message of messages) total += estimateTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+  for (const message of messages) {
+    total += Math.ceil(messageChars(message) / 4) + MESSAGE_OVERHEAD_TOKENS;
+    if (message.role === 'user' && Array.isArray(message.content)) {
+      for (const part of message.content) if (part.type === 'image') total += IMAGE_TOKENS_ESTIMATE;
+    }
+  }
   return total;
-}
-
-/** What kind of value was sent; never the value itself (it is caller text). */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return 'a string';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function checkShape(messages: unknown): asserts messages is ChatMessage[] {
-  if (!Array.isArray(messages)) throw new InvalidRequestError(`messages must be an array of { role, content } (got ${describeValue(messages)}).`);
-  if (messages.length === 0) throw new InvalidRequestError('messages is empty; send at least one message (or use a prompt).');
-  messages.forEach((message: unknown, i) => {
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      throw new InvalidRequestError(`messages[${i}] must be an object { role, content } (got ${describeValue(message)}).`);
-    }
-    const { role, content } = message as { role?: unknown; content?: unknown };
-    if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw new InvalidRequestError(`messages[${i}].role must be "system", "user" or "assistant".`);
-    }
-    if (typeof content !== 'string') {
-      throw new InvalidRequestError(`messages[${i}].content must be a string (got ${describeValue(content)}); send the text as one string.`);
-    }
-  });
 }
 
 /**
@@ -64,15 +54,17 @@ function checkShape(messages: unknown): asserts messages is ChatMessage[] {
  * estimate so callers need not count twice.
  */
 export function checkInputLimits(request: ChatRequest, info: ModelInfo, limits: InputLimits, modelId: string): number {
-  const messages: unknown = request.messages;
-  checkShape(messages);
+  // The one message rule (request adapters may have rewritten the conversation since it was checked).
+  const shape = checkMessages(request.messages);
+  if (shape.problem) throw new InvalidRequestError(`${shape.problem.path} ${shape.problem.message}`);
+  const messages = request.messages;
   if (limits.maxMessages > 0 && messages.length > limits.maxMessages) {
     throw new InvalidRequestError(
       `The conversation has ${messages.length} messages; the limit is ${limits.maxMessages} (config limits.maxMessages). Send fewer messages (trim old history) or raise limits.maxMessages.`,
     );
   }
   let chars = 0;
-  for (const message of messages) chars += message.content.length;
+  for (const message of messages) chars += messageChars(message);
   if (limits.maxInputChars > 0 && chars > limits.maxInputChars) {
     throw new InvalidRequestError(
       `The input has ${chars} characters; the limit is ${limits.maxInputChars} (config limits.maxInputChars). Shorten the messages or raise limits.maxInputChars.`,

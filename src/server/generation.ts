@@ -110,7 +110,7 @@ async function streamParts(
       if (!sse.writable) return;
       const part = step.value;
       if (part.type === 'finish') result = part.result;
-      else if (part.text !== '') await sse.send(job.wire.delta(part.text));
+      else if (part.type === 'text-delta' && part.text !== '') await sse.send(job.wire.delta(part.text));
       step = await iterator.next();
     }
     if (!result) throw new StreamInterruptedError('The answer ended without its finish');

@@ -4,7 +4,7 @@
  * stats and events. Implementations must never throw into the call path (see `safely`).
  */
 import type { LLMError } from '../core/errors.js';
-import type { CallParams, ChatMessage, ManagedResult, ProviderRequest } from '../core/types.js';
+import type { CallParams, ChatMessage, ManagedResult, ProviderRequest, ReasoningBlock, ToolCall } from '../core/types.js';
 
 /** What starts one inference span (one model tried). */
 export interface InferenceStart {
@@ -60,6 +60,10 @@ export interface CallOutcome {
   latencyMs: number;
   finishReason: string;
   responseModel?: string;
+  /** The tool calls of the answer (content: recorded only with capture on). */
+  toolCalls?: ToolCall[];
+  /** The answer as a message (its reasoning blocks are content too). */
+  message?: { reasoning?: ReasoningBlock[] };
 }
 
 /** Reports for one pipeline call. */

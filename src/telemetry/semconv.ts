@@ -77,6 +77,10 @@ export const ATTR_INPUT_MESSAGES = 'gen_ai.input.messages';
 export const ATTR_OUTPUT_MESSAGES = 'gen_ai.output.messages';
 /** System instructions, JSON list of parts. */
 export const ATTR_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions';
+/** Tool definitions offered to the model (content: recorded only with capture on). */
+export const ATTR_TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
+/** What the request asked the answer to be: `text` or `json`. */
+export const ATTR_OUTPUT_TYPE = 'gen_ai.output.type';
 /** Environment switch for content capture. */
 export const ENV_CAPTURE_MESSAGE_CONTENT = 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT';
 

@@ -9,6 +9,9 @@ import type { ChatMessage, FinishReason, ManagedResult } from '../core/types.js'
 import { scrubSecrets } from '../core/secrets.js';
 import type { CallOutcome, CallStart, InferenceStart } from './observer.js';
 import * as sc from './semconv.js';
+import { inputContentAttributes, outputContentAttributes, specFinishReason, type Scrub } from './content.js';
+
+export { specFinishReason, type Scrub } from './content.js';
 
 /** Longest status message kept: enough to say what happened, small enough for any backend. */
 const MAX_STATUS_MESSAGE = 512;
@@ -18,13 +21,6 @@ const ERROR_CODE_SHAPE = /^[a-z][a-z0-9_]{0,63}$/;
 export function errorTypeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && ERROR_CODE_SHAPE.test(code) ? code : sc.ERROR_TYPE_OTHER;
-}
-
-/** Our finish reasons in the spec's vocabulary (`content_filter`, `tool_call`). */
-export function specFinishReason(reason: FinishReason | string): string {
-  if (reason === 'content-filter') return 'content_filter';
-  if (reason === 'tool-calls') return 'tool_call';
-  return reason;
 }
 
 /** The parent as an OpenTelemetry Context when it is one; otherwise the active context. */
@@ -38,27 +34,6 @@ export function parentContext(parent: unknown): Context {
 export function splitModel(id: string): { provider?: string; model: string } {
   const at = id.indexOf(':');
   return at > 0 ? { provider: id.slice(0, at), model: id.slice(at + 1) } : { model: id };
-}
-
-type Part = { type: 'text'; content: string };
-const textPart = (content: string): Part => ({ type: 'text', content });
-
-/** How span text is scrubbed: the switchboard's secret registry (spans are read by operators only). */
-export type Scrub = (text: string) => string;
-
-/** Content attributes in the GenAI JSON format: system messages as instructions, the rest as input. */
-export function inputContentAttributes(messages: readonly ChatMessage[], scrub: Scrub = scrubSecrets): Attributes {
-  const system = messages.filter((m) => m.role === 'system').map((m) => textPart(m.content));
-  const input = messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role, parts: [textPart(m.content)] }));
-  const out: Attributes = { [sc.ATTR_INPUT_MESSAGES]: scrub(JSON.stringify(input)) };
-  if (system.length > 0) out[sc.ATTR_SYSTEM_INSTRUCTIONS] = scrub(JSON.stringify(system));
-  return out;
-}
-
-/** The answer in the GenAI output-message format. */
-export function outputContentAttributes(text: string, finishReason: string, scrub: Scrub = scrubSecrets): Attributes {
-  const output = [{ role: 'assistant', parts: [textPart(text)], finish_reason: specFinishReason(finishReason) }];
-  return { [sc.ATTR_OUTPUT_MESSAGES]: scrub(JSON.stringify(output)) };
 }
 
 function setIfDefined(attributes: Attributes, key: string, value: string | number | boolean | string[] | undefined): void {
@@ -83,13 +58,15 @@ export function inferenceStartAttributes(start: InferenceStart): Attributes {
   setIfDefined(attributes, sc.ATTR_REQUEST_PRESENCE_PENALTY, params.presencePenalty);
   setIfDefined(attributes, sc.ATTR_REQUEST_STOP_SEQUENCES, params.stop === undefined ? undefined : ([] as string[]).concat(params.stop));
   setIfDefined(attributes, sc.ATTR_REQUEST_SEED, params.seed);
+  const format = start.request.responseFormat?.type;
+  if (format !== undefined) attributes[sc.ATTR_OUTPUT_TYPE] = format === 'text' ? 'text' : 'json';
   return attributes;
 }
 
 /** Start the inference span of one model tried. */
 export function startInferenceSpan(tracer: Tracer, start: InferenceStart, captureContent: boolean, scrub: Scrub = scrubSecrets): Span {
   const attributes = inferenceStartAttributes(start);
-  if (captureContent) Object.assign(attributes, inputContentAttributes(start.request.messages, scrub));
+  if (captureContent) Object.assign(attributes, inputContentAttributes(start.request.messages, scrub, start.request.tools));
   return tracer.startSpan(
     `${start.operation} ${start.model}`,
     { kind: start.inProcess ? SpanKind.INTERNAL : SpanKind.CLIENT, attributes },
@@ -121,7 +98,7 @@ export function endInferenceSpan(span: Span, result: ManagedResult, timeToFirstC
   }
   if (result.costUsd !== null) attributes[sc.ATTR_SB_COST_USD] = result.costUsd;
   setIfDefined(attributes, sc.ATTR_RESPONSE_TIME_TO_FIRST_CHUNK, timeToFirstChunkS);
-  if (captureContent) Object.assign(attributes, outputContentAttributes(result.text, result.finishReason, scrub));
+  if (captureContent) Object.assign(attributes, outputContentAttributes(result.text, result.finishReason, scrub, result.toolCalls, result.reasoning));
   span.setAttributes(attributes);
   span.end();
 }
@@ -161,7 +138,7 @@ export function endAgentSpan(span: Span, start: CallStart, outcome: CallOutcome,
   setIfDefined(attributes, sc.ATTR_RESPONSE_MODEL, outcome.responseModel);
   if (outcome.costUsd !== null) attributes[sc.ATTR_SB_COST_USD] = outcome.costUsd;
   if (outcome.model !== start.model) attributes[sc.ATTR_SB_FALLBACK_MODEL] = outcome.model;
-  if (captureContent) Object.assign(attributes, outputContentAttributes(outcome.text, outcome.finishReason, scrub));
+  if (captureContent) Object.assign(attributes, outputContentAttributes(outcome.text, outcome.finishReason, scrub, outcome.toolCalls, outcome.message?.reasoning));
   span.setAttributes(attributes);
   span.end();
 }

@@ -5,15 +5,19 @@
  * Everything above it (retries, timeouts, fallbacks, adapters, cost, telemetry) runs for real.
  */
 import { sleep } from '../core/abort.js';
+import { messageText } from '../core/messages.js';
 import { errorFromStatus, type ErrorOrigin } from '../core/error-mapping.js';
 import { InvalidRequestError, LLMError } from '../core/errors.js';
 import type { CallContext, ModelInfo, ModelPricing, ProviderRequest, ProviderResult, ProviderStreamPart } from '../core/types.js';
-import { BaseLLMManager } from '../managers/base-llm-manager.js';
+import { BaseLLMManager, type ProviderSupport } from '../managers/base-llm-manager.js';
 import { FAKE_PROVIDER_NAME } from './fake-provider-name.js';
 import {
   checkReply,
   connectionReset,
   remember,
+  richFieldsOf,
+  replyFinishReason,
+  replyReasoning,
   replyText,
   replyUsage,
   splitWords,
@@ -36,6 +40,7 @@ const MAX_SCRIPTED = 10_000;
 export class FakeProvider extends BaseLLMManager<FakeModel> {
   readonly provider: string;
   protected override readonly streamsHonourAbort = true;
+  protected override readonly supports: ProviderSupport;
   /** Every attempt received, oldest first (at most 10,000). */
   readonly calls: FakeCall[] = [];
   /** Models loaded and unloaded through the ModelCache, in order. */
@@ -51,6 +56,7 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
     super(options.deps);
     this.provider = options.provider ?? FAKE_PROVIDER_NAME;
     this.defaultReply = options.defaultReply;
+    this.supports = { tools: true, vision: true, json: true, reasoning: true, ...options.supports };
     for (const [model, price] of Object.entries(options.pricing ?? {})) this.pricing.set(model, { ...price });
   }
 
@@ -148,7 +154,11 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
     const reply = step.reply;
     await sleep(reply.delayMs ?? 0, context.signal);
     const text = replyText(reply);
-    return { id: reply.id ?? `fake-${this.calls.length}`, text, finishReason: reply.finishReason ?? 'stop', usage: replyUsage(reply, request, text), responseModel: reply.responseModel ?? model.name };
+    const result: ProviderResult = { id: reply.id ?? `fake-${this.calls.length}`, text, finishReason: replyFinishReason(reply), usage: replyUsage(reply, request, text), responseModel: reply.responseModel ?? model.name };
+    if (reply.toolCalls) result.toolCalls = structuredClone(reply.toolCalls);
+    const reasoning = replyReasoning(reply);
+    if (reasoning) result.reasoning = structuredClone(reasoning);
+    return result;
   }
 
   protected override async *doStream(model: FakeModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
@@ -163,6 +173,8 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
       reply = step.reply;
     }
     await sleep(reply.delayMs ?? 0, context.signal);
+    const reasoning = replyReasoning(reply);
+    for (const block of reasoning ?? []) if (block.text !== '') yield { type: 'reasoning-delta', text: block.text };
     const chunks = reply.chunks ?? splitWords(replyText(reply));
     for (let i = 0; i < chunks.length; i++) {
       // The connection "closes": the stream ends without its finish part.
@@ -171,8 +183,19 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
       yield { type: 'text-delta', text: chunks[i]! };
     }
     if (limit !== Infinity) return;
+    const toolCalls = reply.toolCalls ?? [];
+    for (let index = 0; index < toolCalls.length; index++) {
+      // Arguments arrive in two pieces, as real providers split them.
+      const { id, name, arguments: args } = toolCalls[index]!;
+      const half = Math.ceil(args.length / 2);
+      yield { type: 'tool-call-delta', index, id, name, argumentsDelta: args.slice(0, half) };
+      yield { type: 'tool-call-delta', index, argumentsDelta: args.slice(half) };
+    }
     const text = chunks.join('');
-    yield { type: 'finish', finishReason: reply.finishReason ?? 'stop', usage: replyUsage(reply, request, text), id: reply.id ?? `fake-${this.calls.length}`, responseModel: reply.responseModel ?? model.name };
+    const finish: ProviderStreamPart = { type: 'finish', finishReason: replyFinishReason(reply), usage: replyUsage(reply, request, text), id: reply.id ?? `fake-${this.calls.length}`, responseModel: reply.responseModel ?? model.name };
+    if (reply.toolCalls) finish.toolCalls = structuredClone(reply.toolCalls);
+    if (reasoning) finish.reasoning = structuredClone(reasoning);
+    yield finish;
   }
 
   private enqueue(model: string, step: Step): this {
@@ -193,6 +216,7 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
       operation: request.operation,
       messages: structuredClone(request.messages),
       params: structuredClone(request.params),
+      rich: richFieldsOf(request),
       stream,
     };
     const caller = context.caller;
@@ -216,7 +240,7 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
     if (typeof reply === 'function') return reply(request);
     if (reply) return reply;
     const lastUser = [...request.messages].reverse().find((message) => message.role === 'user');
-    return { text: lastUser?.content ?? '' };
+    return { text: lastUser ? messageText(lastUser) : '' };
   }
 
   private async failureError(failure: LLMError | FakeHttpFailure, modelId: string, signal: AbortSignal): Promise<LLMError> {

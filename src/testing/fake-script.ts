@@ -5,8 +5,9 @@
 import type { ErrorQuirks } from '../core/error-mapping.js';
 import { InvalidRequestError, type LLMError } from '../core/errors.js';
 import { makeUsage } from '../core/usage.js';
-import type { CallParams, ChatMessage, FinishReason, ModelPricing, ProviderRequest, Usage } from '../core/types.js';
-import type { ManagerDeps } from '../managers/base-llm-manager.js';
+import { messageText } from '../core/messages.js';
+import type { CallParams, ChatMessage, FinishReason, ModelPricing, ProviderRequest, ReasoningBlock, RichRequestFields, ToolCall, Usage } from '../core/types.js';
+import type { ManagerDeps, ProviderSupport } from '../managers/base-llm-manager.js';
 
 /** Calls and loads remembered (oldest dropped beyond this). */
 export const MAX_RECORDED = 10_000;
@@ -26,6 +27,10 @@ export interface FakeReply {
   chunkDelayMs?: number;
   id?: string;
   responseModel?: string;
+  /** Tool calls the model makes (streams send each as two argument deltas, after the text). */
+  toolCalls?: ToolCall[];
+  /** The model's reasoning (streams send it first, as reasoning deltas); a string is one block. */
+  reasoning?: string | ReasoningBlock[];
 }
 
 /** An HTTP error answer, mapped through the same status table as every real provider. */
@@ -59,6 +64,8 @@ export interface FakeCall {
   operation: ProviderRequest['operation'];
   messages: ChatMessage[];
   params: CallParams;
+  /** The request's tools, toolChoice, parallelToolCalls, responseFormat and providerOptions, as sent. */
+  rich: RichRequestFields;
   stream: boolean;
   bot?: string;
   sessionId?: string;
@@ -89,6 +96,11 @@ export interface FakeProviderOptions {
    * `anthropicProvider.errorQuirks` to make a 529 retryable); default plain HTTP semantics.
    */
   errorQuirks?: ErrorQuirks;
+  /**
+   * What the fake's "wire" carries (BaseLLMManager.supports): all of tools, vision, json and reasoning
+   * by default; turn one off to see a request refused (and a fallback taken) as a real provider's would be.
+   */
+  supports?: ProviderSupport;
 }
 
 /** Refuse a malformed script at once, not at call time. */
@@ -102,6 +114,35 @@ export function checkReply(reply: FakeReply): void {
     throw bad('chunks must be a list of strings');
   }
   if (reply.text !== undefined && reply.chunks !== undefined && reply.chunks.join('') !== reply.text) throw bad('chunks must join to text');
+  if (reply.toolCalls !== undefined) {
+    const ok = Array.isArray(reply.toolCalls) && reply.toolCalls.every((call) => typeof call?.id === 'string' && typeof call.name === 'string' && typeof call.arguments === 'string');
+    if (!ok) throw bad('toolCalls must be a list of { id, name, arguments } with string values');
+  }
+  if (reply.reasoning !== undefined && typeof reply.reasoning !== 'string' && !(Array.isArray(reply.reasoning) && reply.reasoning.every((block) => typeof block?.text === 'string'))) {
+    throw bad('reasoning must be a string or a list of { text } blocks');
+  }
+}
+
+/** The reply's reasoning as blocks (a string is one block). */
+export function replyReasoning(reply: FakeReply): ReasoningBlock[] | undefined {
+  if (reply.reasoning === undefined) return undefined;
+  return typeof reply.reasoning === 'string' ? [{ text: reply.reasoning }] : reply.reasoning;
+}
+
+/** How the reply finishes: as scripted, else `tool-calls` when it calls tools, else `stop`. */
+export function replyFinishReason(reply: FakeReply): FinishReason {
+  return reply.finishReason ?? (reply.toolCalls && reply.toolCalls.length > 0 ? 'tool-calls' : 'stop');
+}
+
+/** The rich fields of a request, copied for the record (absent fields stay absent). */
+export function richFieldsOf(request: ProviderRequest): RichRequestFields {
+  const rich: RichRequestFields = {};
+  if (request.tools !== undefined) rich.tools = structuredClone(request.tools);
+  if (request.toolChoice !== undefined) rich.toolChoice = structuredClone(request.toolChoice);
+  if (request.parallelToolCalls !== undefined) rich.parallelToolCalls = request.parallelToolCalls;
+  if (request.responseFormat !== undefined) rich.responseFormat = structuredClone(request.responseFormat);
+  if (request.providerOptions !== undefined) rich.providerOptions = structuredClone(request.providerOptions);
+  return rich;
 }
 
 /** The reply's full text. */
@@ -118,7 +159,7 @@ export function replyUsage(reply: FakeReply, request: ProviderRequest, text: str
   if (reply.usage === null) return undefined;
   const given = reply.usage ?? {};
   const usage = makeUsage({
-    inputTokens: given.inputTokens ?? request.messages.reduce((sum, message) => sum + countWords(message.content), 0),
+    inputTokens: given.inputTokens ?? request.messages.reduce((sum, message) => sum + countWords(messageText(message)), 0),
     outputTokens: given.outputTokens ?? countWords(text),
     cacheReadTokens: given.cacheReadTokens,
     cacheWriteTokens: given.cacheWriteTokens,

@@ -60,3 +60,64 @@ export interface ContractHarness {
 
 /** Builds a fresh harness (one per contract test file). */
 export type HarnessFactory = () => Promise<ContractHarness>;
+
+/** What a provider's wire format carries besides text (its manager's `supports`). */
+export interface RichCapabilities {
+  tools: boolean;
+  /** `base64`: images as bytes only (https URLs are refused before any request; data: URLs become bytes). */
+  vision: false | 'base64' | 'url-and-base64';
+  json: boolean;
+  /** How `params.reasoning` is carried: an effort, a token budget (efforts map to budgets), or both. */
+  reasoning: false | 'effort' | 'budget' | 'both';
+  /** The provider's answers can carry reasoning text (and the harness can script it). */
+  returnsReasoning: boolean;
+  /** Reasoning blocks of earlier assistant turns go back on the wire (Anthropic signed thinking). */
+  sendsReasoningBack: boolean;
+}
+
+/** A scripted answer with tool calls and/or reasoning (streams: reasoning first, then text, then the calls). */
+export interface ScriptedRichReply extends ScriptedReply {
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
+  /** Thinking text; providers that sign it (Anthropic) send `signature` with it. */
+  reasoning?: string;
+  signature?: string;
+}
+
+/** A request as the rich contract reads it, in our names, whatever the provider's wire format. */
+export interface RichWire {
+  /** Tools offered, in order, with their parameter schemas as sent. */
+  tools: Array<{ name: string; description?: string; parameters: unknown }>;
+  /** Tool choice in our names (`auto`, `none`, `required`, `{ name }`); undefined when not sent. */
+  toolChoice?: unknown;
+  /** Tool calls carried by assistant messages, arguments parsed. */
+  assistantToolCalls: Array<{ id: string; name: string; arguments: unknown }>;
+  /** Tool results, in order. */
+  toolResults: Array<{ toolCallId: string; content: string }>;
+  /** Images in user messages: an https URL, or base64 bytes with their media type. */
+  images: Array<{ url: string } | { data: string; mediaType: string }>;
+  /** The requested answer shape: `json`, or `json_schema` with the schema as sent; undefined for text. */
+  responseFormat?: { type: 'json' } | { type: 'json_schema'; schema: unknown };
+  /** Reasoning as sent: an effort and/or a token budget. */
+  reasoning?: { effort?: string; maxTokens?: number };
+  /** Reasoning blocks sent back in assistant messages (text and signature), in order. */
+  reasoningBlocksSent: Array<{ text: string; signature?: string }>;
+}
+
+/** The extra hooks the rich-message contract (tests/contract/rich-contract.ts) needs. */
+export interface RichContractHarness extends ContractHarness {
+  capabilities: RichCapabilities;
+  /** Queue an answer with tool calls / reasoning for `modelId`. */
+  replyRich(reply: ScriptedRichReply): void;
+  /** Read a recorded request in our names. */
+  richWire(request: RecordedRequest): RichWire;
+  /**
+   * Optional: queue the answer to a `json` / `json_schema` request when the provider answers those
+   * differently from text (e.g. a forced tool call); default `reply`.
+   */
+  replyJson?(json: string): void;
+  /** Optional: a field `providerOptions[provider]` should land at, e.g. `{ user: 'u-1' }` -> body.user. */
+  providerOption?: { key: string; value: unknown; read(request: RecordedRequest): unknown };
+}
+
+/** Builds a fresh rich harness. */
+export type RichHarnessFactory = () => Promise<RichContractHarness>;

@@ -25,7 +25,7 @@ async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ delt
   let finish: Extract<ManagedStreamPart, { type: 'finish' }> | undefined;
   for await (const part of stream) {
     if (part.type === 'text-delta') deltas.push(part.text);
-    else finish = part;
+    else if (part.type === 'finish') finish = part;
   }
   if (!finish) throw new Error('stream ended without finish');
   return { deltas, finish };

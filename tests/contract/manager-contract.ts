@@ -21,7 +21,7 @@ import { DEFAULT_RESPONSE_LIMITS } from '../../src/transport/bounded-fetch.js';
 import type { ContractHarness, HarnessFactory, ScriptedFailure } from './contract-harness.js';
 
 /** One value per parameter, none of them a provider default, so a dropped parameter shows. */
-const PARAM_VALUES: Required<Omit<CallParams, 'timeoutMs'>> = {
+const PARAM_VALUES: Required<Omit<CallParams, 'timeoutMs' | 'reasoning'>> = {
   temperature: 0.35,
   maxTokens: 77,
   topP: 0.85,

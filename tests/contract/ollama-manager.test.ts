@@ -193,8 +193,8 @@ describe('OllamaManager', () => {
     const manager = new OllamaManager(makeManagerDeps(), config(server));
     const models = await manager.listModels();
     expect(models).toEqual([
-      { id: 'ollama:llama3.2', provider: 'ollama', model: 'llama3.2', contextWindow: 131_072, memoryBytes: 2_000_000_000, local: true, capabilities: { streaming: true, tools: true, vision: false, json: false } },
-      { id: 'ollama:qwen2.5vl:3b', provider: 'ollama', model: 'qwen2.5vl:3b', contextWindow: 32_768, memoryBytes: 3_200_000_000, local: true, capabilities: { streaming: true, tools: false, vision: true, json: false } },
+      { id: 'ollama:llama3.2', provider: 'ollama', model: 'llama3.2', contextWindow: 131_072, memoryBytes: 2_000_000_000, local: true, capabilities: { streaming: true, tools: true, vision: false, json: true, reasoning: false } },
+      { id: 'ollama:qwen2.5vl:3b', provider: 'ollama', model: 'qwen2.5vl:3b', contextWindow: 32_768, memoryBytes: 3_200_000_000, local: true, capabilities: { streaming: true, tools: false, vision: true, json: true, reasoning: false } },
     ]);
   });
 

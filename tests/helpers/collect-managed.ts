@@ -23,7 +23,7 @@ export async function collectManaged(stream: AsyncIterable<ManagedStreamPart>): 
     if (part.type === 'text-delta') {
       collected.deltas.push(part.text);
       collected.text += part.text;
-    } else collected.finish = part;
+    } else if (part.type === 'finish') collected.finish = part;
   }
   return collected;
 }
@@ -36,7 +36,7 @@ export async function collectManagedSafely(stream: AsyncIterable<ManagedStreamPa
       if (part.type === 'text-delta') {
         collected.deltas.push(part.text);
         collected.text += part.text;
-      } else collected.finish = part;
+      } else if (part.type === 'finish') collected.finish = part;
     }
   } catch (error) {
     collected.error = error;

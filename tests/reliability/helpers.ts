@@ -119,7 +119,7 @@ export async function drainStream(stream: AsyncIterable<StreamPart>): Promise<St
       else if (part.type === 'text-delta') {
         deltaTimes.push(performance.now());
         deltas.push(part.text);
-      } else result = part.result;
+      } else if (part.type === 'finish') result = part.result;
     }
     return { deltas, text: deltas.join(''), result, deltaTimes, endedAt: performance.now(), extraParts };
   } catch (error) {

@@ -44,7 +44,7 @@ export async function runChat(promptWords: string[], flags: ChatFlags, io: CliIO
         progress.finish();
         io.stdout.write(part.text);
         last = part.text;
-      } else {
+      } else if (part.type === 'finish') {
         result = part.result;
       }
     }

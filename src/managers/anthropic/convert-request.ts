@@ -11,16 +11,17 @@
 import type { MessageCreateParamsBase, MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { InvalidRequestError } from '../../core/errors.js';
 import type { ProviderRequest } from '../../core/types.js';
+import { messageText } from '../../core/messages.js';
 
 /** The request body without `stream`, which the caller adds. */
 export type MessagesBody = Omit<MessageCreateParamsBase, 'stream'>;
 
 /** Map messages and parameters; throws InvalidRequestError for a conversation Anthropic cannot take. */
 export function toMessagesBody(request: ProviderRequest, defaultMaxTokens: number): MessagesBody {
-  const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
+  const system = request.messages.filter((message) => message.role === 'system').map((message) => messageText(message));
   const turns = request.messages
     .filter((message) => message.role !== 'system')
-    .map((message): MessageParam => ({ role: message.role as 'user' | 'assistant', content: message.content }));
+    .map((message): MessageParam => ({ role: message.role as 'user' | 'assistant', content: messageText(message) }));
   if (turns.length === 0) {
     throw new InvalidRequestError('Anthropic needs at least one user message besides the system prompt: add a user message', { provider: 'anthropic', model: request.modelId });
   }

@@ -5,6 +5,7 @@
  */
 import type { InferenceClient } from '@huggingface/inference';
 import type { CallParams, ProviderRequest } from '../../core/types.js';
+import { messageText } from '../../core/messages.js';
 
 /** The library's own argument types (its @huggingface/tasks dependency is not ours to import). */
 type ChatArgs = Parameters<InferenceClient['chatCompletion']>[0];
@@ -27,7 +28,7 @@ export function toChatArgs(request: ProviderRequest, stream: boolean): ChatArgs 
   const { params } = request;
   return {
     model: request.modelId,
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    messages: request.messages.map((message) => ({ role: message.role, content: messageText(message) })),
     ...defined({
       temperature: params.temperature,
       max_tokens: params.maxTokens,

@@ -12,6 +12,7 @@ import type { ChatMessage, FinishReason, ProviderRequest, ProviderResult, Provid
 import type { CallQueue } from './call-queue.js';
 import type { GgufModelFile } from './gguf-directory.js';
 import type { NodeLlamaCpp } from './node-llama-cpp-loader.js';
+import { messageText } from '../../core/messages.js';
 
 /** A loaded GGUF model: what the ModelCache holds for `llamacpp:<name>`. */
 export interface LoadedGguf {
@@ -38,8 +39,8 @@ function toFinishReason(reason: StopReason): FinishReason {
 export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
     if (message.role === 'system') return { type: 'system', text: message.content };
-    if (message.role === 'assistant') return { type: 'model', response: [message.content] };
-    return { type: 'user', text: message.content };
+    if (message.role === 'assistant') return { type: 'model', response: [messageText(message)] };
+    return { type: 'user', text: messageText(message) };
   });
   // A trailing assistant message is a prefix the model continues; otherwise it starts a new turn.
   if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });

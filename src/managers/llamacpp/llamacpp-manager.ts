@@ -28,7 +28,7 @@ export interface LlamaCppManagerOptions {
 }
 
 const DEFAULT_MAX_WAITING = 32;
-const CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false, vision: false, json: false };
+const CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false, vision: false, json: false, reasoning: false };
 
 /** Local GGUF models (`llamacpp:<file name without .gguf>`). */
 export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {

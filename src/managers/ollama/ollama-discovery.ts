@@ -68,7 +68,7 @@ function toModelInfo(provider: string, name: string, size: number | undefined, d
     id: `${provider}:${name}`,
     provider,
     model: name,
-    capabilities: { streaming: true, tools: capabilities.includes('tools'), vision: capabilities.includes('vision'), json: false },
+    capabilities: { streaming: true, tools: capabilities.includes('tools'), vision: capabilities.includes('vision'), json: true, reasoning: capabilities.includes('thinking') },
     local: true,
   };
   if (details.contextWindow !== undefined) info.contextWindow = details.contextWindow;

@@ -5,6 +5,7 @@
 import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import { makeUsage } from '../../core/usage.js';
 import type { CallParams, FinishReason, ProviderRequest, Usage } from '../../core/types.js';
+import { messageText } from '../../core/messages.js';
 
 /** Ollama's `options` object: the sampling parameters we map. */
 export interface OllamaOptions {
@@ -77,12 +78,12 @@ export function buildOllamaRequest(request: ProviderRequest, stream: boolean, ke
   const keep = toKeepAlive(keepAlive);
   if (keep !== undefined) body.keep_alive = keep;
   if (request.operation === 'text_completion') {
-    const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
+    const system = request.messages.filter((message) => message.role === 'system').map((message) => messageText(message));
     if (system.length > 0) body.system = system.join('\n\n');
-    body.prompt = request.messages.filter((message) => message.role !== 'system').map((message) => message.content).join('\n\n');
+    body.prompt = request.messages.filter((message) => message.role !== 'system').map((message) => messageText(message)).join('\n\n');
     return { endpoint: '/api/generate', body };
   }
-  body.messages = request.messages.map((message) => ({ role: message.role, content: message.content }));
+  body.messages = request.messages.map((message) => ({ role: message.role, content: messageText(message) }));
   return { endpoint: '/api/chat', body };
 }
 

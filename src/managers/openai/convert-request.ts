@@ -4,6 +4,7 @@
  */
 import type { ChatCompletionCreateParamsBase, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ProviderRequest } from '../../core/types.js';
+import { messageText } from '../../core/messages.js';
 
 /** The request body without `stream`/`stream_options`, which the caller adds. */
 export type ChatCompletionBody = Omit<ChatCompletionCreateParamsBase, 'stream' | 'stream_options'>;
@@ -21,7 +22,7 @@ export function toChatCompletionBody(request: ProviderRequest): ChatCompletionBo
   const { params } = request;
   const body: ChatCompletionBody = {
     model: request.modelId,
-    messages: request.messages.map((message): ChatCompletionMessageParam => ({ role: message.role, content: message.content })),
+    messages: request.messages.map((message): ChatCompletionMessageParam => ({ role: message.role, content: messageText(message) }) as ChatCompletionMessageParam),
   };
   if (params.temperature !== undefined) body.temperature = params.temperature;
   if (params.maxTokens !== undefined) {

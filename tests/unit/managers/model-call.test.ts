@@ -12,7 +12,7 @@ import { ModelCall, type ModelPort } from '../../../src/managers/model-call.js';
 import type { InferenceRecorder } from '../../../src/telemetry/observer.js';
 
 const request: ProviderRequest = { modelId: 'm', operation: 'chat', messages: [{ role: 'user', content: 'hi' }], params: {} };
-const info: ModelInfo = { id: 'p:m', provider: 'p', model: 'm', capabilities: { streaming: true, tools: false, vision: false, json: false }, local: false };
+const info: ModelInfo = { id: 'p:m', provider: 'p', model: 'm', capabilities: { streaming: true, tools: false, vision: false, json: false, reasoning: false }, local: false };
 
 /** A port whose attempt is `attempt`, counting the controllers it links and the errors it maps. */
 function port(attempt: (signal: AbortSignal) => Promise<ProviderResult>, timeoutMs = 5_000): ModelPort<string> & { links: number; mapped: number } {
@@ -35,7 +35,7 @@ function port(attempt: (signal: AbortSignal) => Promise<ProviderResult>, timeout
       counted.mapped++;
       return mapProviderError(error, { provider: 'p', model: 'm' }, signal);
     },
-    finish: (_request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number) => ({ ...value, model: 'p:m', usage: { ...EMPTY_USAGE }, usageReported: false, costUsd: null, attempts, latencyMs }),
+    finish: (_request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number) => ({ ...value, model: 'p:m', toolCalls: value.toolCalls ?? [], usage: { ...EMPTY_USAGE }, usageReported: false, costUsd: null, attempts, latencyMs }),
   };
   return counted;
 }

@@ -123,7 +123,7 @@ describe('candidate guard: rate limits are not outages', () => {
     // The next caller is the probe: well before another full breaker cooldown.
     const probe = await enterCandidate(plan, MODEL, services);
     expect(await refusal()).toBeInstanceOf(CircuitOpenError);
-    probe.succeeded({ text: 'ok', finishReason: 'stop', model: MODEL, usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, usageReported: true, costUsd: null, attempts: 1, latencyMs: 1 });
+    probe.succeeded({ text: 'ok', finishReason: 'stop', model: MODEL, toolCalls: [], usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, usageReported: true, costUsd: null, attempts: 1, latencyMs: 1 });
     expect(breakers.state(MODEL)).toBe('closed');
   });
 

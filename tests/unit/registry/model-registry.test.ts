@@ -96,8 +96,8 @@ describe('ModelRegistry', () => {
     class Discovering extends NamedManager {
       override async listModels() {
         return [
-          { id: 'alpha:big', provider: 'alpha', model: 'big', contextWindow: 1, capabilities: { streaming: true, tools: false, vision: false, json: true }, local: false },
-          { id: 'alpha:found', provider: 'alpha', model: 'found', capabilities: { streaming: true, tools: false, vision: false, json: false }, local: false },
+          { id: 'alpha:big', provider: 'alpha', model: 'big', contextWindow: 1, capabilities: { streaming: true, tools: false, vision: false, json: true, reasoning: false }, local: false },
+          { id: 'alpha:found', provider: 'alpha', model: 'found', capabilities: { streaming: true, tools: false, vision: false, json: false, reasoning: false }, local: false },
         ];
       }
     }
@@ -129,7 +129,7 @@ describe('ModelRegistry', () => {
       override async listModels() {
         asked.push(this.provider);
         if (this.provider === 'broken') throw new Error('directory not readable');
-        return [{ id: `${this.provider}:file`, provider: this.provider, model: 'file', capabilities: { streaming: true, tools: false, vision: false, json: false }, local: true, memoryBytes: 10 }];
+        return [{ id: `${this.provider}:file`, provider: this.provider, model: 'file', capabilities: { streaming: true, tools: false, vision: false, json: false, reasoning: false }, local: true, memoryBytes: 10 }];
       }
     }
     class Hosted extends NamedManager {

@@ -8,7 +8,7 @@ const info: ModelInfo = {
   provider: 'openai',
   model: 'gpt-4o-mini',
   contextWindow: 1_000,
-  capabilities: { streaming: true, tools: false, vision: false, json: false },
+  capabilities: { streaming: true, tools: false, vision: false, json: false, reasoning: false },
   local: false,
 };
 const limits = { maxMessages: 10, maxInputChars: 10_000 };
@@ -88,13 +88,14 @@ describe('checkInputLimits', () => {
 
   it('says what to change for malformed messages', () => {
     const cases: Array<[unknown, RegExp]> = [
-      ['hello', /messages must be an array/],
-      [[], /messages is empty/],
+      ['hello', /messages must be a non-empty array/],
+      [[], /messages must be a non-empty array/],
       [[null], /messages\[0\] must be an object/],
-      [[{ role: 'user', content: 'ok' }, { role: 'tool', content: 'x' }], /messages\[1\]\.role must be "system", "user" or "assistant"/],
-      [[{ content: 'x' }], /messages\[0\]\.role must be/],
-      [[{ role: 'user', content: [{ type: 'text', text: 'x' }] }], /messages\[0\]\.content must be a string \(got an array\)/],
-      [[{ role: 'user', content: 42 }], /messages\[0\]\.content must be a string \(got a number\)/],
+      [[{ role: 'user', content: 'ok' }, { role: 'tool', content: 'x' }], /messages\[1\]\.toolCallId must name the tool call/],
+      [[{ content: 'x' }], /messages\[0\]\.role must be "system", "user", "assistant" or "tool"/],
+      [[{ role: 'system', content: [{ type: 'text', text: 'x' }] }], /messages\[0\]\.content must be a string/],
+      [[{ role: 'user', content: 42 }], /messages\[0\]\.content must be a string or a non-empty array/],
+      [[{ role: 'user', content: [{ type: 'image', url: 'http://example.com/a.png' }] }], /messages\[0\]\.content\[0\]\.url must be an https: URL or a data: URL/],
     ];
     for (const [messages, pattern] of cases) {
       const error = thrown(() => checkInputLimits(request(messages), info, limits, info.id));

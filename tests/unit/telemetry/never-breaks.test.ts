@@ -128,7 +128,7 @@ describe('recorders settle once', () => {
     harness = makeHarness();
     const { observer, stats } = harness.telemetry;
     const inference = observer.startInference({ operation: 'chat', provider: 'p', model: 'm', request: chatRequest('m'), stream: false, inProcess: false });
-    const result: ManagedResult = { text: 'x', finishReason: 'stop', model: 'p:m', usage: makeUsage({ inputTokens: 1, outputTokens: 1 }), usageReported: true, costUsd: null, attempts: 1, latencyMs: 3 };
+    const result: ManagedResult = { text: 'x', finishReason: 'stop', model: 'p:m', toolCalls: [], usage: makeUsage({ inputTokens: 1, outputTokens: 1 }), usageReported: true, costUsd: null, attempts: 1, latencyMs: 3 };
     inference.end(result);
     inference.end(result);
     inference.fail(new RateLimitError('late'));

@@ -68,7 +68,7 @@ describe('stats through the observer', () => {
 
     const inference = observer.startInference({ operation: 'chat', provider: 'openai', model: 'gpt-4o-mini', request: chatRequest('gpt-4o-mini'), stream: false, inProcess: false, bot: 'support' });
     const usage = makeUsage({ inputTokens: 100, outputTokens: 20 });
-    inference.end({ text: 'x', finishReason: 'stop', model: 'openai:gpt-4o-mini', usage, usageReported: true, costUsd: 0.002, attempts: 1, latencyMs: 42 });
+    inference.end({ text: 'x', finishReason: 'stop', model: 'openai:gpt-4o-mini', toolCalls: [], usage, usageReported: true, costUsd: 0.002, attempts: 1, latencyMs: 42 });
     first.end({ id: 'a', text: 'x', model: 'openai:gpt-4o-mini', usage, costUsd: 0.002, cached: false, attempts: 1, adapters: [], latencyMs: 42, finishReason: 'stop' });
     second.cacheLookup(true);
     second.end({ id: 'a', text: 'x', model: 'openai:gpt-4o-mini', usage, costUsd: 0.002, cached: true, attempts: 0, adapters: [], latencyMs: 0, finishReason: 'stop' });

@@ -25,7 +25,7 @@ async function collect(stream: AsyncIterable<ManagedStreamPart>): Promise<{ delt
   let result: ManagedResult | undefined;
   for await (const part of stream) {
     if (part.type === 'text-delta') deltas.push(part.text);
-    else result = part.result;
+    else if (part.type === 'finish') result = part.result;
   }
   return { deltas, result };
 }
@@ -211,6 +211,7 @@ describe('FakeProvider through BaseLLMManager', () => {
         operation: 'text_completion',
         messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'question' }],
         params: { temperature: 0.3, maxTokens: 9 },
+        rich: {},
         stream: false,
         bot: 'support',
         sessionId: 's1',

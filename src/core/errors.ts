@@ -340,9 +340,21 @@ export class InvalidOutputError extends LLMError {
 export type RequiredCapability = 'tools' | 'vision' | 'json' | 'reasoning';
 
 /**
- * A candidate cannot serve this request (it lacks `tools`, `vision` or `json` in the catalog): it is
- * skipped and the next candidate tried; the `fallback` event carries this error. When no candidate
- * can, the caller gets an InvalidRequestError naming the capability, before any network call.
+ * What a candidate cannot serve: a capability, or a request field its provider cannot carry, named by
+ * its path (`params.temperature`, `toolChoice`).
+ */
+export type UnsupportedFeature = RequiredCapability | (string & {});
+
+/** Is `feature` one of the catalog capabilities (rather than a field path)? */
+export function isCapability(feature: UnsupportedFeature): feature is RequiredCapability {
+  return feature === 'tools' || feature === 'vision' || feature === 'json' || feature === 'reasoning';
+}
+
+/**
+ * A candidate cannot serve this request (the catalog says it lacks `tools`, `vision`, `json` or
+ * `reasoning`, or its provider cannot carry a field the request sets): it is skipped and the next
+ * candidate tried; the `fallback` event carries this error. When no candidate can, the caller gets an
+ * InvalidRequestError naming the capability or field, before any network call.
  */
 export class UnsupportedCapabilityError extends LLMError {
   /** True for an UnsupportedCapabilityError of any copy of this package. */
@@ -350,9 +362,9 @@ export class UnsupportedCapabilityError extends LLMError {
     return hasCode(value, 'unsupported_capability');
   }
   declare readonly code: 'unsupported_capability';
-  /** What the model lacks. */
-  readonly capability: RequiredCapability;
-  constructor(capability: RequiredCapability, message: string, options: LLMErrorOptions = {}) {
+  /** What the model lacks: a capability, or the path of a field its provider cannot carry. */
+  readonly capability: UnsupportedFeature;
+  constructor(capability: UnsupportedFeature, message: string, options: LLMErrorOptions = {}) {
     super('unsupported_capability', message, options);
     this.capability = capability;
   }

@@ -4,7 +4,7 @@
  * its guards (candidate-guard.ts); a failure moves to the next candidate when it may (and reports the
  * fallback), otherwise it ends the call. The paths differ only in how they call the manager.
  */
-import { CircuitOpenError, InvalidRequestError, RateLimitError, UnsupportedCapabilityError, type LLMError, type RequiredCapability } from '../core/errors.js';
+import { CircuitOpenError, InvalidRequestError, isCapability, RateLimitError, UnsupportedCapabilityError, type LLMError, type RequiredCapability, type UnsupportedFeature } from '../core/errors.js';
 import { requiredCapabilities } from '../core/request-capabilities.js';
 import { enterCandidate, shouldFallBack, type CandidateTicket, type GuardServices } from './candidate-guard.js';
 import { toLLMError, type CallState } from './call-state.js';
@@ -17,7 +17,7 @@ export class CandidateCursor {
   private soonestRateLimit: RateLimitError | undefined;
   private allRateLimited = true;
   /** A capability every candidate so far lacked (undefined once one failed for another reason). */
-  private missing: RequiredCapability | undefined;
+  private missing: UnsupportedFeature | undefined;
   private onlyMissing = true;
   /** What the request needs of a model (tools, vision, json). */
   private readonly needs: readonly RequiredCapability[];
@@ -77,7 +77,8 @@ export class CandidateCursor {
     if (!this.lastError) return new CircuitOpenError('No candidate model could be tried');
     if (this.onlyMissing && this.missing) {
       // Every candidate lacked it: nothing was sent, and the request is what has to change.
-      return new InvalidRequestError(`No model of this call has the ${this.missing} capability this request needs (catalog capabilities); pick a model that has it`);
+      const what = isCapability(this.missing) ? `has the ${this.missing} capability this request needs (catalog capabilities and what each provider carries)` : `can take ${this.missing}`;
+      return new InvalidRequestError(`No model of this call ${what}; pick a model that does, or send the request without it`);
     }
     const wholeCallRateLimited = this.allRateLimited && this.soonestRateLimit !== undefined && this.index >= this.state.plan.candidates.length - 1;
     return wholeCallRateLimited ? this.soonestRateLimit! : this.lastError;

@@ -4,6 +4,7 @@
  * activation's adapter instances, so options changed after it was built do not affect the call.
  */
 import { AdapterError } from '../core/errors.js';
+import { checkMessages, checkResponseFormat, checkTools } from '../core/request-rules.js';
 import type { ChatRequest } from '../core/types.js';
 import type { ActiveAdapter, AdapterContext, StreamPipeline } from './adapter.js';
 import { callAsyncHook } from './adapter-guard.js';
@@ -35,9 +36,26 @@ function isChatRequest(value: unknown): value is ChatRequest {
   return Array.isArray(request.messages) && typeof request.params === 'object' && request.params !== null && (request.operation === 'chat' || request.operation === 'text_completion');
 }
 
-/** Copy deep enough that an adapter editing messages in place cannot change the caller's objects. */
+/** Copy deep enough that an adapter editing messages (or their parts) in place cannot change the caller's objects. */
 function copyRequest(request: ChatRequest): ChatRequest {
-  return { ...request, messages: request.messages.map((message) => ({ ...message })), params: { ...request.params } };
+  const messages = request.messages.map((message) => (Array.isArray(message.content) ? { ...message, content: message.content.map((part) => ({ ...part })) } : { ...message })) as ChatRequest['messages'];
+  return { ...request, messages, params: { ...request.params } };
+}
+
+/**
+ * What an adapter returns goes to a provider as is, so it obeys the request rules the caller's request
+ * did: messages are checked again, and tools / response format when the adapter replaced them.
+ */
+function checkedRequest(name: string, before: ChatRequest, after: ChatRequest): ChatRequest {
+  const problems = [
+    checkMessages(after.messages),
+    after.tools !== before.tools && after.tools !== undefined ? checkTools(after.tools) : undefined,
+    after.responseFormat !== before.responseFormat && after.responseFormat !== undefined ? checkResponseFormat(after.responseFormat) : undefined,
+  ];
+  for (const checked of problems) {
+    if (checked?.problem) throw new AdapterError(name, `transformRequest returned a request whose ${checked.problem.path} ${checked.problem.message}`);
+  }
+  return after;
 }
 
 /** The ordered adapters of one call: request and output transforms, and the stream pipeline. */
@@ -74,7 +92,7 @@ export class AdapterChain {
       const input = current;
       const next = await callAsyncHook(name, 'transformRequest', () => adapter.transformRequest!(input, context));
       if (!isChatRequest(next)) throw new AdapterError(name, 'transformRequest must return a request with messages, params and operation');
-      current = next;
+      current = checkedRequest(name, input, next);
     }
     return current;
   }

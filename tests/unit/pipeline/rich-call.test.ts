@@ -155,6 +155,45 @@ describe('rich messages through the pipeline', () => {
     expect(fake.calls[0]!.rich.tools).toEqual([WEATHER]);
   });
 
+  it('transformRequest sees rich messages; what it returns obeys the request rules; the caller\'s parts stay untouched', async () => {
+    sb.adapters.register('tag-image', () => ({
+      name: 'tag-image',
+      transformRequest: (request) => {
+        const first = request.messages[0]!;
+        if (first.role === 'user' && Array.isArray(first.content)) first.content[0] = { type: 'text', text: 'tagged' };
+        return request;
+      },
+    }));
+    sb.adapters.register('break-tools', () => ({
+      name: 'break-tools',
+      transformRequest: (request) => ({ ...request, messages: [...request.messages, { role: 'tool', toolCallId: 'none', content: 'x' }] }),
+    }));
+    sb.bots.define('tagger', { model: 'fake:m', adapters: [{ name: 'tag-image' }] });
+    sb.bots.define('breaker', { model: 'fake:m', adapters: [{ name: 'break-tools' }] });
+    const parts = [{ type: 'text' as const, text: 'original' }, { type: 'image' as const, url: 'https://example.com/a.png' }];
+    fake.reply('m', { text: 'seen' });
+    await sb.chat({ bot: 'tagger', messages: [{ role: 'user', content: parts }] });
+    expect(parts[0]).toEqual({ type: 'text', text: 'original' });
+    expect(fake.calls[0]!.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'tagged' }, parts[1]] });
+    const error = await sb.chat({ bot: 'breaker', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'adapter_error' });
+    expect((error as Error).message).toContain('messages[1].toolCallId');
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('bots give rich defaults, checked by key path; a request may choose among its bot\'s tools', async () => {
+    expect(() => sb.bots.define('bad-choice', { model: 'fake:m', tools: [WEATHER], toolChoice: { name: 'nope' } })).toThrow(/bots\.bad-choice\.toolChoice\.name/);
+    expect(() => sb.bots.define('bad-format', { model: 'fake:m', responseFormat: { type: 'json_schema', schema: { type: 'nope' } } as never })).toThrow(/bots\.bad-format\.responseFormat\.schema/);
+    sb.bots.define('weather-bot', { model: 'fake:m', tools: [WEATHER], responseFormat: { type: 'text' }, params: { reasoning: { effort: 'low' } }, providerOptions: { fake: { user: 'bot-user' } } });
+    fake.reply('m', { toolCalls: [CALLS[0]!] });
+    await sb.chat({ bot: 'weather-bot', messages: [{ role: 'user', content: 'Weather?' }], toolChoice: { name: 'get_weather' } });
+    expect(fake.calls[0]!.rich).toEqual({ tools: [WEATHER], toolChoice: { name: 'get_weather' }, responseFormat: { type: 'text' }, providerOptions: { fake: { user: 'bot-user' } } });
+    expect(fake.calls[0]!.params.reasoning).toEqual({ effort: 'low' });
+    const error = await sb.chat({ bot: 'weather-bot', messages: [{ role: 'user', content: 'x' }], toolChoice: { name: 'other' } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toContain('toolChoice.name');
+  });
+
   it('the response cache tells requests apart by tools, tool choice and response format', async () => {
     const ask = (extra: object) => sb.chat({ model: 'fake:cached', messages: [{ role: 'user', content: 'same words' }], params: { temperature: 0 }, ...extra });
     fake.setDefaultReply({ text: '{"temp":2}' });

@@ -1,5 +1,6 @@
 /**
- * Core services: config, logger, catalog, model cache, telemetry and the deps every manager gets.
+ * Core services: config, logger, catalog, model cache, telemetry and the deps every manager gets
+ * (among them the switchboard's transport: its connection pools, released by each manager's close()).
  */
 import { ContainerModule } from 'inversify';
 import { ModelCache } from '../cache/model-cache.js';
@@ -10,6 +11,7 @@ import type { ManagerDeps } from '../managers/base-llm-manager.js';
 import { ModelCatalog, type CatalogEntry } from '../registry/model-catalog.js';
 import { ModelRegistry } from '../registry/model-registry.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { PooledTransport } from '../transport/transport.js';
 import { TYPES } from './identifiers.js';
 
 /** What the core module is built from. */
@@ -19,6 +21,11 @@ export interface CoreModuleInput {
   logger: Logger;
   telemetry: Telemetry;
   secrets: SecretRegistry;
+  /**
+   * The environment config was loaded from: the transport reads its proxy variables (HTTPS_PROXY,
+   * HTTP_PROXY, NO_PROXY) here, once. Default `process.env`, as loadConfig's.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Binds config, logger, catalog, model cache, telemetry, manager deps and the registry. */
@@ -62,6 +69,7 @@ export function coreModule(input: CoreModuleInput): ContainerModule {
           maxStreamBytes: config.limits.maxStreamBytes,
           maxEventBytes: config.limits.maxEventBytes,
         },
+        transport: new PooledTransport({ env: input.env }),
       }))
       .inSingletonScope();
     bind<ModelRegistry>(TYPES.ModelRegistry).to(ModelRegistry).inSingletonScope();

@@ -1,10 +1,14 @@
 /**
  * What every hosted (HTTP) provider shares: its base URL, timeout and API key. One place checks
  * them (so every provider reports the same problems the same way), derives the `server.address` /
- * `server.port` telemetry attributes from the base URL, and routes SDK log lines to our logger.
+ * `server.port` telemetry attributes from the base URL, routes SDK log lines to our logger, and
+ * picks the fetch its calls go through (UpstreamFetch: config's own, else the transport's pools).
  */
+import type { AnswerOrigin } from '../core/answer-errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ConfigProblem } from '../core/types.js';
+import { processTransport, type TransportClient, type UpstreamTransport } from '../transport/transport.js';
+import type { TransportConfig } from '../transport/transport-settings.js';
 
 /** The settings `validateHostedEndpoint` checks; absent fields are not checked. */
 export interface HostedEndpointSettings {
@@ -74,4 +78,32 @@ export interface SdkLogger {
 export function sdkLogger(logger: Logger, sdk: string): SdkLogger {
   const line = (level: 'warn' | 'debug') => (message: string) => logger[level](`${sdk}: ${message}`);
   return { error: line('warn'), warn: line('warn'), info: line('debug'), debug: line('debug') };
+}
+
+/**
+ * The fetch a hosted manager's calls use: a `fetch` from its config as it is (the transport is
+ * bypassed entirely; the manager still bounds every answer), else a client of the switchboard's
+ * transport with the provider's `transport` settings, made on first use and released by `close()`.
+ */
+export class UpstreamFetch {
+  private client: TransportClient | undefined;
+
+  constructor(private readonly origin: AnswerOrigin) {}
+
+  /**
+   * `configFetch` when given, else the transport's fetch for `settings` (`transport` absent: deps
+   * built by hand; the process-wide transport serves them).
+   */
+  fetch(configFetch: typeof fetch | undefined, transport: UpstreamTransport | undefined, ...settings: Array<TransportConfig | undefined>): typeof fetch {
+    if (configFetch) return configFetch;
+    this.client ??= (transport ?? processTransport()).client(this.origin, ...settings);
+    return this.client.fetch;
+  }
+
+  /** Release the pools (the manager's `close()`); a later call makes a new client. */
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.close();
+  }
 }

@@ -18,9 +18,13 @@
  * read the upstream body through a MeteredSource (metered-source.ts). On Node 20 a new Response (its
  * stream, a header copy, the SDK reading a JavaScript stream) costs more than the rest of the layer's
  * work on a call, and each stream layer costs per chunk.
+ *
+ * The transport's own responses (pooled-response.ts) are built on the same readers from the start
+ * (`adoptBody`): bounding one only sets its meter, and its body is read from the transport's queue
+ * with no stream at all.
  */
 import { ResponseLimitError, type AnswerOrigin, type ResponseLimitKey } from '../core/answer-errors.js';
-import { FrameMeter, MeteredSource, meteredBody, meteredReader, joinChunks, type BodyObserver, type Framing, type Meter } from './metered-source.js';
+import { FrameMeter, MeteredSource, meteredBody, meteredReader, joinChunks, type BodyObserver, type BodyReader, type Framing, type Meter } from './metered-source.js';
 
 export type { BodyObserver } from './metered-source.js';
 
@@ -55,20 +59,27 @@ export function boundFetch(inner: typeof fetch, limits: ResponseLimits, origin: 
  * more than the bound.
  */
 export function boundResponse(response: Response, limits: ResponseLimits, origin: AnswerOrigin, observe?: ObserveBody): Response {
-  const body = response.body;
-  if (!body) return response;
+  const adopted = adoptedState(response);
+  const body = adopted ? undefined : response.body;
+  if (adopted ? adopted.empty : !body) return response;
   const type = (response.headers.get('content-type') ?? '').toLowerCase();
   const framing: Framing | undefined = type.includes('text/event-stream') ? 'sse-event' : type.includes('application/x-ndjson') ? 'ndjson-line' : undefined;
   const totalKey: ResponseLimitKey = framing ? 'limits.maxStreamBytes' : 'limits.maxResponseBytes';
   const totalBytes = framing ? limits.maxStreamBytes : limits.maxResponseBytes;
   const announced = announcedLength(response.headers);
   if (announced !== undefined && announced > totalBytes) {
-    void body.cancel().catch(() => undefined);
+    void (adopted ? adopted.open!().cancel() : body!.cancel()).catch(() => undefined);
     throw new ResponseLimitError(totalKey, totalBytes, origin);
   }
   const meter: Meter = { totalKey, totalBytes, frames: framing ? new FrameMeter(framing, limits.maxEventBytes) : undefined, maxEventBytes: limits.maxEventBytes };
-  Object.setPrototypeOf(response, BoundedResponse.prototype);
-  (response as BoundedResponse)[BOUNDED] = { meter, origin, limits };
+  if (adopted) {
+    adopted.meter = meter;
+    adopted.origin = origin;
+    adopted.limits = limits;
+  } else {
+    Object.setPrototypeOf(response, BoundedResponse.prototype);
+    (response as BoundedResponse)[BOUNDED] = { meter, origin, limits };
+  }
   // Nothing is read before the caller gets the Response, so the observer is in place for the first chunk.
   if (framing && observe) meter.observer = observe(response);
   return response;
@@ -88,10 +99,18 @@ function announcedLength(headers: Headers): number | undefined {
 interface BoundedState {
   meter: Meter;
   origin: AnswerOrigin;
-  limits: ResponseLimits;
+  /** Undefined: a transport response no manager has bounded (read as it comes). */
+  limits: ResponseLimits | undefined;
+  /** A transport response's body (undefined: a fetch Response's own body is read). */
+  open?: () => BodyReader;
+  /** A transport response without a body (HEAD, 204, 304): `body` is null. */
+  empty?: boolean;
   source?: MeteredSource;
   body?: MeteredStream;
 }
+
+/** The meter of a transport response no manager has bounded: counts, never fails. */
+const UNBOUNDED: Readonly<Meter> = Object.freeze({ totalKey: 'limits.maxResponseBytes', totalBytes: Infinity, frames: undefined, maxEventBytes: Infinity });
 
 const BOUNDED = Symbol('llm-switchboard.bounded');
 
@@ -103,15 +122,42 @@ class BoundedResponse extends Response {
   declare [BOUNDED]: BoundedState;
 }
 
+/**
+ * Give `response`, an object whose prototype inherits RESPONSE_READERS (a transport's own Response),
+ * the readers of a bounded response over `open` (undefined: no body). It reads unbounded until
+ * `boundResponse` sets its meter, which must happen before the first read.
+ */
+export function adoptBody(response: object, open: (() => BodyReader) | undefined, origin: AnswerOrigin): void {
+  (response as BoundedResponse)[BOUNDED] = { meter: UNBOUNDED, origin, limits: undefined, open, empty: open === undefined };
+}
+
+/** Read a transport response's body from `open` instead (its clone split the body in two); before any read. */
+export function reopenBody(response: Response, open: () => BodyReader): void {
+  (response as BoundedResponse)[BOUNDED].open = open;
+}
+
+/** The state of a transport response (adoptBody), if `response` is one. */
+function adoptedState(response: Response): BoundedState | undefined {
+  const state = (response as Partial<BoundedResponse>)[BOUNDED];
+  return state && (state.open !== undefined || state.empty) ? state : undefined;
+}
+
+/** The limits and origin a response is bounded by (a clone is bounded the same way), if any. */
+export function boundsOf(response: Response): { limits: ResponseLimits; origin: AnswerOrigin } | undefined {
+  const state = (response as Partial<BoundedResponse>)[BOUNDED];
+  return state?.limits ? { limits: state.limits, origin: state.origin } : undefined;
+}
+
 /** The metered source of a bounded response (made on first read; a `clone()` before that tees the upstream body). */
 function sourceOf(response: BoundedResponse): MeteredSource {
   const state = response[BOUNDED];
-  state.source ??= new MeteredSource(UPSTREAM_BODY.call(response)!.getReader(), state.meter, state.origin);
+  state.source ??= new MeteredSource(state.open ? state.open() : UPSTREAM_BODY.call(response)!.getReader(), state.meter, state.origin);
   return state.source;
 }
 
 /** Every byte of the body, through the meter. */
 async function bytesOf(response: BoundedResponse): Promise<Uint8Array> {
+  if (response[BOUNDED].empty) return new Uint8Array(0);
   const source = sourceOf(response);
   const chunks: Uint8Array[] = [];
   for (;;) {
@@ -122,8 +168,16 @@ async function bytesOf(response: BoundedResponse): Promise<Uint8Array> {
   return chunks.length === 1 ? chunks[0]! : joinChunks(chunks);
 }
 
+/** One decoder for every body: `decode()` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder();
+
 async function textOf(response: BoundedResponse): Promise<string> {
-  return new TextDecoder().decode(await bytesOf(response));
+  return UTF8.decode(await bytesOf(response));
+}
+
+/** The body's bytes in a buffer of their own (a chunk may be a view into a larger one). */
+async function ownBytesOf(response: BoundedResponse): Promise<Uint8Array> {
+  return new Uint8Array(await bytesOf(response));
 }
 
 /** Methods on a prototype (DOM typings declare these as fields, so class syntax cannot override them). */
@@ -133,6 +187,7 @@ Object.defineProperties(BoundedResponse.prototype, {
   body: {
     get: function (this: BoundedResponse) {
       const state = this[BOUNDED];
+      if (state.empty) return null;
       state.body ??= new MeteredStream(() => sourceOf(this));
       return state.body;
     },
@@ -141,13 +196,17 @@ Object.defineProperties(BoundedResponse.prototype, {
   bodyUsed: { get: function (this: BoundedResponse) { return this[BOUNDED].source !== undefined; }, configurable: true },
   text: method(function (this: BoundedResponse) { return textOf(this); }),
   json: method(async function (this: BoundedResponse) { return JSON.parse(await textOf(this)) as unknown; }),
-  arrayBuffer: method(async function (this: BoundedResponse) { return (await bytesOf(this)).slice().buffer; }),
+  arrayBuffer: method(async function (this: BoundedResponse) { return (await ownBytesOf(this)).buffer; }),
+  bytes: method(function (this: BoundedResponse) { return ownBytesOf(this); }),
   blob: method(async function (this: BoundedResponse) { return new Blob([await bytesOf(this)], { type: this.headers.get('content-type') ?? '' }); }),
   clone: method(function (this: BoundedResponse) {
     const state = this[BOUNDED];
-    return boundResponse(Response.prototype.clone.call(this), state.limits, state.origin);
+    return boundResponse(Response.prototype.clone.call(this), state.limits!, state.origin);
   }),
 });
+
+/** The prototype a transport's own Response objects inherit their body readers from (see adoptBody). */
+export const RESPONSE_READERS: object = BoundedResponse.prototype;
 
 /**
  * The `body` of a bounded response: a ReadableStream as far as its readers can tell (`instanceof`,

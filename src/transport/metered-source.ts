@@ -42,6 +42,15 @@ const HOLD_OPEN_FRAME_FROM_BYTES = 64 * 1024;
 /** One read: a chunk, or the end (ReadableStreamReadResult's shape). */
 export type ReadStep = { done: true; value: undefined } | { done: false; value: Uint8Array };
 
+/**
+ * What a MeteredSource reads from: a ReadableStream's reader (a Response of any fetch), or the
+ * transport's own body queue (src/transport/body-queue.ts), which has no stream underneath.
+ */
+export interface BodyReader {
+  read(): Promise<ReadStep | { done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
 const DONE: ReadStep = Object.freeze({ done: true, value: undefined });
 
 /** Reads one upstream body through its meter. */
@@ -51,7 +60,7 @@ export class MeteredSource {
   private failure: ResponseLimitError | undefined;
 
   constructor(
-    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly reader: BodyReader,
     private readonly meter: Meter,
     private readonly origin: AnswerOrigin,
   ) {}
@@ -67,7 +76,7 @@ export class MeteredSource {
         meter.observer?.end();
         return DONE;
       }
-      const chunk = step.value;
+      const chunk = step.value as Uint8Array;
       this.total += chunk.byteLength;
       const frames = meter.frames;
       const exceeded: ResponseLimitKey | undefined = this.total > meter.totalBytes ? meter.totalKey : frames && !frames.add(chunk) ? 'limits.maxEventBytes' : undefined;

@@ -29,7 +29,9 @@ import type { ModelCatalog } from '../registry/model-catalog.js';
 import { priceUsage } from '../telemetry/cost.js';
 import type { CallObserver, InferenceRecorder } from '../telemetry/observer.js';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../transport/bounded-fetch.js';
+import type { UpstreamTransport } from '../transport/transport.js';
 import { ModelCall, type ModelPort, type ResilienceSettings } from './model-call.js';
+import { runSideCall } from './side-call.js';
 
 export type { ResilienceSettings } from './model-call.js';
 
@@ -47,10 +49,26 @@ export interface ManagerDeps {
    * scrubbed with it. Absent in hand-built deps: the process-wide registry is used.
    */
   secrets?: SecretRegistry;
+  /**
+   * The switchboard's connection pools (src/transport/): hosted managers send through it unless
+   * their config gives a `fetch`. Absent in hand-built deps: the process-wide transport is used.
+   */
+  transport?: UpstreamTransport;
 }
 
 /** Longest `id` / `model` an upstream answer may set on a result; longer is cut. */
 const MAX_UPSTREAM_FIELD_CHARS = 256;
+
+/**
+ * A request's tokens as a model counts them: each message's (chat-format overhead included) and the
+ * rest of the request (reply priming, tool definitions). `exact` is false when part of it was estimated
+ * (images, whose size is not known here).
+ */
+export interface TokenMeasure {
+  perMessage: number[];
+  fixed: number;
+  exact: boolean;
+}
 
 /** What a manager's wire format carries besides text (BaseLLMManager.supports). */
 export type ProviderSupport = Partial<Record<RequiredCapability, boolean>>;
@@ -268,6 +286,34 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     const kind = this.inProcess ? 'local' : 'hosted';
     const bytes = this.inProcess ? info.memoryBytes : undefined;
     return this.deps.modelCache.acquire<TModel>(`${this.provider}:${modelId}`, this, () => this.loadModel(modelId), bytes, signal, kind);
+  }
+
+  /**
+   * The tokens of a request for one of this provider's models, counted by the model's own tokenizer
+   * without any network call (API.md `countTokens`); undefined when this provider has none locally (the
+   * pipeline then estimates). Used for the context-window check and history trimming, near a limit only.
+   */
+  async measureTokens(_request: ProviderRequest): Promise<TokenMeasure | undefined> {
+    return undefined;
+  }
+
+  /**
+   * `sb.countTokens` for this provider: `measureTokens` by default; a provider whose tokenizer lives
+   * behind an endpoint overrides this (with the call's signal and the usual error mapping).
+   */
+  async countTokens(request: ProviderRequest, _signal: AbortSignal): Promise<TokenMeasure | undefined> {
+    return this.measureTokens(request);
+  }
+
+  /**
+   * A provider request beside a generation (a count endpoint, embeddings): readiness checked, then
+   * the generation's retry policy, total timeout and error mapping (side-call.ts).
+   */
+  protected sideCall<T>(request: ProviderRequest, signal: AbortSignal, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const reason = this.notReadyReason();
+    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider, model: request.modelId });
+    const port = { resilience: this.deps.resilience, mapError: (error: unknown, attemptSignal: AbortSignal) => this.mapError(error, request, attemptSignal), where: `${this.provider}:${request.modelId}` };
+    return runSideCall(port, signal, attempt);
   }
 
   /** Throw AuthenticationError (naming what to set) when the provider is not ready; aborts too. */

@@ -1,6 +1,7 @@
 /**
- * AnthropicManager: the shared contract, then what is particular to Anthropic, all through the real
- * `@anthropic-ai/sdk` against FakeAnthropicServer on 127.0.0.1.
+ * AnthropicManager: the shared manager and rich-message contracts, then what is particular to
+ * Anthropic (rich messages in anthropic-rich.test.ts), all through the real `@anthropic-ai/sdk`
+ * against FakeAnthropicServer on 127.0.0.1.
  */
 import { readFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
@@ -16,11 +17,13 @@ import { makeManagerDeps, type TestDepsOptions } from '../helpers/manager-deps.j
 import { exposedText, leakedPieces } from '../helpers/secret-scan.js';
 import { anthropicHarness } from './anthropic-harness.js';
 import { runManagerContract } from './manager-contract.js';
+import { runRichContract } from './rich-contract.js';
 import { collectManagedSafely } from '../helpers/collect-managed.js';
 
-runManagerContract('anthropic', () =>
-  anthropicHarness('claude-haiku-4-5', (baseURL) => new AnthropicManager(makeManagerDeps(), { apiKey: 'sk-ant-contract-key-0001', baseURL, timeoutMs: 5_000, defaultMaxTokens: 256 })),
-);
+const contractHarness = () =>
+  anthropicHarness('claude-haiku-4-5', (baseURL) => new AnthropicManager(makeManagerDeps(), { apiKey: 'sk-ant-contract-key-0001', baseURL, timeoutMs: 5_000, defaultMaxTokens: 256 }));
+runManagerContract('anthropic', contractHarness);
+runRichContract('anthropic', contractHarness);
 
 const KEY = 'sk-ant-canary-Wm3Px9Qk2Zr7Lv5Tb8';
 const MODEL = 'claude-haiku-4-5';
@@ -66,7 +69,7 @@ describe('AnthropicManager specifics', () => {
     expect(finish?.result.id).toMatch(/^msg_/);
   });
 
-  it('sends system messages as `system`, the default max_tokens, stop as stop_sequences, and no sampling parameters', async () => {
+  it('sends system messages as `system`, the default max_tokens, stop as stop_sequences', async () => {
     const messages: ChatMessage[] = [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Hi' },
@@ -74,7 +77,7 @@ describe('AnthropicManager specifics', () => {
       { role: 'system', content: 'Answer in French.' },
       { role: 'user', content: 'How are you?' },
     ];
-    const params = { temperature: 0.2, topP: 0.9, frequencyPenalty: 0.5, presencePenalty: 0.5, seed: 7, stop: 'STOP' };
+    const params = { stop: 'STOP' };
     const result = await build().generateResponse(chat(messages, params), context());
     expect(result.finishReason).toBe('stop');
     expect(lastBody()).toEqual({

@@ -73,6 +73,18 @@ export interface RichCapabilities {
   returnsReasoning: boolean;
   /** Reasoning blocks of earlier assistant turns go back on the wire (Anthropic signed thinking). */
   sendsReasoningBack: boolean;
+  /**
+   * `toolChoice` `required` / `{ name }` can be honoured (default true). False (Ollama, which has no tool
+   * choice): they are refused with UnsupportedCapabilityError('toolChoice') before any request.
+   */
+  forcesToolCalls?: boolean;
+  /**
+   * Tool-call ids go over the wire both ways (default true). False (llama.cpp): the provider makes its own
+   * ids for the calls it returns and sends none back; calls and results are matched by order.
+   */
+  toolCallIds?: boolean;
+  /** One answer can carry several tool calls (default true); false: scripted answers carry one. */
+  parallelToolCalls?: boolean;
 }
 
 /** A scripted answer with tool calls and/or reasoning (streams: reasoning first, then text, then the calls). */

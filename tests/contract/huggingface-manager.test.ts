@@ -3,15 +3,17 @@
  * server on 127.0.0.1 (what TGI's Messages API and Inference Providers speak), through endpointUrl,
  * and through the Inference Providers router by model id (its host mapped to the fake by `fetch`).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { HuggingFaceProviderConfig } from '../../src/managers/huggingface/huggingface-config.js';
-import { AuthenticationError, ProviderError, RateLimitError } from '../../src/core/errors.js';
+import { AuthenticationError, InvalidRequestError, ProviderError, RateLimitError } from '../../src/core/errors.js';
 import type { CallParams, ProviderRequest } from '../../src/core/types.js';
 import { HuggingFaceManager } from '../../src/managers/huggingface/huggingface-manager.js';
 import { FakeOpenAIServer } from '../helpers/fake-openai-server.js';
 import { makeManagerDeps } from '../helpers/manager-deps.js';
 import { runManagerContract } from './manager-contract.js';
-import { openAIHarness } from './openai-harness.js';
+import { openAIHarness, openAIRichHarness } from './openai-harness.js';
+import { runRichContract } from './rich-contract.js';
+import type { RichCapabilities } from './contract-harness.js';
 import { collectManaged } from '../helpers/collect-managed.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -19,6 +21,11 @@ const TOKEN = 'hf_contractTokenValue0001';
 
 runManagerContract('huggingface', () =>
   openAIHarness(MODEL, (baseURL) => new HuggingFaceManager(makeManagerDeps(), { apiKey: TOKEN, endpointUrl: baseURL, timeoutMs: 5_000 })),
+);
+/** HuggingFace chat completion: OpenAI's wire for tools, images and JSON; no reasoning setting. */
+const HF_RICH: RichCapabilities = { tools: true, vision: 'url-and-base64', json: true, reasoning: false, returnsReasoning: false, sendsReasoningBack: false };
+runRichContract('huggingface', () =>
+  openAIRichHarness(MODEL, (baseURL) => new HuggingFaceManager(makeManagerDeps(), { apiKey: TOKEN, endpointUrl: baseURL, timeoutMs: 5_000 }), HF_RICH),
 );
 
 function chat(params: CallParams = {}, operation: ProviderRequest['operation'] = 'chat'): ProviderRequest {
@@ -170,5 +177,87 @@ describe('HuggingFaceManager', () => {
     expect(new HuggingFaceManager(makeManagerDeps(), config()).validateConfig()).toEqual({ ok: true, problems: [] });
     const bad = new HuggingFaceManager(makeManagerDeps(), config({ endpointUrl: 'tgi.internal:8080' }));
     expect(bad.validateConfig().problems.map((problem) => problem.key)).toEqual(['providers.huggingface.endpointUrl']);
+  });
+});
+
+describe('HuggingFaceManager rich messages', () => {
+  let server: FakeOpenAIServer;
+  let manager: HuggingFaceManager;
+  const context = () => ({ signal: new AbortController().signal });
+  const weather = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+  const ask = (fields: Partial<ProviderRequest> = {}): ProviderRequest => ({ ...chat(), ...fields });
+  /** A chat completion body as TGI sends it (the library checks nothing on an endpoint's answer). */
+  const tgiAnswer = (message: Record<string, unknown>, finish: string) => ({
+    kind: 'status' as const,
+    status: 200,
+    body: { id: '', object: 'chat.completion', created: 1, model: MODEL, system_fingerprint: '3.0.0', choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finish }], usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } },
+  });
+
+  beforeAll(async () => {
+    server = await FakeOpenAIServer.start();
+    manager = new HuggingFaceManager(makeManagerDeps(), { apiKey: TOKEN, endpointUrl: server.url, timeoutMs: 5_000 });
+  });
+  beforeEach(() => server.reset());
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('sends tools, tool choice, images and a JSON schema in the shapes the library types', async () => {
+    await manager.generateResponse(
+      ask({
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Where?' }, { type: 'image', data: 'AAAA', mediaType: 'image/png' }] }],
+        tools: [weather],
+        toolChoice: { name: 'get_weather' },
+        responseFormat: { type: 'json_schema', name: 'place', schema: weather.parameters },
+      }),
+      context(),
+    );
+    expect(server.requests[0]!.body).toEqual({
+      model: MODEL,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Where?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] }],
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: weather.parameters } }],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema: weather.parameters } },
+    });
+  });
+
+  it('a generate with tools or a JSON format goes to chat completion; a plain one to /v1/completions', async () => {
+    await manager.generateResponse(ask({ operation: 'text_completion', tools: [weather] }), context());
+    await manager.generateResponse(ask({ operation: 'text_completion', responseFormat: { type: 'json' } }), context());
+    await manager.generateResponse(ask({ operation: 'text_completion', responseFormat: { type: 'text' } }), context());
+    expect(server.requests.map((request) => request.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions', '/v1/completions']);
+    expect(server.requests[1]!.body).toMatchObject({ response_format: { type: 'json_object' } });
+  });
+
+  it("reads TGI's tool calls: arguments as an object, an empty id, finish_reason eos_token", async () => {
+    server.script(MODEL, tgiAnswer({ tool_calls: [{ id: '', type: 'function', function: { name: 'get_weather', arguments: { city: 'Bern' } } }] }, 'eos_token'));
+    const result = await manager.generateResponse(ask({ tools: [weather] }), context());
+    expect(result).toMatchObject({ text: '', finishReason: 'tool-calls', toolCalls: [{ id: 'call_0', name: 'get_weather', arguments: '{"city":"Bern"}' }] });
+  });
+
+  it('returns the reasoning an endpoint sends (vLLM behind an endpoint), though it cannot set one', async () => {
+    server.script(MODEL, { text: 'Yes.', reasoning: 'Check first.' }, { text: 'Yes.', reasoning: 'Check first.' });
+    expect((await manager.generateResponse(ask(), context())).reasoning).toEqual([{ text: 'Check first.' }]);
+    const { text, finish } = await collectManaged(manager.streamResponse(ask(), context()));
+    expect(text).toBe('Yes.');
+    expect(finish?.result.reasoning).toEqual([{ text: 'Check first.' }]);
+  });
+
+  it('streams tool calls through chatCompletionStream, one after the other', async () => {
+    const calls = [{ id: 'call_a', name: 'get_weather', arguments: '{"city":"Graz"}' }, { id: 'call_b', name: 'get_weather', arguments: '{"city":"Linz"}' }];
+    server.script(MODEL, { toolCalls: calls, toolCallOrder: 'sequential' });
+    const { finish } = await collectManaged(manager.streamResponse(ask({ tools: [weather] }), context()));
+    expect(finish?.result).toMatchObject({ finishReason: 'tool-calls', toolCalls: calls });
+  });
+
+  it('providerOptions.huggingface reach the body, but never the arguments that pick the endpoint or the token', async () => {
+    await manager.generateResponse(ask({ providerOptions: { huggingface: { top_k: 5 } } }), context());
+    expect(server.requests[0]!.body).toMatchObject({ top_k: 5 });
+    for (const key of ['endpointUrl', 'accessToken', 'provider']) {
+      const error = await manager.generateResponse(ask({ providerOptions: { huggingface: { [key]: 'https://elsewhere.example' } } }), context()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as Error).message).toContain(`providerOptions.huggingface.${key}`);
+    }
+    expect(server.requestCount).toBe(1);
   });
 });

@@ -5,6 +5,10 @@
  * the same promises on the real thing: results with exact usage and finish reasons, streams whose
  * deltas join to the text with one finish last, prompt aborts (running and queued), parameters
  * honoured, and typed errors.
+ *
+ * Rich messages: the shared rich contract runs against the harness of llamacpp-harness.ts (the real
+ * model, its answers steered to the script). llama.cpp's own rich behaviour is in
+ * tests/integration/llamacpp-tools.test.ts and llamacpp-structured.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
@@ -15,6 +19,8 @@ import type { CallParams, ManagedStreamPart, ProviderRequest } from '../../src/c
 import { LlamaCppManager } from '../../src/managers/llamacpp/llamacpp-manager.js';
 import { makeManagerDeps } from '../helpers/manager-deps.js';
 import { writeTinyGguf } from '../helpers/tiny-gguf.js';
+import { llamaRichHarness } from './llamacpp-harness.js';
+import { runRichContract } from './rich-contract.js';
 
 function request(params: CallParams, content = 'Hi there', operation: ProviderRequest['operation'] = 'chat'): ProviderRequest {
   return { modelId: 'tiny', operation, params, messages: [{ role: 'user', content }] };
@@ -180,3 +186,5 @@ describe('LlamaCppManager generation on a tiny GGUF', () => {
     }
   });
 });
+
+runRichContract('llamacpp', llamaRichHarness);

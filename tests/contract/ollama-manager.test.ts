@@ -1,63 +1,27 @@
 /**
  * OllamaManager against a fake Ollama server on 127.0.0.1 speaking the native wire format:
  * JSON and NDJSON answers, options and keep_alive on the wire, usage, interrupted streams,
- * error bodies, and discovery through /api/tags and /api/show.
+ * error bodies, discovery through /api/tags and /api/show, and the rich-message contract (tools,
+ * images, format, think) plus what is Ollama's own: no tool choice, ids from older servers, the
+ * generate endpoint, levels of `think`, providerOptions and their `options`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { OllamaProviderConfig } from '../../src/managers/ollama/ollama-config.js';
-import { AbortError, NoSuchModelError, ProviderError, StreamInterruptedError } from '../../src/core/errors.js';
-import type { CallParams, ProviderRequest } from '../../src/core/types.js';
+import { AbortError, InvalidRequestError, NoSuchModelError, ProviderError, StreamInterruptedError, UnsupportedCapabilityError } from '../../src/core/errors.js';
+import type { CallParams, ChatMessage, ManagedStreamPart, ProviderRequest, ToolDefinition } from '../../src/core/types.js';
 import { OllamaManager } from '../../src/managers/ollama/ollama-manager.js';
 import { startFakeOllamaServer, type FakeOllamaServer } from '../helpers/fake-ollama-server.js';
 import { makeManagerDeps } from '../helpers/manager-deps.js';
-import type { ContractHarness, RecordedRequest } from './contract-harness.js';
+import { config, MODEL, ollamaHarness, ollamaRichHarness } from './ollama-harness.js';
 import { runManagerContract } from './manager-contract.js';
+import { runRichContract } from './rich-contract.js';
 import { collectManaged } from '../helpers/collect-managed.js';
-
-const MODEL = 'llama3.2';
-
-function config(server: FakeOllamaServer, overrides: Partial<OllamaProviderConfig> = {}): OllamaProviderConfig {
-  return { baseURL: server.url, timeoutMs: 5_000, keepAlive: '', ...overrides };
-}
 
 function chat(params: CallParams = {}, operation: ProviderRequest['operation'] = 'chat'): ProviderRequest {
   return { modelId: MODEL, operation, params, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }] };
 }
 
-/** Ollama's `options` in our parameter names. */
-function ollamaParamsOnWire(request: RecordedRequest): CallParams {
-  const options = ((request.body as { options?: Record<string, unknown> })?.options ?? {}) as Record<string, unknown>;
-  const wire: Record<string, unknown> = {
-    temperature: options.temperature,
-    maxTokens: options.num_predict,
-    topP: options.top_p,
-    frequencyPenalty: options.frequency_penalty,
-    presencePenalty: options.presence_penalty,
-    stop: options.stop,
-    seed: options.seed,
-  };
-  for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
-  return wire as CallParams;
-}
-
-async function ollamaHarness(): Promise<ContractHarness> {
-  const server = await startFakeOllamaServer();
-  return {
-    manager: new OllamaManager(makeManagerDeps(), config(server)),
-    modelId: MODEL,
-    reply: (reply) => server.reply(MODEL, reply),
-    fail: (failure) => server.fail(MODEL, failure),
-    hang: () => server.hang(MODEL),
-    dieMidStream: (reply, afterChunks) => server.interrupt(MODEL, reply, afterChunks, 'end'),
-    requests: () => server.requests(),
-    paramsOnWire: ollamaParamsOnWire,
-    supportedParams: ['temperature', 'maxTokens', 'topP', 'frequencyPenalty', 'presencePenalty', 'stop', 'seed'],
-    reportsUsage: true,
-    close: () => server.close(),
-  };
-}
-
 runManagerContract('ollama', ollamaHarness);
+runRichContract('ollama', ollamaRichHarness);
 
 describe('OllamaManager', () => {
   let server: FakeOllamaServer;
@@ -208,3 +172,202 @@ describe('OllamaManager', () => {
     expect(result.problems.map((problem) => problem.key)).toEqual(['providers.ollama.baseURL', 'providers.ollama.keepAlive']);
   });
 });
+
+describe('OllamaManager rich messages', () => {
+  let server: FakeOllamaServer;
+  let oldServer: FakeOllamaServer;
+  const context = () => ({ signal: new AbortController().signal });
+  const WEATHER: ToolDefinition = { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+  const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==';
+  const ask = (fields: Partial<ProviderRequest> = {}): ProviderRequest => ({ modelId: MODEL, operation: 'chat', params: {}, messages: [{ role: 'user', content: 'Weather in Paris?' }], ...fields });
+  const lastBody = (fake = server) => fake.requests().at(-1)!.body as Record<string, unknown>;
+  const manager = (fake = server) => new OllamaManager(makeManagerDeps(), config(fake));
+  const refusal = async (request: ProviderRequest) => {
+    const before = server.requests().length;
+    const error = await manager().generateResponse(request, context()).catch((caught: unknown) => caught);
+    expect(server.requests()).toHaveLength(before);
+    return error as Error;
+  };
+
+  beforeAll(async () => {
+    const models = [
+      { name: MODEL, size: 2_000_000_000, capabilities: ['completion', 'tools'] },
+      { name: 'qwen3:8b', size: 5_000_000_000, capabilities: ['completion', 'tools', 'thinking'] },
+      { name: 'gpt-oss:20b', size: 13_000_000_000, capabilities: ['completion', 'tools', 'thinking'] },
+    ];
+    server = await startFakeOllamaServer(models);
+    oldServer = await startFakeOllamaServer(models, { toolCallIds: false });
+  });
+  afterAll(async () => {
+    await server.close();
+    await oldServer.close();
+  });
+
+  it('sends a whole rich conversation in Ollama shapes: images, tool calls as objects with ids, tool results named after their call, thinking back', async () => {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: [{ type: 'text', text: 'What is this? ' }, { type: 'image', data: PNG, mediaType: 'image/png' }, { type: 'text', text: 'And the weather?' }, { type: 'image', url: `data:image/png;base64,${PNG}` }] },
+      { role: 'assistant', content: null, toolCalls: [{ id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' }], reasoning: [{ text: 'Need the ' }, { text: 'weather.', signature: 'not-for-ollama' }] },
+      { role: 'tool', toolCallId: 'call_a', content: '{"temp":21}' },
+    ];
+    server.reply(MODEL, { text: 'A pixel; 21 degrees.' });
+    await manager().generateResponse(ask({ messages, tools: [WEATHER], toolChoice: 'auto', responseFormat: { type: 'json' } }), context());
+    expect(lastBody()).toEqual({
+      model: MODEL,
+      stream: false,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'What is this? And the weather?', images: [PNG, PNG] },
+        { role: 'assistant', content: '', tool_calls: [{ id: 'call_a', function: { name: 'get_weather', arguments: { city: 'Paris' } } }], thinking: 'Need the weather.' },
+        { role: 'tool', content: '{"temp":21}', tool_name: 'get_weather', tool_call_id: 'call_a' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER.parameters } }],
+      format: 'json',
+    });
+  });
+
+  it('refuses a forced tool choice and a limit of one call before any request (Ollama has neither), and offers no tools for "none"', async () => {
+    for (const toolChoice of ['required', { name: 'get_weather' }] as const) {
+      const error = await refusal(ask({ tools: [WEATHER], toolChoice }));
+      expect(error).toBeInstanceOf(UnsupportedCapabilityError);
+      expect((error as UnsupportedCapabilityError).capability).toBe('toolChoice');
+      expect(error.message).not.toContain('get_weather');
+    }
+    const single = await refusal(ask({ tools: [WEATHER], parallelToolCalls: false }));
+    expect((single as UnsupportedCapabilityError).capability).toBe('parallelToolCalls');
+    server.reply(MODEL, { text: 'No tools.' });
+    await manager().generateResponse(ask({ tools: [WEATHER], toolChoice: 'none', parallelToolCalls: false }), context());
+    expect('tools' in lastBody()).toBe(false);
+  });
+
+  it('refuses arguments that are not the JSON text of an object by path, without repeating them', async () => {
+    for (const text of ['{"city": Paris', '[1,2]']) {
+      const messages: ChatMessage[] = [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: null, toolCalls: [{ id: 'c1', name: 'get_weather', arguments: text }] },
+        { role: 'tool', toolCallId: 'c1', content: 'sunny' },
+      ];
+      const error = await refusal(ask({ messages, tools: [WEATHER] }));
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error.message).toContain('messages[1].toolCalls[0].arguments');
+      expect(error.message).not.toContain(text);
+    }
+  });
+
+  it('refuses an https image by path and a thinking budget by name, before any request', async () => {
+    const image = await refusal(ask({ messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/secret-cat.png' }] }] }));
+    expect(image).toBeInstanceOf(InvalidRequestError);
+    expect(image.message).toMatch(/^messages\[0\]\.content\[0\]\.url/);
+    expect(image.message).not.toContain('secret-cat');
+    const budget = await refusal(ask({ params: { reasoning: { effort: 'high', maxTokens: 1024 } } }));
+    expect(budget).toBeInstanceOf(InvalidRequestError);
+    expect(budget.message).toContain('params.reasoning.maxTokens');
+  });
+
+  it('sends think levels to gpt-oss models (minimal as low) and true to other thinking models; a schema goes as format', async () => {
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+    server.reply('qwen3:8b', { text: '{"ok":true}' });
+    await manager().generateResponse(ask({ modelId: 'qwen3:8b', params: { reasoning: { effort: 'low' } }, responseFormat: { type: 'json_schema', schema } }), context());
+    expect(lastBody()).toMatchObject({ think: true, format: schema });
+    server.reply('gpt-oss:20b', { text: 'ok' });
+    await manager().generateResponse(ask({ modelId: 'gpt-oss:20b', params: { reasoning: { effort: 'minimal' } } }), context());
+    expect(lastBody().think).toBe('low');
+  });
+
+  it('makes ids for the tool calls of servers before 0.12.10 (call_<index>), JSON and streamed', async () => {
+    const calls = [
+      { id: 'ignored-1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { id: 'ignored-2', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+    ];
+    oldServer.reply(MODEL, { text: '', toolCalls: calls });
+    const result = await manager(oldServer).generateResponse(ask({ tools: [WEATHER] }), context());
+    expect(result.toolCalls).toEqual([
+      { id: 'call_0', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+    ]);
+    expect(result.finishReason).toBe('tool-calls');
+    expect(result.text).toBe('');
+    oldServer.reply(MODEL, { text: '', toolCalls: calls, reasoning: 'Two cities.' });
+    const parts: ManagedStreamPart[] = [];
+    for await (const part of manager(oldServer).streamResponse(ask({ tools: [WEATHER] }), context())) parts.push(part);
+    expect(parts.filter((part) => part.type === 'tool-call-delta')).toEqual([
+      { type: 'tool-call-delta', index: 0, id: 'call_0', name: 'get_weather', argumentsDelta: '{"city":"Paris"}' },
+      { type: 'tool-call-delta', index: 1, id: 'call_1', name: 'get_weather', argumentsDelta: '{"city":"Oslo"}' },
+    ]);
+    expect(parts.filter((part) => part.type === 'reasoning-delta').map((part) => (part as { text: string }).text).join('')).toBe('Two cities.');
+    const finish = parts.at(-1) as Extract<ManagedStreamPart, { type: 'finish' }>;
+    expect(finish.result.toolCalls.map((call) => call.id)).toEqual(['call_0', 'call_1']);
+    expect(finish.result.finishReason).toBe('tool-calls');
+    expect(finish.result.reasoning).toEqual([{ text: 'Two cities.' }]);
+  });
+
+  it('sends text completions to /api/generate with images, format and think, and to /api/chat when they offer tools', async () => {
+    const prompt: ProviderRequest = {
+      modelId: 'qwen3:8b',
+      operation: 'text_completion',
+      params: { reasoning: { effort: 'high' } },
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe' }, { type: 'image', data: PNG, mediaType: 'image/png' }] }],
+      responseFormat: { type: 'json' },
+    };
+    server.reply('qwen3:8b', { text: '{"a":1}', reasoning: 'Look first.' });
+    const result = await manager().generateResponse(prompt, context());
+    expect(result.reasoning).toEqual([{ text: 'Look first.' }]);
+    expect(server.requests().at(-1)!.path).toBe('/api/generate');
+    expect(lastBody()).toEqual({ model: 'qwen3:8b', stream: false, prompt: 'Describe', images: [PNG], format: 'json', think: true });
+    server.reply('qwen3:8b', { text: '', toolCalls: [{ id: 'call_x', name: 'get_weather', arguments: '{"city":"Rome"}' }] });
+    const called = await manager().generateResponse({ ...prompt, tools: [WEATHER] }, context());
+    expect(server.requests().at(-1)!.path).toBe('/api/chat');
+    expect(called.toolCalls).toEqual([{ id: 'call_x', name: 'get_weather', arguments: '{"city":"Rome"}' }]);
+  });
+
+  it('merges providerOptions.ollama (options too) and refuses what the request itself sets, by name', async () => {
+    server.reply(MODEL, { text: 'ok' });
+    await manager().generateResponse(ask({ params: { temperature: 0.2 }, providerOptions: { ollama: { options: { num_ctx: 8192, top_k: 20 }, think: false, raw: false } } }), context());
+    expect(lastBody()).toMatchObject({ options: { temperature: 0.2, num_ctx: 8192, top_k: 20 }, think: false, raw: false });
+    const cases: Array<[Record<string, unknown>, Partial<ProviderRequest>, string]> = [
+      [{ options: { temperature: 1 } }, {}, 'providerOptions.ollama.options.temperature'],
+      [{ format: 'json' }, {}, 'providerOptions.ollama.format'],
+      [{ tools: [] }, {}, 'providerOptions.ollama.tools'],
+      [{ think: false }, { params: { reasoning: { effort: 'low' } } }, 'providerOptions.ollama.think'],
+      [{ options: 'fast' }, {}, 'providerOptions.ollama.options'],
+    ];
+    for (const [options, fields, path] of cases) {
+      const error = await refusal(ask({ ...fields, providerOptions: { ollama: options } }));
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect(error.message).toContain(path);
+    }
+  });
+
+  it('reads an answer whose message only calls tools (no content) as an answer, and malformed tool_calls as no answer', async () => {
+    const raw = await startRawOllama([
+      JSON.stringify({ model: MODEL, message: { role: 'assistant', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Nice' } } }] }, done: true, done_reason: 'stop' }),
+      JSON.stringify({ model: MODEL, message: { role: 'assistant', content: '', tool_calls: [{ function: 'get_weather' }] }, done: true }),
+    ]);
+    try {
+      const ollama = new OllamaManager(makeManagerDeps(), { baseURL: raw.url, timeoutMs: 5_000, keepAlive: '' });
+      const result = await ollama.generateResponse(ask({ tools: [WEATHER] }), context());
+      expect(result.toolCalls).toEqual([{ id: 'call_0', name: 'get_weather', arguments: '{"city":"Nice"}' }]);
+      const broken = await ollama.generateResponse(ask({ tools: [WEATHER] }), context()).catch((caught: unknown) => caught);
+      expect(broken).toBeInstanceOf(ProviderError);
+      expect((broken as Error).message).toContain('tool_calls');
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+/** A server answering each POST with the next of `bodies` as it is (shapes the fake never writes). */
+async function startRawOllama(bodies: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const queue = [...bodies];
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(queue.shift() ?? '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

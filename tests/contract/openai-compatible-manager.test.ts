@@ -10,12 +10,16 @@ import { OpenAICompatibleManager } from '../../src/managers/openai-compatible/op
 import { FakeOpenAIServer } from '../helpers/fake-openai-server.js';
 import { makeManagerDeps } from '../helpers/manager-deps.js';
 import { runManagerContract } from './manager-contract.js';
-import { openAIHarness } from './openai-harness.js';
+import { openAIHarness, openAIRichHarness } from './openai-harness.js';
+import { runRichContract } from './rich-contract.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 
 runManagerContract('openai-compatible (vllm)', () =>
   openAIHarness(MODEL, (baseURL) => new OpenAICompatibleManager(makeManagerDeps(), 'vllm', { baseURL, apiKey: '', timeoutMs: 5_000 })),
+);
+runRichContract('openai-compatible (vllm)', () =>
+  openAIRichHarness(MODEL, (baseURL) => new OpenAICompatibleManager(makeManagerDeps(), 'vllm', { baseURL, apiKey: '', timeoutMs: 5_000 })),
 );
 
 function chat(): ProviderRequest {
@@ -96,6 +100,29 @@ describe('OpenAICompatibleManager specifics', () => {
     const last = await lastPart(manager.streamResponse(chat(), context()));
     expect(last?.type).toBe('finish');
     expect(last?.type === 'finish' && last.result).toMatchObject({ text: 'local answer', usageReported: false, costUsd: null });
+  });
+
+  it('reads `reasoning` (vLLM >= 0.10, Ollama /v1, OpenRouter) as it reads `reasoning_content`, JSON and streamed', async () => {
+    const manager = new OpenAICompatibleManager(makeManagerDeps(), 'vllm', { baseURL: server.baseURL, apiKey: '' });
+    server.script(MODEL, { text: 'Four.', reasoning: 'Two plus two.', reasoningField: 'reasoning' }, { text: 'Four.', reasoning: 'Two plus two.', reasoningField: 'reasoning' });
+    const result = await manager.generateResponse({ ...chat(), params: { reasoning: { effort: 'low' } } }, context());
+    expect(result).toMatchObject({ text: 'Four.', reasoning: [{ text: 'Two plus two.' }] });
+    expect(server.requests[0]!.body).toMatchObject({ reasoning_effort: 'low' });
+    const thinking: string[] = [];
+    let last: ManagedStreamPart | undefined;
+    for await (const part of manager.streamResponse(chat(), context())) {
+      if (part.type === 'reasoning-delta') thinking.push(part.text);
+      last = part;
+    }
+    expect(thinking.join('')).toBe('Two plus two.');
+    expect(last?.type === 'finish' && last.result).toMatchObject({ text: 'Four.', reasoning: [{ text: 'Two plus two.' }] });
+  });
+
+  it("providerOptions go by the endpoint's name: `vllm` options land, `openai` ones do not", async () => {
+    const manager = new OpenAICompatibleManager(makeManagerDeps(), 'vllm', { baseURL: server.baseURL, apiKey: '' });
+    await manager.generateResponse({ ...chat(), providerOptions: { vllm: { chat_template_kwargs: { enable_thinking: false } }, openai: { user: 'nobody' } } }, context());
+    expect(server.requests[0]!.body).toMatchObject({ chat_template_kwargs: { enable_thinking: false } });
+    expect(server.requests[0]!.body).not.toHaveProperty('user');
   });
 
   it('listModels returns everything the server lists', async () => {

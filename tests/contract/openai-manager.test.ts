@@ -4,20 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { AuthenticationError, ProviderError, StreamInterruptedError, TimeoutError } from '../../src/core/errors.js';
-import type { CallContext, ProviderRequest } from '../../src/core/types.js';
+import { AuthenticationError, InvalidRequestError, ProviderError, StreamInterruptedError, TimeoutError } from '../../src/core/errors.js';
+import type { CallContext, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
 import type { ManagerDeps } from '../../src/managers/base-llm-manager.js';
+import { usesMaxCompletionTokens } from '../../src/managers/openai/convert-request.js';
 import { OpenAIManager } from '../../src/managers/openai/openai-manager.js';
 import { ModelCatalog, type CatalogEntry } from '../../src/registry/model-catalog.js';
 import { FakeOpenAIServer, LIST_MODELS } from '../helpers/fake-openai-server.js';
 import { makeManagerDeps, type TestDepsOptions } from '../helpers/manager-deps.js';
 import { exposedText, leakedPieces } from '../helpers/secret-scan.js';
 import { runManagerContract } from './manager-contract.js';
-import { openAIHarness } from './openai-harness.js';
+import { openAIHarness, openAIRichHarness } from './openai-harness.js';
+import { runRichContract } from './rich-contract.js';
 import { collectManagedSafely } from '../helpers/collect-managed.js';
 
 runManagerContract('openai', () =>
   openAIHarness('gpt-4o-mini', (baseURL) => new OpenAIManager(makeManagerDeps(), { apiKey: 'sk-contract-openai-key-0001', baseURL, timeoutMs: 5_000 })),
+);
+runRichContract('openai', () =>
+  openAIRichHarness('gpt-4o-mini', (baseURL) => new OpenAIManager(makeManagerDeps(), { apiKey: 'sk-contract-openai-key-0001', baseURL, timeoutMs: 5_000 })),
 );
 
 const KEY = 'sk-canary-openai-Zq8Xv3Lm9Tr2Wp5Ys7';
@@ -232,5 +237,133 @@ describe('OpenAIManager specifics', () => {
       expect(info.pricing!.outputPerMTok).toBeGreaterThanOrEqual(info.pricing!.inputPerMTok);
     }
     expect(catalog.get('openai:gpt-3.5-turbo')!.deprecated?.replacement).toBeTruthy();
+    // params.reasoning goes as reasoning_effort, which only the reasoning models take.
+    for (const info of openai) expect(info.capabilities.reasoning).toBe(usesMaxCompletionTokens(info.model));
+    expect(catalog.get('openai:o3-mini')!.capabilities.vision).toBe(false);
+    // One `json` flag covers json_schema too, which gpt-3.5-turbo refuses (it has json_object only).
+    expect(catalog.get('openai:gpt-3.5-turbo')!.capabilities.json).toBe(false);
+  });
+});
+
+describe('OpenAIManager rich messages on the wire', () => {
+  let server: FakeOpenAIServer;
+  let manager: OpenAIManager;
+  const weather = { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } };
+  const CALL = { id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' };
+  const ask = (fields: Partial<ProviderRequest> = {}): ProviderRequest => ({ ...chat(), ...fields });
+  const lastBody = () => server.requests.at(-1)!.body as Record<string, unknown>;
+  const parts = async (stream: AsyncIterable<ManagedStreamPart>) => {
+    const out: ManagedStreamPart[] = [];
+    for await (const part of stream) out.push(part);
+    return out;
+  };
+
+  beforeAll(async () => {
+    server = await FakeOpenAIServer.start();
+    manager = new OpenAIManager(makeManagerDeps(), { apiKey: KEY, baseURL: server.baseURL, timeoutMs: 5_000 });
+  });
+  beforeEach(() => server.reset());
+  afterAll(async () => {
+    await manager.close();
+    await server.close();
+  });
+
+  it('maps every rich field to its chat completions field; reasoning blocks stay home', async () => {
+    await manager.generateResponse(
+      ask({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: [{ type: 'text', text: 'See' }, { type: 'image', url: 'https://example.com/a.png' }, { type: 'image', data: 'AAAA', mediaType: 'image/jpeg' }] },
+          { role: 'assistant', content: null, toolCalls: [CALL], reasoning: [{ text: 'Thinking.', signature: 'sig' }] },
+          { role: 'tool', toolCallId: 'call_1', content: '{"temp":3}' },
+          { role: 'assistant', content: 'And?', toolCalls: [{ ...CALL, id: 'call_2' }] },
+          { role: 'tool', toolCallId: 'call_2', content: '{}' },
+        ],
+        tools: [{ ...weather, strict: true }],
+        toolChoice: { name: 'get_weather' },
+        parallelToolCalls: false,
+        responseFormat: { type: 'json_schema', schema: weather.parameters, strict: true },
+        params: { reasoning: { effort: 'minimal' } },
+        providerOptions: { openai: { user: 'u-7', service_tier: 'flex' } },
+      }),
+      context(),
+    );
+    expect(lastBody()).toEqual({
+      model: MODEL,
+      stream: false,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'See' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,AAAA' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"temp":3}' },
+        { role: 'assistant', content: 'And?', tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'call_2', content: '{}' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: weather.parameters, strict: true } }],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
+      response_format: { type: 'json_schema', json_schema: { name: 'response', schema: weather.parameters, strict: true } },
+      reasoning_effort: 'minimal',
+      user: 'u-7',
+      service_tier: 'flex',
+    });
+  });
+
+  it('json asks for json_object; text sends no response_format', async () => {
+    server.script(MODEL, { text: '{"a":1}' }, { text: 'plain' });
+    await manager.generateResponse(ask({ responseFormat: { type: 'json' } }), context());
+    expect(lastBody().response_format).toEqual({ type: 'json_object' });
+    await manager.generateResponse(ask({ responseFormat: { type: 'text' } }), context());
+    expect(lastBody()).not.toHaveProperty('response_format');
+  });
+
+  it('without tools, toolChoice none and parallelToolCalls send nothing (OpenAI answers them alone with 400)', async () => {
+    await manager.generateResponse(ask({ toolChoice: 'none', parallelToolCalls: true }), context());
+    expect(Object.keys(lastBody()).filter((key) => key.includes('tool'))).toEqual([]);
+  });
+
+  it('refuses a providerOption naming a field the request sets, and a thinking budget next to an effort, before any request', async () => {
+    const error = await manager.generateResponse(ask({ providerOptions: { openai: { tools: [] } } }), context()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as Error).message).toContain('providerOptions.openai.tools');
+    expect(() => manager.streamResponse(ask({ params: { reasoning: { effort: 'high', maxTokens: 1_000 } } }), context())).toThrow(/params\.reasoning\.maxTokens/);
+    expect(server.requestCount).toBe(0);
+  });
+
+  it('a structured-output refusal is the text, with finishReason content-filter (JSON and streamed)', async () => {
+    server.script(MODEL, { refusal: 'I cannot help with that.' }, { refusal: 'I cannot help with that.' });
+    const result = await manager.generateResponse(ask({ responseFormat: { type: 'json' } }), context());
+    expect(result).toMatchObject({ text: 'I cannot help with that.', finishReason: 'content-filter', toolCalls: [] });
+    const { text, finish } = await collectManagedSafely(manager.streamResponse(ask(), context()));
+    expect(text).toBe('I cannot help with that.');
+    expect(finish?.result.finishReason).toBe('content-filter');
+  });
+
+  it('streams calls one after the other: id and name on the first piece, arguments in fragments', async () => {
+    const second = { id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' };
+    server.script(MODEL, { toolCalls: [CALL, second], toolCallOrder: 'sequential' });
+    const streamed = await parts(manager.streamResponse(ask({ tools: [weather] }), context()));
+    const deltas = streamed.filter((part) => part.type === 'tool-call-delta');
+    expect(deltas[0]).toEqual({ type: 'tool-call-delta', index: 0, id: 'call_1', name: 'get_weather', argumentsDelta: '' });
+    expect(deltas.filter((part) => part.index === 0).slice(1).every((part) => part.id === undefined && part.name === undefined)).toBe(true);
+    expect(deltas.length).toBeGreaterThan(4);
+    const finish = streamed.at(-1);
+    expect(finish?.type === 'finish' && finish.result).toMatchObject({ finishReason: 'tool-calls', toolCalls: [CALL, second], text: '' });
+  });
+
+  it('tool calls that end on a plain stop (vLLM, Ollama) still finish as tool-calls', async () => {
+    server.script(MODEL, { toolCalls: [CALL], finishReason: 'stop' });
+    const result = await manager.generateResponse(ask({ tools: [weather] }), context());
+    expect(result).toMatchObject({ finishReason: 'tool-calls', toolCalls: [CALL] });
+  });
+
+  it('tool_calls that are not function calls are a malformed answer (retryable), not an empty one', async () => {
+    const body = (toolCalls: unknown) => ({ id: 'x', object: 'chat.completion', created: 1, model: MODEL, choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: toolCalls }, finish_reason: 'tool_calls' }] });
+    server.script(MODEL, { kind: 'status', status: 200, body: body({ id: 'c' }) }, { kind: 'status', status: 200, body: body([{ id: 'c', type: 'function', function: { arguments: '{}' } }]) });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await manager.generateResponse(ask({ tools: [weather] }), context()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect((error as ProviderError).retryable).toBe(true);
+    }
   });
 });

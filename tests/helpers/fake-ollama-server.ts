@@ -3,10 +3,14 @@
  * `/api/generate` as one JSON object or NDJSON lines ending with `done: true`, `/api/tags`,
  * `/api/show`, and `{ "error": "..." }` bodies. Answers are scripted per model; unscripted requests
  * for a pulled model get a default answer, for an unknown model a 404 like the real server.
+ * Rich answers as Ollama 0.12.10+ writes them: `message.thinking` (generate: `thinking`), and
+ * `message.tool_calls: [{ id, function: { index, name, arguments: <object> } }]`; a stream sends
+ * thinking lines first, then text, then each tool call whole in a line of its own, and ends `done`
+ * with `done_reason: "stop"` (Ollama's reason for a turn that called tools too).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RecordedRequest, ScriptedFailure, ScriptedReply } from '../contract/contract-harness.js';
+import type { RecordedRequest, ScriptedFailure, ScriptedReply, ScriptedRichReply } from '../contract/contract-harness.js';
 
 /** A model the fake has "pulled". */
 export interface FakeOllamaModel {
@@ -19,7 +23,7 @@ export interface FakeOllamaModel {
 }
 
 type Script =
-  | { kind: 'reply'; reply: ScriptedReply }
+  | { kind: 'reply'; reply: ScriptedRichReply }
   | { kind: 'fail'; failure: ScriptedFailure }
   | { kind: 'hang' }
   /**
@@ -35,7 +39,8 @@ export interface FakeOllamaServer {
   /** `http://127.0.0.1:<port>` (Ollama's base URL has no path). */
   url: string;
   port: number;
-  reply(model: string, reply: ScriptedReply): void;
+  /** Queue an answer; tool calls and reasoning (thinking) are optional. */
+  reply(model: string, reply: ScriptedRichReply): void;
   fail(model: string, failure: ScriptedFailure): void;
   hang(model: string): void;
   interrupt(model: string, reply: ScriptedReply, afterChunks: number, how?: 'end' | 'reset'): void;
@@ -126,8 +131,30 @@ function doneFields(reply: ScriptedReply): Record<string, unknown> {
   return fields;
 }
 
+/** How the fake behaves beyond its scripts. */
+export interface FakeOllamaOptions {
+  /** Tool calls carry `id` (Ollama 0.12.10 and later); false: none, as older servers. Default true. */
+  toolCallIds?: boolean;
+}
+
+/** One tool call as Ollama writes it: arguments as an object. */
+function wireToolCall(call: { id: string; name: string; arguments: string }, index: number, withId: boolean): Record<string, unknown> {
+  const fn = { index, name: call.name, arguments: JSON.parse(call.arguments) as unknown };
+  return withId ? { id: call.id, function: fn } : { function: fn };
+}
+
+/** Split thinking into two lines, as a server streaming it would. */
+function thinkingChunks(text: string): string[] {
+  const half = Math.ceil(text.length / 2);
+  return half === 0 ? [] : [text.slice(0, half), text.slice(half)].filter((piece) => piece !== '');
+}
+
 /** Start the fake. `models` defaults to one small llama model named `llama3.2`. */
-export async function startFakeOllamaServer(models: FakeOllamaModel[] = [{ name: 'llama3.2', size: 2_019_393_189, architecture: 'llama', contextLength: 131_072, capabilities: ['completion', 'tools'] }]): Promise<FakeOllamaServer> {
+export async function startFakeOllamaServer(
+  models: FakeOllamaModel[] = [{ name: 'llama3.2', size: 2_019_393_189, architecture: 'llama', contextLength: 131_072, capabilities: ['completion', 'tools'] }],
+  fakeOptions: FakeOllamaOptions = {},
+): Promise<FakeOllamaServer> {
+  const withIds = fakeOptions.toolCallIds !== false;
   let pulled = [...models];
   const scripts = new Map<string, Script[]>();
   const recorded: RecordedRequest[] = [];
@@ -137,8 +164,14 @@ export async function startFakeOllamaServer(models: FakeOllamaModel[] = [{ name:
     scripts.set(model, queue);
   };
 
-  const content = (path: string, model: string, text: string) =>
-    path === '/api/chat' ? { model, created_at: new Date(0).toISOString(), message: { role: 'assistant', content: text } } : { model, created_at: new Date(0).toISOString(), response: text };
+  const content = (path: string, model: string, text: string, extra: { thinking?: string; toolCalls?: unknown[] } = {}) => {
+    const created_at = new Date(0).toISOString();
+    if (path !== '/api/chat') return { model, created_at, response: text, ...(extra.thinking ? { thinking: extra.thinking } : {}) };
+    const message: Record<string, unknown> = { role: 'assistant', content: text };
+    if (extra.thinking) message.thinking = extra.thinking;
+    if (extra.toolCalls && extra.toolCalls.length > 0) message.tool_calls = extra.toolCalls;
+    return { model, created_at, message };
+  };
 
   const answer = (path: string, model: string, stream: boolean, script: Script, response: ServerResponse) => {
     if (script.kind === 'hang') {
@@ -161,14 +194,20 @@ export async function startFakeOllamaServer(models: FakeOllamaModel[] = [{ name:
       return;
     }
     const reply = script.reply;
+    const calls = ('toolCalls' in reply && reply.toolCalls ? reply.toolCalls : []).map((call, index) => wireToolCall(call, index, withIds));
+    const thinking = 'reasoning' in reply ? reply.reasoning : undefined;
     if (!stream) {
-      sendJson(response, 200, { ...content(path, model, reply.text), ...doneFields(reply) });
+      sendJson(response, 200, { ...content(path, model, reply.text, { thinking, toolCalls: calls }), ...doneFields(reply) });
       return;
     }
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    const chunks = reply.chunks ?? [reply.text];
+    const chunks = reply.chunks ?? (reply.text === '' && (calls.length > 0 || thinking) ? [] : [reply.text]);
     const sent = script.kind === 'interrupt' ? chunks.slice(0, script.afterChunks) : chunks;
-    const lines = sent.map((chunk) => JSON.stringify({ ...content(path, model, chunk), done: false }) + '\n');
+    const lines = [
+      ...(script.kind === 'interrupt' ? [] : thinkingChunks(thinking ?? '').map((piece) => JSON.stringify({ ...content(path, model, '', { thinking: piece }), done: false }) + '\n')),
+      ...sent.map((chunk) => JSON.stringify({ ...content(path, model, chunk), done: false }) + '\n'),
+      ...(script.kind === 'interrupt' ? [] : calls.map((call) => JSON.stringify({ ...content(path, model, '', { toolCalls: [call] }), done: false }) + '\n')),
+    ];
     if (script.kind === 'interrupt') {
       // No final line: the client must notice the missing `done: true` itself.
       if (script.how === 'end') response.end(lines.join(''));

@@ -2,7 +2,11 @@
  * A fake OpenAI API on 127.0.0.1 speaking the real wire format, for the official `openai` SDK and
  * anything OpenAI-shaped (OpenAI-compatible endpoints, the HuggingFace client's chat/completions):
  * - POST .../chat/completions: JSON, or SSE chunks (`data: {...}`), a usage chunk with empty `choices`
- *   when `stream_options.include_usage`, then `data: [DONE]`;
+ *   when `stream_options.include_usage`, then `data: [DONE]`. A reply may script tool calls
+ *   (`message.tool_calls` with `content: null`; streamed: the first delta of each call carries
+ *   index, id, type, function.name and empty arguments, then argument fragments over several chunks,
+ *   parallel calls one after the other or interleaved), reasoning (`reasoning_content` as DeepSeek
+ *   and vLLM send it, or `reasoning`), and a structured-output `refusal`;
  * - POST .../completions: `{ choices: [{ text }] }` and its stream form;
  * - GET .../models: `{ object: 'list', data: [...] }`.
  * Routes match on the path's end, so any base path works (`/v1`, `/openai/v1`, none).
@@ -14,6 +18,7 @@ import {
   FakeProviderServer,
   LIST_MODELS,
   countWords,
+  splitWords,
   type DefaultReply,
   type FakeFault,
   type FakeReply,
@@ -35,10 +40,24 @@ export interface OpenAIWireUsage {
   reasoningTokens?: number;
 }
 
+/** What a chat answer may carry besides text (chat completions only). */
+export interface OpenAIRichReply {
+  /** `message.tool_calls` / streamed `delta.tool_calls`; finish_reason defaults to `tool_calls`. */
+  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
+  /** Streams: calls one after the other (OpenAI), or their argument fragments interleaved. Default `sequential`. */
+  toolCallOrder?: 'sequential' | 'interleaved';
+  /** Thinking text, before the answer (message field, and streamed deltas of their own). */
+  reasoning?: string;
+  /** Where the reasoning goes: DeepSeek's `reasoning_content` (default) or `reasoning` (vLLM >= 0.10, OpenRouter, Ollama). */
+  reasoningField?: 'reasoning_content' | 'reasoning';
+  /** A structured-output refusal: `message.refusal` with `content: null` (streamed as refusal deltas). */
+  refusal?: string;
+}
+
 /** A scripted OpenAI answer. */
-export type OpenAIReply = FakeReply<OpenAIWireUsage>;
+export type OpenAIReply = FakeReply<OpenAIWireUsage> & OpenAIRichReply;
 /** A scripted OpenAI answer or fault. */
-export type OpenAIStep = FakeStep<OpenAIWireUsage>;
+export type OpenAIStep = OpenAIReply | FakeFault;
 
 /** Options for `FakeOpenAIServer.start`. */
 export interface FakeOpenAIOptions extends FakeHttpOptions {
@@ -116,6 +135,8 @@ export function openAIErrorBody(fault: Extract<FakeFault, { kind: 'status' }>): 
 export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
   private models: string[];
   private ids = 0;
+  /** The rich fields of the reply each chat request is answered with. */
+  private readonly rich = new WeakMap<RecordedRequest, OpenAIRichReply>();
   private readonly chat: WireFormat<OpenAIWireUsage>;
   private readonly completions: WireFormat<OpenAIWireUsage>;
 
@@ -132,6 +153,11 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
     const http = await FakeHttpServer.listen((exchange, request) => server!.handle(exchange, request), options);
     server = new FakeOpenAIServer(http, options);
     return server;
+  }
+
+  /** Queue steps for `model` (FakeProviderServer.script), replies with OpenAI's rich fields included. */
+  override script(model: string, ...steps: OpenAIStep[]): void {
+    super.script(model, ...steps);
   }
 
   /** `<url>/v1`, what `new OpenAI({ baseURL })` wants. */
@@ -157,10 +183,22 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
     }
     if (request.method === 'POST' && (path.endsWith('/chat/completions') || path.endsWith('/completions'))) {
       const model = String(body.model ?? '');
-      const wire = path.endsWith('/chat/completions') ? this.chat : this.completions;
-      return this.play(exchange, request, model, stream, this.nextStep(model, request), wire);
+      const chat = path.endsWith('/chat/completions');
+      return this.play(exchange, request, model, stream, this.noteRich(this.nextStep(model, request), request, chat), chat ? this.chat : this.completions);
     }
     return exchange.json(404, { error: { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error', param: null, code: null } });
+  }
+
+  /**
+   * Keep a chat reply's rich fields for the request it answers (the shared player passes the request,
+   * not the step, to the bodies); a reply of tool calls or a refusal alone has no text, not the default one.
+   */
+  private noteRich(step: OpenAIStep, request: RecordedRequest, chat: boolean): OpenAIStep {
+    if ('kind' in step || !chat) return step;
+    const { toolCalls, toolCallOrder, reasoning, reasoningField, refusal } = step;
+    if (!toolCalls?.length && reasoning === undefined && refusal === undefined) return step;
+    this.rich.set(request, { toolCalls, toolCallOrder, reasoning, reasoningField, refusal });
+    return step.text === undefined && step.chunks === undefined && (toolCalls?.length || refusal !== undefined) ? { ...step, text: '' } : step;
   }
 
   private checkKey(request: RecordedRequest): FakeFault | undefined {
@@ -181,8 +219,8 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
       brokenAnswer: (broken) => this.brokenAnswer(kind, broken),
       usageFor: (request, text) => ({ promptTokens: countWords(promptText(bodyOf(request))), completionTokens: countWords(text) }),
       responseHeaders: () => ({ 'x-request-id': `req_${++this.ids}`, 'openai-processing-ms': '1' }),
-      json: (reply) => (kind === 'chat' ? this.chatJson(reply) : this.completionJson(reply)),
-      sse: (reply, request) => this.ssePlan(kind, reply, bodyOf(request).stream_options?.include_usage === true),
+      json: (reply, request) => (kind === 'chat' ? this.chatJson(reply, this.rich.get(request)) : this.completionJson(reply)),
+      sse: (reply, request) => this.ssePlan(kind, reply, bodyOf(request).stream_options?.include_usage === true, this.rich.get(request)),
     };
   }
 
@@ -199,14 +237,20 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
     return { json: { id, object, created: CREATED, model: 'broken', choices: [choice] }, frames: [frame([delta]), frame([end]), 'data: [DONE]\n\n'] };
   }
 
-  private chatJson(reply: ResolvedReply<OpenAIWireUsage>): unknown {
+  private chatJson(reply: ResolvedReply<OpenAIWireUsage>, rich: OpenAIRichReply = {}): unknown {
+    const message: Record<string, unknown> = { role: 'assistant', content: reply.text, refusal: null };
+    if (rich.reasoning !== undefined) message[rich.reasoningField ?? 'reasoning_content'] = rich.reasoning;
+    if (rich.refusal !== undefined) message.refusal = rich.refusal;
+    if (rich.toolCalls?.length) message.tool_calls = rich.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    // OpenAI sends `content: null` for an answer that is only tool calls or a refusal.
+    if (reply.text === '' && (rich.toolCalls?.length || rich.refusal !== undefined)) message.content = null;
     return {
       id: reply.id ?? `chatcmpl-${++this.ids}`,
       object: 'chat.completion',
       created: CREATED,
       model: reply.model,
       system_fingerprint: 'fp_fake',
-      choices: [{ index: 0, message: { role: 'assistant', content: reply.text, refusal: null }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
+      choices: [{ index: 0, message, logprobs: null, finish_reason: reply.finishReason ?? (rich.toolCalls?.length ? 'tool_calls' : 'stop') }],
       ...(reply.usage ? { usage: openAIUsageJson(reply.usage) } : {}),
     };
   }
@@ -222,23 +266,56 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
     };
   }
 
-  private ssePlan(kind: 'chat' | 'completions', reply: ResolvedReply<OpenAIWireUsage>, includeUsage: boolean): SsePlan {
+  private ssePlan(kind: 'chat' | 'completions', reply: ResolvedReply<OpenAIWireUsage>, includeUsage: boolean, rich: OpenAIRichReply = {}): SsePlan {
     const id = reply.id ?? `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${++this.ids}`;
     const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
     const frame = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       `data: ${JSON.stringify({ id, object, created: CREATED, model: reply.model, system_fingerprint: 'fp_fake', choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
-    const choice = (content: string | undefined, finish: string | null, role = false) =>
-      kind === 'chat'
-        ? { index: 0, delta: content === undefined ? {} : { ...(role ? { role: 'assistant' } : {}), content }, logprobs: null, finish_reason: finish }
-        : { text: content ?? '', index: 0, logprobs: null, finish_reason: finish };
-    const tail = [frame([choice(undefined, reply.finishReason ?? 'stop')])];
+    const errorFrame = `data: ${JSON.stringify(openAIErrorBody({ kind: 'status', status: 500 }))}\n\n`;
+    if (kind === 'completions') {
+      const choice = (text: string, finish: string | null) => ({ text, index: 0, logprobs: null, finish_reason: finish });
+      const tail = [frame([choice('', reply.finishReason ?? 'stop')])];
+      if (includeUsage && reply.usage) tail.push(frame([], { usage: openAIUsageJson(reply.usage) }));
+      tail.push('data: [DONE]\n\n');
+      return { head: [], deltas: reply.chunks.map((chunk) => frame([choice(chunk, null)])), tail, errorFrame };
+    }
+    const delta = (fields: Record<string, unknown>, finish: string | null = null) => frame([{ index: 0, delta: fields, logprobs: null, finish_reason: finish }]);
+    const calls = rich.toolCalls ?? [];
+    const reasoningField = rich.reasoningField ?? 'reasoning_content';
+    // DeepSeek marks the other field null in each delta; OpenAI's first chunk carries `refusal: null`.
+    const quiet = rich.reasoning !== undefined ? { [reasoningField]: null } : {};
+    const deltas: string[] = [];
+    if (rich.reasoning !== undefined) for (const piece of splitWords(rich.reasoning)) deltas.push(delta({ content: null, [reasoningField]: piece }));
+    for (const chunk of reply.chunks) deltas.push(delta({ content: chunk, ...quiet }));
+    if (rich.refusal !== undefined) for (const piece of splitWords(rich.refusal)) deltas.push(delta({ refusal: piece }));
+    deltas.push(...toolCallFrames(calls, rich.toolCallOrder ?? 'sequential').map((piece) => delta({ tool_calls: [piece] })));
+    const tail = [delta({}, reply.finishReason ?? (calls.length ? 'tool_calls' : 'stop'))];
     if (includeUsage && reply.usage) tail.push(frame([], { usage: openAIUsageJson(reply.usage) }));
     tail.push('data: [DONE]\n\n');
-    return {
-      head: kind === 'chat' ? [frame([choice('', null, true)])] : [],
-      deltas: reply.chunks.map((chunk) => frame([choice(chunk, null)])),
-      tail,
-      errorFrame: `data: ${JSON.stringify(openAIErrorBody({ kind: 'status', status: 500 }))}\n\n`,
-    };
+    const noText = reply.text === '' && (calls.length > 0 || rich.refusal !== undefined);
+    return { head: [delta({ role: 'assistant', content: noText ? null : '', refusal: null })], deltas, tail, errorFrame };
   }
+}
+
+/** A call's arguments in `parts` fragments (at least one, possibly empty), as a model streams them. */
+function fragments(text: string, parts = 3): string[] {
+  if (text.length === 0) return [''];
+  const size = Math.ceil(text.length / parts);
+  const out: string[] = [];
+  for (let start = 0; start < text.length; start += size) out.push(text.slice(start, start + size));
+  return out;
+}
+
+/**
+ * The streamed `tool_calls[]` pieces of `calls`: each call's first piece carries index, id, type,
+ * function.name and empty arguments, then its argument fragments follow (call after call, or
+ * round-robin across the calls when `interleaved`).
+ */
+export function toolCallFrames(calls: ReadonlyArray<{ id: string; name: string; arguments: string }>, order: 'sequential' | 'interleaved'): unknown[] {
+  const heads = calls.map((call, index) => ({ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }));
+  const tails = calls.map((call, index) => fragments(call.arguments).map((piece) => ({ index, function: { arguments: piece } })));
+  if (order === 'sequential') return calls.flatMap((_, index) => [heads[index]!, ...tails[index]!]);
+  const out: unknown[] = [...heads];
+  for (let round = 0; tails.some((pieces) => round < pieces.length); round++) for (const pieces of tails) if (round < pieces.length) out.push(pieces[round]!);
+  return out;
 }

@@ -48,7 +48,7 @@ describe('LlamaCppManager models', () => {
     const manager = track(new LlamaCppManager(makeManagerDeps(), config({ pricing: { beta: { inputPerMTok: 1, outputPerMTok: 2 } } })));
     const models = await manager.listModels();
     expect(models.map((model) => model.id)).toEqual(['llamacpp:alpha', 'llamacpp:beta', 'llamacpp:gamma']);
-    expect(models[0]).toEqual({ id: 'llamacpp:alpha', provider: 'llamacpp', model: 'alpha', contextWindow: 256, memoryBytes: fileBytes, local: true, capabilities: { streaming: true, tools: false, vision: false, json: false, reasoning: false } });
+    expect(models[0]).toEqual({ id: 'llamacpp:alpha', provider: 'llamacpp', model: 'alpha', contextWindow: 256, memoryBytes: fileBytes, local: true, capabilities: { streaming: true, tools: true, vision: false, json: true, reasoning: false } });
     expect(models[1].contextWindow).toBe(512);
     expect(models[1].pricing).toEqual({ inputPerMTok: 1, outputPerMTok: 2 });
     expect(models[2].pricing).toBeUndefined();

@@ -6,6 +6,8 @@ import { configField, type ConfigSchemaNode } from '../../config/schema-fields.j
 import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { ConfigProblem } from '../../core/types.js';
 import { validateHostedEndpoint } from '../hosted-endpoint.js';
+import { transportField } from '../../transport/transport-config.js';
+import type { TransportConfig } from '../../transport/transport-settings.js';
 
 /** Anthropic messages API. */
 export interface AnthropicProviderConfig {
@@ -18,6 +20,8 @@ export interface AnthropicProviderConfig {
   defaultMaxTokens: number;
   /** Handed to the SDK (proxies, custom agents, tests); programmatic config only. */
   fetch?: typeof fetch;
+  /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
+  transport?: TransportConfig;
 }
 
 /** The config section and provider name. */
@@ -29,6 +33,7 @@ export const ANTHROPIC_CONFIG_SCHEMA: ConfigSchemaNode = {
   baseURL: configField('https://api.anthropic.com', 'sb-http-url', 'Anthropic API base URL', { env: 'ANTHROPIC_BASE_URL' }),
   timeoutMs: configField(60000, 'sb-int-min1', 'Total time for one request to this provider, in ms'),
   defaultMaxTokens: configField(1024, 'sb-int-min1', 'max_tokens when neither the request nor the bot sets maxTokens'),
+  transport: transportField(),
 };
 
 /**

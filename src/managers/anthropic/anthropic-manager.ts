@@ -4,20 +4,26 @@
  * loop) and `openTelemetry: false`: SDK 1.12 otherwise makes its own span for every call, which
  * would double our GenAI spans and token totals.
  *
- * Parameters: maxTokens (required by Anthropic: `defaultMaxTokens` when unset) and stop are sent.
- * temperature and topP are not: the API version SDK 1.x speaks (2026-10-21) rejects every sampling
- * parameter with a 400. Anthropic has no frequency/presence penalty and no seed. (convert-request.ts)
+ * Rich messages both ways (tools, images, structured output, thinking): convert-request.ts and the
+ * converters it calls, map-response.ts, stream-parts.ts. Parameters: maxTokens (required by
+ * Anthropic: `defaultMaxTokens` when unset) and stop are sent; temperature, topP, the penalties and
+ * seed are refused before any request (refusals.ts): API version 2026-10-21, which SDK 1.12 speaks,
+ * has no sampling parameters, and Anthropic never had the others.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { boundFetch } from '../../transport/bounded-fetch.js';
-import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
-import { endpointAddress, sdkLogger } from '../hosted-endpoint.js';
+import type { MessageCountTokensParams } from '@anthropic-ai/sdk/resources/messages';
+import { BaseLLMManager, type ManagerDeps, type ProviderSupport, type TokenMeasure } from '../base-llm-manager.js';
+import { toAnthropicConversation } from './convert-messages.js';
+import { toAnthropicTools } from './convert-tools.js';
+import { endpointAddress, sdkLogger, UpstreamFetch } from '../hosted-endpoint.js';
 import { envOf, missingSettingReason, validationOf } from '../provider-definition.js';
 import { ANTHROPIC_CONFIG_SCHEMA, ANTHROPIC_ERROR_QUIRKS, ANTHROPIC_ID, validateAnthropicConfig, type AnthropicProviderConfig } from './anthropic-config.js';
-import { toMessagesBody } from './convert-request.js';
+import { toMessagesRequest } from './convert-request.js';
 import { mapMessage } from './map-response.js';
+import { refuseUncarried } from './refusals.js';
 import { messageEventsToParts } from './stream-parts.js';
 
 /** What the model cache holds for a Claude model: the shared client and the model name. */
@@ -37,8 +43,12 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   protected override readonly streamsHonourAbort = true;
   /** Read by BaseLLMManager.errorOrigin: the SDK's departures from plain HTTP (529, stream error types). */
   protected override readonly errorQuirks: ErrorQuirks = ANTHROPIC_ERROR_QUIRKS;
+  /** Tool use, image blocks, structured output (native or the answer tool), extended thinking. */
+  protected override readonly supports: ProviderSupport = { tools: true, vision: true, json: true, reasoning: true };
   private readonly config: AnthropicProviderConfig;
   private client?: Anthropic;
+  /** Config's `fetch`, else the transport's pools (src/transport/). */
+  private readonly upstream = new UpstreamFetch({ provider: ANTHROPIC_ID });
 
   constructor(deps: ManagerDeps, config: AnthropicProviderConfig) {
     super(deps);
@@ -71,7 +81,7 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
       maxRetries: 0,
       timeout: this.config.timeoutMs,
       // Every answer is bounded, through a fetch from config too.
-      fetch: boundFetch(this.config.fetch ?? globalThis.fetch, this.responseLimits, { provider: this.provider }),
+      fetch: boundFetch(this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport), this.responseLimits, { provider: this.provider }),
       openTelemetry: false,
       logger: sdkLogger(this.deps.logger, 'anthropic SDK'),
       logLevel: 'warn',
@@ -83,14 +93,34 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
     return { client: this.getClient(), modelId };
   }
 
+  /** The base checks, then the fields this API cannot carry: refused before any span or request (refusals.ts). */
+  protected override assertCallable(request: ProviderRequest, context: CallContext): void {
+    super.assertCallable(request, context);
+    refuseUncarried(request);
+  }
+
   protected async doGenerate(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
-    const message = await model.client.messages.create({ ...toMessagesBody(request, this.config.defaultMaxTokens), stream: false }, { signal: context.signal });
-    return mapMessage(message, { provider: this.provider, model: request.modelId });
+    const { body, answerTool } = toMessagesRequest(request, this.config.defaultMaxTokens);
+    const message = await model.client.messages.create({ ...body, stream: false }, { signal: context.signal });
+    return mapMessage(message, { provider: this.provider, model: request.modelId }, answerTool);
   }
 
   protected override async *doStream(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
-    const events = await model.client.messages.create({ ...toMessagesBody(request, this.config.defaultMaxTokens), stream: true }, { signal: context.signal });
-    yield* messageEventsToParts(events, context.signal, { provider: this.provider, model: request.modelId });
+    const { body, answerTool } = toMessagesRequest(request, this.config.defaultMaxTokens);
+    const events = await model.client.messages.create({ ...body, stream: true }, { signal: context.signal });
+    yield* messageEventsToParts(events, context.signal, { provider: this.provider, model: request.modelId }, answerTool);
+  }
+
+  /**
+   * `sb.countTokens` through POST /v1/messages/count_tokens (Anthropic has no offline tokenizer for
+   * current models): exact, one figure for the whole request, with the usual retries and timeout.
+   */
+  override async countTokens(request: ProviderRequest, signal: AbortSignal): Promise<TokenMeasure> {
+    const { system, messages } = toAnthropicConversation(request);
+    const body: MessageCountTokensParams = { model: request.modelId, messages, ...toAnthropicTools(request) };
+    if (system !== undefined) body.system = system;
+    const counted = await this.sideCall(request, signal, (attemptSignal) => this.getClient().messages.countTokens(body, { signal: attemptSignal }));
+    return { perMessage: [], fixed: counted.input_tokens, exact: true };
   }
 
   /** GET /v1/models through the SDK, each merged with what the catalog knows. */
@@ -98,8 +128,9 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
     return this.discoverModels(() => this.getClient().models.list(), undefined, MAX_LISTED_MODELS);
   }
 
-  /** Drop the SDK client (it holds no sockets of its own: fetch's pool does). */
+  /** Drop the SDK client and release the transport's pools (the SDK holds no sockets of its own). */
   override async close(): Promise<void> {
     this.client = undefined;
+    await this.upstream.close();
   }
 }

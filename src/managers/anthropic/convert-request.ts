@@ -1,33 +1,48 @@
 /**
- * Our ProviderRequest -> the body of an Anthropic Messages request. System messages become the
- * top-level `system` field; `max_tokens` is required by the API, so it falls back to the
- * provider's `defaultMaxTokens`; `stop` becomes `stop_sequences`.
- *
- * Not sent, so that a bot's shared params never break a call to Claude:
- * - `temperature` and `topP`: API version 2026-10-21, which @anthropic-ai/sdk 1.x sends, answers 400
- *   ("Extra inputs are not permitted") to any sampling parameter, even at its default value;
- * - `frequencyPenalty`, `presencePenalty`, `seed`: Anthropic has no such parameters.
+ * Our ProviderRequest -> the body of an Anthropic Messages request, from the one-job converters:
+ * the conversation (convert-messages.ts), max_tokens and thinking (convert-thinking.ts), tools and
+ * tool choice (convert-tools.ts), the structured answer (structured-output.ts); `stop` becomes
+ * `stop_sequences`; `providerOptions.anthropic` merges last, never over a field set here.
+ * What the API cannot carry at all (sampling parameters ...) was refused before (refusals.ts).
  */
-import type { MessageCreateParamsBase, MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import { InvalidRequestError } from '../../core/errors.js';
+import type { MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/messages';
 import type { ProviderRequest } from '../../core/types.js';
-import { messageText } from '../../core/messages.js';
+import { mergeProviderOptions } from '../provider-options.js';
+import { ANTHROPIC_ID } from './anthropic-config.js';
+import { toAnthropicConversation } from './convert-messages.js';
+import { toTokenFields } from './convert-thinking.js';
+import { toAnthropicTools } from './convert-tools.js';
+import { ANSWER_TOOL, structuredOutputFor } from './structured-output.js';
 
 /** The request body without `stream`, which the caller adds. */
 export type MessagesBody = Omit<MessageCreateParamsBase, 'stream'>;
 
-/** Map messages and parameters; throws InvalidRequestError for a conversation Anthropic cannot take. */
-export function toMessagesBody(request: ProviderRequest, defaultMaxTokens: number): MessagesBody {
-  const system = request.messages.filter((message) => message.role === 'system').map((message) => messageText(message));
-  const turns = request.messages
-    .filter((message) => message.role !== 'system')
-    .map((message): MessageParam => ({ role: message.role as 'user' | 'assistant', content: messageText(message) }));
-  if (turns.length === 0) {
-    throw new InvalidRequestError('Anthropic needs at least one user message besides the system prompt: add a user message', { provider: 'anthropic', model: request.modelId });
-  }
+/** A body and how to read its answer. */
+export interface MessagesRequest {
+  body: MessagesBody;
+  /** Set when the answer comes as this tool's input (structured output without the native format). */
+  answerTool?: string;
+}
+
+/** Body fields the converter owns: providerOptions may not replace them (provider-options.ts). */
+const RESERVED = ['model', 'messages', 'system', 'stream', 'max_tokens', 'stop_sequences', 'tools', 'tool_choice', 'thinking'];
+/** With a native structured answer, `output_config` is the converter's too (else options may set e.g. its effort). */
+const RESERVED_WITH_FORMAT = [...RESERVED, 'output_config'];
+
+/** Map messages, parameters, tools and the answer format; throws InvalidRequestError naming what to change. */
+export function toMessagesRequest(request: ProviderRequest, defaultMaxTokens: number): MessagesRequest {
+  const { system, messages } = toAnthropicConversation(request);
   const { params } = request;
-  const body: MessagesBody = { model: request.modelId, max_tokens: params.maxTokens ?? defaultMaxTokens, messages: turns };
-  if (system.length > 0) body.system = system.join('\n\n');
+  const body: MessagesBody = { model: request.modelId, ...toTokenFields(params, defaultMaxTokens, request.modelId), messages, ...toAnthropicTools(request) };
+  if (system !== undefined) body.system = system;
   if (params.stop !== undefined) body.stop_sequences = Array.isArray(params.stop) ? [...params.stop] : [params.stop];
-  return body;
+  const structured = structuredOutputFor(request);
+  if (structured?.kind === 'native') body.output_config = { format: structured.format };
+  if (structured?.kind === 'tool') {
+    // refusals.ts made sure the request offers no tools of its own.
+    body.tools = [structured.tool];
+    body.tool_choice = structured.choice;
+  }
+  mergeProviderOptions(body, request, ANTHROPIC_ID, structured?.kind === 'native' ? RESERVED_WITH_FORMAT : RESERVED);
+  return structured?.kind === 'tool' ? { body, answerTool: ANSWER_TOOL } : { body };
 }

@@ -1,11 +1,14 @@
 /**
- * Anthropic message -> our ProviderResult. Anthropic's `input_tokens` excludes cache reads and
- * cache writes, so normalised input is their sum; thinking tokens are already inside
- * `output_tokens` and become `reasoningTokens`.
+ * Anthropic message -> our ProviderResult: text blocks join to the text, `tool_use` blocks become
+ * tool calls (arguments = the JSON text of `input`), `thinking` / `redacted_thinking` blocks become
+ * reasoning blocks with what Anthropic needs back (signature, encrypted data). With a structured
+ * answer through the answer tool (structured-output.ts), that tool's input is the text instead.
+ * Anthropic's `input_tokens` excludes cache reads and cache writes, so normalised input is their
+ * sum; thinking tokens are already inside `output_tokens` and become `reasoningTokens`.
  */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
-import type { FinishReason, ProviderResult, Usage } from '../../core/types.js';
+import type { FinishReason, ProviderResult, ReasoningBlock, ToolCall, Usage } from '../../core/types.js';
 import { makeUsage } from '../../core/usage.js';
 
 /** The usage fields we read, as the API reports them (any of them may be missing or null). */
@@ -17,8 +20,12 @@ export interface AnthropicUsageFields {
   output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
-/** Anthropic stop_reason -> ours. */
-export function mapStopReason(reason: string | null | undefined): FinishReason {
+/**
+ * Anthropic stop_reason -> ours. A `tool_use` stop of an answer through the answer tool (`answerTool`
+ * set) is a finished answer, not a request for tools.
+ */
+export function mapStopReason(reason: string | null | undefined, answerTool?: string): FinishReason {
+  if (reason === 'tool_use' && answerTool !== undefined) return 'stop';
   switch (reason) {
     case 'end_turn':
     case 'stop_sequence':
@@ -66,25 +73,62 @@ export function mergeStreamUsage(start: AnthropicUsageFields | undefined, delta:
   });
 }
 
+/** What one answer carries besides usage, gathered block by block. */
+interface Gathered {
+  text: string;
+  toolCalls: ToolCall[];
+  reasoning: ReasoningBlock[];
+}
+
+/** One content block into `into`; other block types (server tools we never enable) carry nothing for us. */
+function gatherBlock(block: Record<string, unknown>, into: Gathered, origin: AnswerOrigin, answerTool: string | undefined): void {
+  switch (block.type) {
+    case 'text':
+      if (typeof block.text !== 'string') throw malformedAnswer(origin, 'a text block does not hold text');
+      into.text += block.text;
+      return;
+    case 'tool_use': {
+      if (typeof block.id !== 'string' || typeof block.name !== 'string') throw malformedAnswer(origin, 'a tool_use block has no id or name');
+      const args = JSON.stringify(block.input ?? {});
+      if (block.name === answerTool) into.text += args;
+      else into.toolCalls.push({ id: block.id, name: block.name, arguments: args });
+      return;
+    }
+    case 'thinking': {
+      if (typeof block.thinking !== 'string') throw malformedAnswer(origin, 'a thinking block does not hold text');
+      const reasoning: ReasoningBlock = { text: block.thinking };
+      if (typeof block.signature === 'string' && block.signature !== '') reasoning.signature = block.signature;
+      into.reasoning.push(reasoning);
+      return;
+    }
+    case 'redacted_thinking':
+      if (typeof block.data !== 'string') throw malformedAnswer(origin, 'a redacted_thinking block holds no data');
+      into.reasoning.push({ text: '', redacted: block.data });
+      return;
+    default:
+      return;
+  }
+}
+
 /**
- * A complete message -> ProviderResult (the text blocks joined; other blocks carry no text for us).
- * `body` is what the SDK returned: a string when a 200 was not JSON, so it is checked to be a
- * message whose `content` is a list and whose text blocks hold text (typeof checks only).
+ * A complete message -> ProviderResult. `body` is what the SDK returned: a string when a 200 was not
+ * JSON, so it is checked to be a message whose `content` is a list of blocks, each well formed
+ * (typeof checks only). An answer of tool_use blocks alone is an answer. `answerTool`: see
+ * structured-output.ts.
  */
-export function mapMessage(body: unknown, origin: AnswerOrigin): ProviderResult {
+export function mapMessage(body: unknown, origin: AnswerOrigin, answerTool?: string): ProviderResult {
   if (typeof body !== 'object' || body === null) throw malformedAnswer(origin, 'the body is not a JSON object');
   const message = body as Message;
   const content: unknown = message.content;
   if (!Array.isArray(content)) throw malformedAnswer(origin, 'its content is not a list of blocks');
-  let text = '';
+  const gathered: Gathered = { text: '', toolCalls: [], reasoning: [] };
   for (const block of content as unknown[]) {
     if (typeof block !== 'object' || block === null) throw malformedAnswer(origin, 'a content block is not an object');
-    const { type, text: blockText } = block as { type?: unknown; text?: unknown };
-    if (type !== 'text') continue;
-    if (typeof blockText !== 'string') throw malformedAnswer(origin, 'a text block does not hold text');
-    text += blockText;
+    gatherBlock(block as Record<string, unknown>, gathered, origin, answerTool);
   }
-  const result: ProviderResult = { id: message.id, text, finishReason: mapStopReason(message.stop_reason), responseModel: message.model };
+  const result: ProviderResult = { id: message.id, text: gathered.text, finishReason: mapStopReason(message.stop_reason, answerTool), responseModel: message.model };
+  if (gathered.toolCalls.length > 0) result.toolCalls = gathered.toolCalls;
+  if (gathered.reasoning.length > 0) result.reasoning = gathered.reasoning;
   const usage = mapUsage(message.usage);
   if (usage) result.usage = usage;
   return result;

@@ -6,6 +6,8 @@ import { describeValue } from '../../config/problems.js';
 import { configField, type ConfigSchemaNode } from '../../config/schema-fields.js';
 import type { ConfigProblem } from '../../core/types.js';
 import { parseHttpUrl } from '../hosted-endpoint.js';
+import { transportField } from '../../transport/transport-config.js';
+import type { TransportConfig } from '../../transport/transport-settings.js';
 
 /** HuggingFace Inference Providers or a dedicated endpoint / TGI. */
 export interface HuggingFaceProviderConfig {
@@ -17,6 +19,8 @@ export interface HuggingFaceProviderConfig {
   timeoutMs: number;
   /** Handed to the library (proxies, custom agents, tests); programmatic config only. */
   fetch?: typeof fetch;
+  /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
+  transport?: TransportConfig;
 }
 
 /** The config section and provider name. */
@@ -27,6 +31,7 @@ export const HUGGINGFACE_CONFIG_SCHEMA: ConfigSchemaNode = {
   apiKey: configField('', 'sb-string', 'HuggingFace token; empty = provider not ready', { env: 'HF_TOKEN', sensitive: true }),
   endpointUrl: configField('', 'sb-optional-http-url', 'A dedicated Inference Endpoint / TGI URL; empty = Inference Providers', { env: 'HF_ENDPOINT_URL' }),
   timeoutMs: configField(60000, 'sb-int-min1', 'Total time for one request to this provider, in ms'),
+  transport: transportField(),
 };
 
 /** The endpoint URL and timeout, under `path` (`providers.huggingface`). */

@@ -3,6 +3,8 @@
  * (`huggingface:org/model`, token in `providers.huggingface.apiKey`, from HF_TOKEN) or a dedicated
  * endpoint / TGI server through `endpointUrl` (token optional there). Chats use chatCompletion(Stream),
  * text completions textGeneration(Stream), which 4.13 POSTs to `<endpointUrl>/v1/completions`.
+ * Chat completion is OpenAI's wire, read with the openai manager's readers: tool calls, images and
+ * JSON formats go there (a text completion carrying them too: convert-request.ts needsChat).
  *
  * The library re-sends a 503 at once and without limit unless told not to: every call passes
  * `retry_on_error: false`, so the base's retry loop is the only one.
@@ -10,13 +12,15 @@
 import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
 import { malformedAnswer } from '../../core/answer-errors.js';
 import type { CallContext, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
-import { checkChatCompletion } from '../openai/map-response.js';
-import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { answerResult, checkChatCompletion } from '../openai/map-response.js';
+import { AnswerDeltas } from '../openai/read-answer.js';
+import { BaseLLMManager, type ManagerDeps, type ProviderSupport } from '../base-llm-manager.js';
+import { UpstreamFetch } from '../hosted-endpoint.js';
 import { envOf, missingSettingReason, validationOf } from '../provider-definition.js';
 import { HUGGINGFACE_CONFIG_SCHEMA, HUGGINGFACE_ID, validateHuggingFaceConfig, type HuggingFaceProviderConfig } from './huggingface-config.js';
-import { toChatArgs, toTextGenerationArgs } from './convert-request.js';
+import { needsChat, toChatArgs, toTextGenerationArgs } from './convert-request.js';
 import { adaptHuggingFaceError } from './huggingface-errors.js';
-import { chunkFinish, chunkText, completionDetails, toFinishReason, toUsage, type StreamChunk } from './read-response.js';
+import { chunkDelta, chunkFinish, chunkText, completionDetails, toFinishReason, toUsage, type StreamChunk } from './read-response.js';
 import { ResponseTap } from './response-tap.js';
 
 /** The handle the ModelCache keeps for a hosted model: the name; the endpoint holds the weights. */
@@ -31,9 +35,16 @@ const CONFIG_PATH = `providers.${HUGGINGFACE_ID}`;
 export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
   readonly provider = HUGGINGFACE_ID;
   protected override readonly streamsHonourAbort = true;
+  /**
+   * Chat completion carries tools, image parts and JSON formats. No reasoning setting: neither TGI
+   * nor the router has one field every provider behind it honours (reasoning an endpoint returns is read).
+   */
+  protected override readonly supports: ProviderSupport = { tools: true, vision: true, json: true };
   private readonly config: HuggingFaceProviderConfig;
   private readonly token: string;
   private readonly client: InferenceClient;
+  /** Config's `fetch`, else the transport's pools (src/transport/). */
+  private readonly upstream = new UpstreamFetch({ provider: HUGGINGFACE_ID });
 
   constructor(deps: ManagerDeps | undefined, config: HuggingFaceProviderConfig) {
     super(deps);
@@ -70,8 +81,14 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     return { model: modelId };
   }
 
+  /** Release the transport's pools. */
+  override async close(): Promise<void> {
+    await this.upstream.close();
+  }
+
   private tap(request: ProviderRequest, captureJson = false): ResponseTap {
-    return new ResponseTap(this.config.fetch ?? globalThis.fetch, this.responseLimits, this.config.timeoutMs, this.origin(request), captureJson);
+    const fetch = this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport);
+    return new ResponseTap(fetch, this.responseLimits, this.config.timeoutMs, this.origin(request), captureJson);
   }
 
   private origin(request: ProviderRequest): { provider: string; model: string } {
@@ -97,7 +114,7 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
 
   protected async doGenerate(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
     const target = { ...request, modelId: handle.model };
-    if (request.operation === 'text_completion') {
+    if (request.operation === 'text_completion' && !needsChat(request)) {
       const tap = this.tap(request, true);
       try {
         const output = await this.client.textGeneration(toTextGenerationArgs(target, false), this.options(tap, context.signal));
@@ -111,14 +128,12 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     try {
       const output = await this.client.chatCompletion(toChatArgs(target, false), this.options(tap, context.signal));
       // The library returns a non-JSON 200 as a Blob and checks nothing: the OpenAI shape is checked here.
-      const { choice, text } = checkChatCompletion(output, this.origin(request));
-      return {
-        text,
-        finishReason: toFinishReason(choice.finish_reason),
-        usage: toUsage(output.usage),
-        id: output.id,
-        responseModel: output.model,
-      };
+      const { choice, answer } = checkChatCompletion(output, this.origin(request));
+      const result = answerResult(answer, toFinishReason(choice.finish_reason));
+      result.usage = toUsage(output.usage);
+      result.id = output.id;
+      result.responseModel = output.model;
+      return result;
     } catch (error) {
       throw this.failure(error, tap, request);
     }
@@ -130,7 +145,7 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     const origin = this.origin(request);
     const options = this.options(tap, context.signal);
     const chunks = (
-      request.operation === 'text_completion'
+      request.operation === 'text_completion' && !needsChat(request)
         ? this.client.textGenerationStream(toTextGenerationArgs(target, true), options)
         : this.client.chatCompletionStream(toChatArgs(target, true), options)
     ) as AsyncIterable<StreamChunk>;
@@ -139,18 +154,25 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     let finish: string | undefined;
     let last: StreamChunk | undefined;
     let usage: StreamChunk['usage'];
+    // Made on the first delta that is more than text: a plain text stream never pays for it.
+    let rich: AnswerDeltas | undefined;
     try {
       for await (const chunk of chunks) {
         last = chunk;
         if (chunk.usage) usage = chunk.usage;
-        const text = chunkText(chunk, origin);
-        if (text) yield { type: 'text-delta', text };
+        const delta = chunkDelta(chunk);
+        if (delta && AnswerDeltas.isRich(delta)) yield* (rich ??= new AnswerDeltas(origin)).parts(delta);
+        else {
+          const text = chunkText(chunk, origin);
+          if (text) yield { type: 'text-delta', text };
+        }
         finish = chunkFinish(chunk) ?? finish;
       }
     } catch (error) {
       throw this.failure(error, tap, request);
     }
     if (finish === undefined) return;
-    yield { type: 'finish', finishReason: toFinishReason(finish), usage: toUsage(usage), id: last?.id, responseModel: last?.model };
+    const { finishReason, toolCalls, reasoning } = rich ? rich.finish(toFinishReason(finish)) : { finishReason: toFinishReason(finish) };
+    yield { type: 'finish', finishReason, usage: toUsage(usage), id: last?.id, responseModel: last?.model, toolCalls, reasoning };
   }
 }

@@ -20,7 +20,7 @@ interface WireUsage {
 export interface StreamChunk {
   id?: string;
   model?: string;
-  choices?: Array<{ delta?: { content?: string | null }; text?: string; finish_reason?: string | null }>;
+  choices?: Array<{ delta?: { content?: string | null; [field: string]: unknown }; text?: string; finish_reason?: string | null }>;
   usage?: WireUsage | null;
   /** TGI native (`/generate_stream`). */
   token?: { text?: string; special?: boolean };
@@ -60,6 +60,12 @@ export function chunkText(chunk: StreamChunk, origin: AnswerOrigin): string {
   if (choice) return deltaText(choice.delta?.content ?? choice.text, origin);
   if (chunk.token && !chunk.token.special) return deltaText(chunk.token.text, origin);
   return '';
+}
+
+/** The first choice's delta of an OpenAI-shaped chat chunk, when there is one (tool calls, reasoning ...). */
+export function chunkDelta(chunk: StreamChunk): Record<string, unknown> | undefined {
+  const delta: unknown = typeof chunk === 'object' && chunk !== null ? chunk.choices?.[0]?.delta : undefined;
+  return typeof delta === 'object' && delta !== null ? (delta as Record<string, unknown>) : undefined;
 }
 
 function deltaText(value: unknown, origin: AnswerOrigin): string {

@@ -5,15 +5,18 @@
  *
  * Concurrency: each loaded model has one context sequence and serves one call at a time, in arrival
  * order; at most `maxWaitingCalls` calls wait per model, more fail fast with a retryable RateLimitError.
+ * Tools go through node-llama-cpp function calling (a forced call through a grammar), JSON answers
+ * through JSON-schema grammars; images and reasoning settings are refused (`supports`).
  */
 import { availableParallelism } from 'node:os';
 import type { Llama } from 'node-llama-cpp';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStatus, ProviderStreamPart, ValidationResult } from '../../core/types.js';
-import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { checkRequest, planGeneration } from './generation-plan.js';
+import { BaseLLMManager, type ManagerDeps, type TokenMeasure } from '../base-llm-manager.js';
 import { validationOf } from '../provider-definition.js';
 import { CallQueue } from './call-queue.js';
 import { GgufDirectory, type GgufModelFile } from './gguf-directory.js';
-import { runChat, streamChat, type LoadedGguf } from './llama-chat-run.js';
+import { countPromptTokens, runChat, streamChat, type LoadedGguf } from './llama-chat-run.js';
 import { LLAMACPP_ID, validateLlamaCppConfig, type LlamaCppProviderConfig } from './llamacpp-config.js';
 import { NodeLlamaCppLoader, type ImportNodeLlamaCpp } from './node-llama-cpp-loader.js';
 
@@ -28,13 +31,16 @@ export interface LlamaCppManagerOptions {
 }
 
 const DEFAULT_MAX_WAITING = 32;
-const CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: false, vision: false, json: false, reasoning: false };
+/** Function calling and JSON-schema grammars work with any GGUF chat model; images and thinking are not carried. */
+const CAPABILITIES: ModelInfo['capabilities'] = { streaming: true, tools: true, vision: false, json: true, reasoning: false };
 
 /** Local GGUF models (`llamacpp:<file name without .gguf>`). */
 export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
   readonly provider = LLAMACPP_ID;
   protected override readonly streamsHonourAbort = true;
   override readonly inProcess = true;
+  /** Tools (node-llama-cpp function calling; a grammar for a forced call) and JSON answers (grammars): generation-plan.ts. */
+  protected override readonly supports = { tools: true, json: true };
   /** Threads generation uses: config `threads`, or the machine's available parallelism when 0. */
   readonly threads: number;
 
@@ -108,6 +114,27 @@ export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
   protected override async acquireModel(modelId: string, _info?: ModelInfo, signal?: AbortSignal) {
     if (!this.deps.modelCache.has(`${this.provider}:${modelId}`)) await this.directory.find(modelId);
     return super.acquireModel(modelId, undefined, signal);
+  }
+
+  /**
+   * The model's own count of the rendered prompt (chat template and function documentation included),
+   * exact; loads the model when needed (a call to it would load it anyway). One figure for the whole
+   * prompt: the template does not split into messages.
+   */
+  override async measureTokens(request: ProviderRequest): Promise<TokenMeasure> {
+    const lease = await this.acquireModel(request.modelId);
+    try {
+      const plan = await planGeneration(lease.model.model.llama, request);
+      return { perMessage: [], fixed: countPromptTokens(lease.model, plan.history, plan.functions), exact: true };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Also refuses what llama.cpp cannot take (generation-plan.ts `checkRequest`) before a model is loaded for it. */
+  protected override assertCallable(request: ProviderRequest, context: CallContext): void {
+    super.assertCallable(request, context);
+    checkRequest(request);
   }
 
   protected async loadModel(modelId: string): Promise<LoadedGguf> {

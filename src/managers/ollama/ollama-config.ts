@@ -7,6 +7,8 @@ import { configField, type ConfigSchemaNode, type NamedFormat } from '../../conf
 import { httpUrlCheck, type FieldCheck } from '../../config/field-checks.js';
 import type { ConfigProblem } from '../../core/types.js';
 import { parseHttpUrl } from '../hosted-endpoint.js';
+import { transportField } from '../../transport/transport-config.js';
+import type { TransportConfig } from '../../transport/transport-settings.js';
 
 /** A native Ollama server. */
 export interface OllamaProviderConfig {
@@ -15,8 +17,10 @@ export interface OllamaProviderConfig {
   timeoutMs: number;
   /** Ollama's keep_alive (e.g. "5m"); empty = server default. */
   keepAlive: string;
-  /** Used for every request instead of the global fetch (proxies, tests); programmatic config only. */
+  /** Used for every request instead of the transport (proxies, tests); programmatic config only. */
   fetch?: typeof fetch;
+  /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
+  transport?: TransportConfig;
 }
 
 /** The config section and provider name. */
@@ -49,6 +53,7 @@ export const OLLAMA_CONFIG_SCHEMA: ConfigSchemaNode = {
   baseURL: configField('http://127.0.0.1:11434', 'sb-ollama-url', 'Ollama server URL', { env: 'OLLAMA_HOST' }),
   timeoutMs: configField(60000, 'sb-int-min1', 'Total time for one request to this provider, in ms'),
   keepAlive: configField('', 'sb-keep-alive', "Ollama keep_alive, e.g. '5m'; empty = server default"),
+  transport: transportField(),
 };
 
 /** The base URL, keep_alive and timeout, under `path` (`providers.ollama`). */

@@ -1,18 +1,23 @@
 /**
  * OllamaManager: the native Ollama API over plain fetch. Chats go to `/api/chat`, text completions
- * to `/api/generate`, both as one JSON answer or an NDJSON stream that only counts as finished on its
- * `done: true` line. Usage comes from `prompt_eval_count` / `eval_count`; discovery from `/api/tags`
- * and `/api/show`. Ollama needs no credentials, so the manager is always ready.
+ * to `/api/generate` (or `/api/chat` when they offer tools), both as one JSON answer or an NDJSON
+ * stream that only counts as finished on its `done: true` line. Tools, images, `format` and `think`
+ * map both ways (convert-request.ts, map-response.ts). Usage comes from `prompt_eval_count` /
+ * `eval_count`; discovery from `/api/tags` and `/api/show`. Ollama needs no credentials, so the
+ * manager is always ready.
  */
 import { malformedAnswer } from '../../core/answer-errors.js';
 import { ProviderError } from '../../core/errors.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
+import { UpstreamFetch } from '../hosted-endpoint.js';
 import { validationOf } from '../provider-definition.js';
 import { OLLAMA_ID, validateOllamaConfig, type OllamaProviderConfig } from './ollama-config.js';
 import { discoverOllamaModels } from './ollama-discovery.js';
 import { readNdjson, requestOllama, type OllamaHttpOptions } from './ollama-http.js';
-import { buildOllamaRequest, checkAnswer, chunkText, toFinishReason, toUsage } from './ollama-wire.js';
+import { buildOllamaRequest } from './convert-request.js';
+import { OllamaStreamMapper, toProviderResult } from './map-response.js';
+import { checkAnswer } from './ollama-wire.js';
 
 /** The handle the ModelCache keeps for an Ollama model: the server holds the weights. */
 export interface OllamaModelHandle {
@@ -23,7 +28,11 @@ export interface OllamaModelHandle {
 export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   readonly provider = OLLAMA_ID;
   protected override readonly streamsHonourAbort = true;
+  /** /api/chat carries tools, images (as bytes), `format` and `think` (convert-request.ts). */
+  protected override readonly supports = { tools: true, vision: true, json: true, reasoning: true };
   private readonly config: OllamaProviderConfig;
+  /** Config's `fetch`, else the transport's pools (src/transport/). */
+  private readonly upstream = new UpstreamFetch({ provider: OLLAMA_ID });
 
   constructor(deps: ManagerDeps | undefined, config: OllamaProviderConfig) {
     super(deps);
@@ -32,7 +41,8 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
 
   private get http(): OllamaHttpOptions {
     // A fetch from config is bounded too: requestOllama bounds every answer.
-    return { baseURL: this.config.baseURL, fetch: this.config.fetch ?? globalThis.fetch, timeoutMs: this.config.timeoutMs, limits: this.responseLimits };
+    const fetch = this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport);
+    return { baseURL: this.config.baseURL, fetch, timeoutMs: this.config.timeoutMs, limits: this.responseLimits };
   }
 
   /** Checks the base URL, keep_alive and timeout before any call is made. */
@@ -53,9 +63,24 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
     return { local: true };
   }
 
+  /**
+   * Also refuses what Ollama cannot carry (a forced tool choice, https images, a thinking budget,
+   * arguments that are no JSON object, reserved providerOptions) before an attempt starts: the body is
+   * built once here for its checks, and again for the request.
+   */
+  protected override assertCallable(request: ProviderRequest, context: CallContext): void {
+    super.assertCallable(request, context);
+    buildOllamaRequest(request, false, this.config.keepAlive);
+  }
+
   /** The server loads weights itself (on first use, kept per keep_alive): the handle is just the name. */
   protected async loadModel(modelId: string): Promise<OllamaModelHandle> {
     return { model: modelId };
+  }
+
+  /** Release the transport's pools. */
+  override async close(): Promise<void> {
+    await this.upstream.close();
   }
 
   /** The models pulled on the server, with context length and size (`GET /api/tags`, `POST /api/show`). */
@@ -69,18 +94,14 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
     const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
     const answer = checkAnswer(JSON.parse(await response.text()), origin, true);
     if (typeof answer.error === 'string') throw new ProviderError(`${this.provider}:${request.modelId} failed: ${answer.error}`, { ...origin, retryable: false });
-    return {
-      text: chunkText(answer),
-      finishReason: toFinishReason(answer.done_reason),
-      usage: toUsage(answer),
-      responseModel: answer.model,
-    };
+    return toProviderResult(answer);
   }
 
   protected override async *doStream(handle: OllamaModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, true, this.config.keepAlive);
     const origin = { provider: this.provider, model: request.modelId };
     const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
+    const mapper = new OllamaStreamMapper();
     let carriedText = false;
     for await (const line of readNdjson<unknown>(response, origin, this.responseLimits.maxEventBytes)) {
       const chunk = checkAnswer(line, origin, false);
@@ -88,15 +109,11 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
         // Ollama reports failures after the headers as an `error` line; a retry may well succeed.
         throw new ProviderError(`${this.provider}:${request.modelId} failed while streaming: ${chunk.error}`, { ...origin, retryable: true });
       }
-      const text = chunkText(chunk);
-      if (text) yield { type: 'text-delta', text };
       carriedText ||= chunk.message !== undefined || chunk.response !== undefined;
-      if (chunk.done === true) {
-        // A `done` line after lines without any message is no answer, not an empty one.
-        if (!carriedText) throw malformedAnswer(origin, 'the stream carried no message');
-        yield { type: 'finish', finishReason: toFinishReason(chunk.done_reason), usage: toUsage(chunk), responseModel: chunk.model };
-        return;
-      }
+      // A `done` line after lines without any message is no answer, not an empty one.
+      if (chunk.done === true && !carriedText) throw malformedAnswer(origin, 'the stream carried no message');
+      yield* mapper.parts(chunk);
+      if (chunk.done === true) return;
     }
     // The body ended without its `done: true` line: no finish part, so the base reports an interruption.
   }

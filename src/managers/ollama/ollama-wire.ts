@@ -1,13 +1,14 @@
 /**
- * The native Ollama wire format (`/api/chat`, `/api/generate`): request bodies built from our
- * ProviderRequest, and the usage / finish reason read back from the final (`done: true`) object.
+ * The native Ollama wire format (`/api/chat`, `/api/generate`): the shapes of request bodies and
+ * answers, the sampling `options`, `keep_alive`, and the checks, finish reason and usage read back
+ * from an answer (the whole object, or the NDJSON lines of a stream ending `done: true`).
+ * Request bodies are built in convert-request.ts, answers mapped in map-response.ts.
  */
 import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import { makeUsage } from '../../core/usage.js';
-import type { CallParams, FinishReason, ProviderRequest, Usage } from '../../core/types.js';
-import { messageText } from '../../core/messages.js';
+import type { CallParams, FinishReason, Usage } from '../../core/types.js';
 
-/** Ollama's `options` object: the sampling parameters we map. */
+/** Ollama's `options` object: the sampling parameters we map (providerOptions may add others, e.g. num_ctx). */
 export interface OllamaOptions {
   temperature?: number;
   top_p?: number;
@@ -16,26 +17,77 @@ export interface OllamaOptions {
   seed?: number;
   frequency_penalty?: number;
   presence_penalty?: number;
+  [other: string]: unknown;
 }
+
+/** The `options` keys our own parameters set: providerOptions may not replace them. */
+export const MAPPED_OPTION_KEYS: Readonly<Record<string, keyof CallParams>> = {
+  temperature: 'temperature',
+  top_p: 'topP',
+  num_predict: 'maxTokens',
+  stop: 'stop',
+  seed: 'seed',
+  frequency_penalty: 'frequencyPenalty',
+  presence_penalty: 'presencePenalty',
+};
+
+/** A tool call as Ollama writes it: arguments are an object, not JSON text; `id` since Ollama 0.12.10. */
+export interface OllamaToolCall {
+  id?: string;
+  function: { index?: number; name: string; arguments: Record<string, unknown> };
+}
+
+/** A tool the model may call (`tools` on /api/chat). */
+export interface OllamaTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters: Record<string, unknown> };
+}
+
+/** One message of /api/chat. */
+export interface OllamaMessage {
+  role: string;
+  content: string;
+  /** Base64 image bytes (no data: prefix, no media type: the server reads the format from the bytes). */
+  images?: string[];
+  tool_calls?: OllamaToolCall[];
+  /** On an assistant message: its earlier thinking, for models whose template renders it. */
+  thinking?: string;
+  /** On a tool message: the tool that was called (what Ollama's templates read). */
+  tool_name?: string;
+  /** On a tool message: the id of the call it answers (servers that do not know it ignore it). */
+  tool_call_id?: string;
+}
+
+/** Ollama's `think`: on/off, or a level (only gpt-oss models take levels; others answer 400). */
+export type OllamaThink = boolean | 'low' | 'medium' | 'high';
 
 /** The body of POST /api/chat or /api/generate. */
 export interface OllamaRequestBody {
   model: string;
   stream: boolean;
-  messages?: Array<{ role: string; content: string }>;
+  messages?: OllamaMessage[];
   prompt?: string;
   system?: string;
+  /** /api/generate: the images of the prompt. */
+  images?: string[];
+  tools?: OllamaTool[];
+  /** `json`, or a JSON schema the answer must follow. */
+  format?: 'json' | Record<string, unknown>;
+  think?: OllamaThink;
   options?: OllamaOptions;
   keep_alive?: string | number;
+  [other: string]: unknown;
 }
 
 /** One response object (the whole answer, or one NDJSON line of a stream). */
 export interface OllamaResponseChunk {
   model?: string;
   /** /api/chat */
-  message?: { role?: string; content?: string };
+  message?: { role?: string; content?: string; thinking?: string; tool_calls?: unknown };
   /** /api/generate */
   response?: string;
+  /** /api/generate: the thinking text (chat carries it in `message.thinking`). */
+  thinking?: string;
   done?: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
@@ -70,27 +122,24 @@ export function toKeepAlive(configured: string): string | number | undefined {
   return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }
 
-/** Build the endpoint and body for one request: chats go to /api/chat, text completions to /api/generate. */
-export function buildOllamaRequest(request: ProviderRequest, stream: boolean, keepAlive: string): { endpoint: OllamaEndpoint; body: OllamaRequestBody } {
-  const body: OllamaRequestBody = { model: request.modelId, stream };
-  const options = toOllamaOptions(request.params);
-  if (options) body.options = options;
-  const keep = toKeepAlive(keepAlive);
-  if (keep !== undefined) body.keep_alive = keep;
-  if (request.operation === 'text_completion') {
-    const system = request.messages.filter((message) => message.role === 'system').map((message) => messageText(message));
-    if (system.length > 0) body.system = system.join('\n\n');
-    body.prompt = request.messages.filter((message) => message.role !== 'system').map((message) => messageText(message)).join('\n\n');
-    return { endpoint: '/api/generate', body };
-  }
-  body.messages = request.messages.map((message) => ({ role: message.role, content: messageText(message) }));
-  return { endpoint: '/api/chat', body };
+/** Tool calls of a message: an array of objects, each naming a function; anything else is no answer. */
+function checkToolCalls(value: unknown, origin: AnswerOrigin): boolean {
+  if (value === undefined || value === null) return false;
+  const wellFormed =
+    Array.isArray(value) &&
+    value.every((call) => {
+      const fn = (call as { function?: { name?: unknown; arguments?: unknown } } | null)?.function;
+      return typeof fn === 'object' && fn !== null && typeof fn.name === 'string' && fn.name !== '' && (fn.arguments === undefined || typeof fn.arguments === 'object' || typeof fn.arguments === 'string');
+    });
+  if (!wellFormed) throw malformedAnswer(origin, 'its tool_calls are not a list of function calls');
+  return value.length > 0;
 }
 
 /**
  * `value` (a parsed answer or NDJSON line) checked to be an Ollama object whose text is text, so
- * that only strings ever reach adapters. A `complete` (non-stream) answer must carry its text; a
- * stream line may carry none (the final `done` line). An `error` line is left to the caller.
+ * that only strings ever reach adapters. A `complete` (non-stream) answer must carry its text, or
+ * tool calls (a message that only calls tools is an answer); a stream line may carry neither (the
+ * final `done` line). Thinking, when present, must be text too. An `error` line is left to the caller.
  */
 export function checkAnswer(value: unknown, origin: AnswerOrigin, complete: boolean): OllamaResponseChunk {
   if (typeof value !== 'object' || value === null) throw malformedAnswer(origin, complete ? 'the body is not a JSON object' : 'a stream line is not a JSON object');
@@ -98,10 +147,17 @@ export function checkAnswer(value: unknown, origin: AnswerOrigin, complete: bool
   if (typeof chunk.error === 'string') return chunk;
   const message: unknown = chunk.message;
   let text: unknown;
+  let thinking: unknown = chunk.thinking;
+  let calls = false;
   if (message === undefined) text = chunk.response;
-  else if (typeof message === 'object' && message !== null) text = (message as { content?: unknown }).content;
-  else throw malformedAnswer(origin, 'its message is not an object');
-  if (typeof text === 'string' || (text === undefined && !complete)) return chunk;
+  else if (typeof message === 'object' && message !== null) {
+    const fields = message as { content?: unknown; thinking?: unknown; tool_calls?: unknown };
+    text = fields.content;
+    thinking = fields.thinking;
+    calls = checkToolCalls(fields.tool_calls, origin);
+  } else throw malformedAnswer(origin, 'its message is not an object');
+  if (thinking !== undefined && thinking !== null && typeof thinking !== 'string') throw malformedAnswer(origin, 'its thinking is not text');
+  if (typeof text === 'string' || (text === undefined && (calls || !complete))) return chunk;
   throw malformedAnswer(origin, text === undefined ? 'it carries no message' : 'the message content is not text');
 }
 
@@ -110,8 +166,17 @@ export function chunkText(chunk: OllamaResponseChunk): string {
   return chunk.message?.content ?? chunk.response ?? '';
 }
 
-/** Ollama's `done_reason`; servers older than 0.1.40 send none on a normal end. */
-export function toFinishReason(doneReason: string | undefined): FinishReason {
+/** The thinking text an object carries, for either endpoint. */
+export function chunkThinking(chunk: OllamaResponseChunk): string {
+  return (chunk.message ? chunk.message.thinking : chunk.thinking) ?? '';
+}
+
+/**
+ * Ollama's `done_reason`; servers older than 0.1.40 send none on a normal end. Ollama ends a turn
+ * that called tools with `stop`: an answer with tool calls is `tool-calls` whatever it says.
+ */
+export function toFinishReason(doneReason: string | undefined, calledTools = false): FinishReason {
+  if (calledTools) return 'tool-calls';
   if (doneReason === undefined || doneReason === 'stop') return 'stop';
   if (doneReason === 'length') return 'length';
   return 'other';

@@ -2,6 +2,7 @@
  * One named OpenAI-compatible endpoint's settings (`providers.openaiCompatible.<name>`); their
  * checks are the openai provider's (openai/openai-config.ts).
  */
+import type { TransportConfig } from '../../transport/transport-settings.js';
 
 /** One named OpenAI-compatible endpoint (vLLM, llama.cpp server, LM Studio, Together, Groq ...). */
 export interface OpenAICompatibleConfig {
@@ -12,6 +13,8 @@ export interface OpenAICompatibleConfig {
   timeoutMs?: number;
   /** Handed to the SDK (proxies, custom agents, tests); programmatic config only. */
   fetch?: typeof fetch;
+  /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
+  transport?: TransportConfig;
 }
 
 /** The config section holding the named endpoints: `providers.openaiCompatible`. */

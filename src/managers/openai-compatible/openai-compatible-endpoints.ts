@@ -5,6 +5,7 @@
 import { configField } from '../../config/schema-fields.js';
 import { validateOpenAIConfig } from '../openai/openai-config.js';
 import type { ProviderDefinition } from '../provider-definition.js';
+import { transportField } from '../../transport/transport-config.js';
 import { COMPATIBLE_SECTION, type OpenAICompatibleConfig } from './openai-compatible-config.js';
 import { COMPATIBLE_ENDPOINT_QUIRKS, OpenAICompatibleManager } from './openai-compatible-manager.js';
 
@@ -23,6 +24,7 @@ export const openAICompatibleEndpoints: ProviderDefinition<'openaiCompatible', R
     baseURL: configField<string>(null, 'sb-http-url', "The server's base URL, e.g. http://127.0.0.1:8000/v1"),
     apiKey: configField('', 'sb-endpoint-key', 'API key; empty = none is sent', { sensitive: true }),
     timeoutMs: configField<number | undefined>(undefined, 'sb-int-min1', "Longest wait for the response headers, in ms; absent = the SDK's default"),
+    transport: transportField(),
   },
   validate: (endpoints, path) => Object.entries(endpoints).flatMap(([name, endpoint]) => validateOpenAIConfig(endpoint, `${path}.${name}`)),
   create: (deps, endpoints) => Object.entries(endpoints).map(([name, endpoint]) => new OpenAICompatibleManager(deps, name, endpoint)),

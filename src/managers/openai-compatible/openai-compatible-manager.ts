@@ -28,7 +28,7 @@ export class OpenAICompatibleManager extends OpenAIManager {
     super(
       deps,
       // timeoutMs is optional here; when it is absent the SDK keeps its own default (10 minutes).
-      { apiKey: config.apiKey ?? '', baseURL: config.baseURL ?? '', timeoutMs: config.timeoutMs as number, fetch: config.fetch },
+      { apiKey: config.apiKey ?? '', baseURL: config.baseURL ?? '', timeoutMs: config.timeoutMs as number, fetch: config.fetch, transport: config.transport },
       { provider: name, apiKeyEnv: `${configPath}.apiKey`, configPath, errorQuirks: COMPATIBLE_ENDPOINT_QUIRKS },
     );
   }

@@ -15,6 +15,7 @@ import { mergeErrorQuirks, type ErrorQuirks } from '../../core/error-mapping.js'
 import { OPENAI_SDK_ERROR_QUIRKS, validateOpenAIConfig, type OpenAIProviderConfig } from '../openai/openai-config.js';
 import { OpenAIManager } from '../openai/openai-manager.js';
 import type { ProviderDefinition } from '../provider-definition.js';
+import { transportField } from '../../transport/transport-config.js';
 
 /** What makes one OpenAI-compatible provider different from another. */
 export interface OpenAICompatibleProviderOptions<TId extends string> {
@@ -48,6 +49,7 @@ export function openAICompatibleProvider<TId extends string>(options: OpenAIComp
       apiKey: configField('', 'sb-string', `API key of ${id}; empty = provider not ready`, { env: apiKeyEnv, sensitive: true }),
       baseURL: configField(options.defaultBaseURL, 'sb-http-url', `API base URL of ${id}`, { env: options.baseURLEnv }),
       timeoutMs: configField(60000, 'sb-int-min1', TIMEOUT_DOC),
+      transport: transportField(),
     },
     validate: (config, path) => validateOpenAIConfig(config, path),
     create: (deps, config) => new OpenAIManager(deps, config, { provider: id, apiKeyEnv, configPath: `providers.${id}`, errorQuirks }),

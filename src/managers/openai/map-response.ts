@@ -1,5 +1,6 @@
 /**
- * OpenAI chat completion -> our ProviderResult: text, normalised finish reason and usage.
+ * OpenAI chat completion -> our ProviderResult: text, tool calls, reasoning, normalised finish reason
+ * and usage.
  * OpenAI's `prompt_tokens` already includes cached tokens and `completion_tokens` already includes
  * reasoning tokens, which is exactly our normalised form; the details become the optional parts.
  */
@@ -8,6 +9,7 @@ import type { CompletionUsage } from 'openai/resources/completions';
 import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import type { FinishReason, ProviderResult, Usage } from '../../core/types.js';
 import { makeUsage } from '../../core/usage.js';
+import { readAnswerMessage, settleFinishReason, type AnswerMessage } from './read-answer.js';
 
 /** OpenAI finish_reason -> ours. */
 export function mapFinishReason(reason: string | null | undefined): FinishReason {
@@ -37,18 +39,20 @@ export function mapUsage(usage: CompletionUsage | null | undefined): Usage | und
   });
 }
 
-/** The first choice of an OpenAI-shaped chat completion and its text, checked to be an answer. */
+/** The first choice of an OpenAI-shaped chat completion and what its message says. */
 export interface CheckedChoice {
   completion: ChatCompletion;
   choice: ChatCompletion['choices'][number];
-  text: string;
+  /** Text, refusal, tool calls and reasoning of the message (read-answer.ts). */
+  answer: AnswerMessage;
 }
 
 /**
- * Check that `body` is an OpenAI-shaped chat completion with a first choice whose content (or
- * refusal) is text or absent, and return them; anything else is a malformed answer. The openai SDK
- * hands back a string, not an object, when a 200 is not JSON (an HTML page from a proxy), and
- * OpenAI-compatible servers send all sorts: typeof checks only, this runs on every call.
+ * Check that `body` is an OpenAI-shaped chat completion with a first choice whose message has text
+ * (or a refusal), tool calls, or neither (an assistant message with `tool_calls` and `content: null`
+ * is an answer), and read it; anything else is a malformed answer. The openai SDK hands back a
+ * string, not an object, when a 200 is not JSON (an HTML page from a proxy), and OpenAI-compatible
+ * servers send all sorts: typeof checks only, this runs on every call.
  */
 export function checkChatCompletion(body: unknown, origin: AnswerOrigin): CheckedChoice {
   if (typeof body !== 'object' || body === null) throw malformedAnswer(origin, 'the body is not a JSON object');
@@ -58,24 +62,26 @@ export function checkChatCompletion(body: unknown, origin: AnswerOrigin): Checke
   const choice = choices[0] as ChatCompletion['choices'][number] | null;
   const message: unknown = choice?.message;
   if (typeof message !== 'object' || message === null) throw malformedAnswer(origin, 'its first choice has no message');
-  const { content, refusal } = message as { content?: unknown; refusal?: unknown };
-  const text = content ?? refusal ?? '';
-  if (typeof text !== 'string') throw malformedAnswer(origin, 'the message content is not text');
-  return { completion, choice: choice!, text };
+  return { completion, choice: choice!, answer: readAnswerMessage(message, origin) };
+}
+
+/** The answer's fields of a ProviderResult: text, the settled finish reason, tool calls, reasoning. */
+export function answerResult(answer: AnswerMessage, reason: FinishReason): ProviderResult {
+  const result: ProviderResult = { text: answer.text, finishReason: settleFinishReason(reason, answer.refused, answer.toolCalls?.length ?? 0) };
+  if (answer.toolCalls) result.toolCalls = answer.toolCalls;
+  if (answer.reasoning) result.reasoning = answer.reasoning;
+  return result;
 }
 
 /**
- * A complete chat completion -> ProviderResult (the first choice; a refusal counts as the text).
- * `completion` is what the SDK returned, which is not always a completion (checkChatCompletion).
+ * A complete chat completion -> ProviderResult (the first choice; a refusal is the text, see
+ * read-answer.ts). `body` is what the SDK returned, which is not always a completion (checkChatCompletion).
  */
 export function mapChatCompletion(body: unknown, origin: AnswerOrigin): ProviderResult {
-  const { completion, choice, text } = checkChatCompletion(body, origin);
-  const result: ProviderResult = {
-    id: completion.id,
-    text,
-    finishReason: mapFinishReason(choice.finish_reason),
-    responseModel: completion.model,
-  };
+  const { completion, choice, answer } = checkChatCompletion(body, origin);
+  const result = answerResult(answer, mapFinishReason(choice.finish_reason));
+  result.id = completion.id;
+  result.responseModel = completion.model;
   const usage = mapUsage(completion.usage);
   if (usage) result.usage = usage;
   return result;

@@ -6,6 +6,7 @@
 import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { ConfigProblem } from '../../core/types.js';
 import { validateHostedEndpoint } from '../hosted-endpoint.js';
+import type { TransportConfig } from '../../transport/transport-settings.js';
 
 /** Any provider the official `openai` SDK talks to. */
 export interface OpenAIProviderConfig {
@@ -18,6 +19,8 @@ export interface OpenAIProviderConfig {
   organization?: string;
   /** Handed to the SDK (proxies, custom agents, tests); programmatic config only. */
   fetch?: typeof fetch;
+  /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
+  transport?: TransportConfig;
 }
 
 /** The built-in `openai` provider: its name and the variables that set its key and base URL. */

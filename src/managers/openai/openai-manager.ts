@@ -1,6 +1,9 @@
 /**
  * OpenAIManager: OpenAI (and, through OpenAICompatibleManager, every server speaking its API) on the
  * official `openai` SDK. Chat completions serve both operations; streams ask for the usage chunk.
+ * Rich messages (tools, tool calls and results, image parts, JSON formats, a reasoning effort) map
+ * in convert-*.ts and back in read-answer.ts; a thinking budget, which this wire cannot carry, is
+ * refused before any request.
  * The SDK client is built once, lazily, with `maxRetries: 0` (BaseLLMManager owns the one retry loop)
  * and with config as its only input: environment variables the SDK would otherwise read
  * (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY, OPENAI_LOG) are switched off, and its log
@@ -9,14 +12,16 @@
 import OpenAI, { type ClientOptions } from 'openai';
 import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
-import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
-import { endpointAddress, sdkLogger } from '../hosted-endpoint.js';
+import { IMAGE_TOKENS_ESTIMATE } from '../../resilience/input-limits.js';
+import { BaseLLMManager, type ManagerDeps, type ProviderSupport, type TokenMeasure } from '../base-llm-manager.js';
+import { endpointAddress, sdkLogger, UpstreamFetch } from '../hosted-endpoint.js';
 import { missingSettingReason, validationOf } from '../provider-definition.js';
 import { OPENAI_PROVIDER, OPENAI_SDK_ERROR_QUIRKS, validateOpenAIConfig, type OpenAIProviderConfig } from './openai-config.js';
-import { toChatCompletionBody } from './convert-request.js';
+import { assertChatCompletionCarries, toChatCompletionBody } from './convert-request.js';
 import { mapChatCompletion } from './map-response.js';
 import { SseDoneTracker } from './sse-done-tracker.js';
 import { chatChunksToParts } from './stream-parts.js';
+import { measureOpenAIChat, openAIEncodingFor } from './openai-tokens.js';
 
 /** What the model cache holds for an OpenAI model: the shared client and the model name. */
 export interface OpenAIModelHandle {
@@ -47,6 +52,11 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   /** `openai`, or the name given in the options. */
   readonly provider: string;
   protected override readonly streamsHonourAbort = true;
+  /**
+   * Chat completions carry tools, image parts, JSON answers and a reasoning effort; OpenAI-compatible
+   * servers take the same fields (one that does not answers 400, mapped as usual).
+   */
+  protected override readonly supports: ProviderSupport = { tools: true, vision: true, json: true, reasoning: true };
   protected readonly config: OpenAIProviderConfig;
   /** The env var named when the key is missing. */
   protected readonly apiKeyEnv: string;
@@ -56,6 +66,8 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   protected override readonly errorQuirks: ErrorQuirks;
   private client?: OpenAI;
   private readonly doneTracker = new SseDoneTracker();
+  /** Config's `fetch`, else the transport's pools (src/transport/). */
+  private readonly upstream: UpstreamFetch;
 
   constructor(deps: ManagerDeps, config: OpenAIProviderConfig, options: OpenAIManagerOptions = {}) {
     super(deps);
@@ -64,8 +76,15 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     this.apiKeyEnv = options.apiKeyEnv ?? OPENAI_PROVIDER.apiKeyEnv;
     this.configPath = options.configPath ?? `providers.${this.provider}`;
     this.errorQuirks = options.errorQuirks ?? OPENAI_SDK_ERROR_QUIRKS;
+    this.upstream = new UpstreamFetch({ provider: this.provider });
     // Config registers keys it loads; a manager built by hand registers its own.
     this.keepSecret(config.apiKey);
+  }
+
+  /** Readiness and capabilities (the base), then what chat completions cannot carry (a thinking budget). */
+  protected override assertCallable(request: ProviderRequest, context: CallContext): void {
+    super.assertCallable(request, context);
+    assertChatCompletionCarries(request, this.provider);
   }
 
   protected override notReadyReason(): string | undefined {
@@ -97,7 +116,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
       timeout: this.config.timeoutMs,
       // Bounded inside the [DONE] tracker, so a body cut at its bound can never look finished; a
       // fetch from config is wrapped the same way (every upstream answer is bounded).
-      fetch: this.doneTracker.wrap(this.config.fetch ?? globalThis.fetch, this.responseLimits, { provider: this.provider }),
+      fetch: this.doneTracker.wrap(this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport), this.responseLimits, { provider: this.provider }),
       logger: sdkLogger(this.deps.logger, 'openai SDK'),
       logLevel: 'warn',
     };
@@ -119,7 +138,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   }
 
   protected async doGenerate(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
-    const completion = await model.client.chat.completions.create({ ...toChatCompletionBody(request), stream: false }, { signal: context.signal });
+    const completion = await model.client.chat.completions.create({ ...toChatCompletionBody(request, this.provider), stream: false }, { signal: context.signal });
     return mapChatCompletion(completion, { provider: this.provider, model: request.modelId });
   }
 
@@ -127,19 +146,26 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     // The chunk translator opens the request itself: one async-generator layer less per chunk.
     return chatChunksToParts(async () => {
       const { data: chunks, response } = await model.client.chat.completions
-        .create({ ...toChatCompletionBody(request), stream: true, stream_options: { include_usage: true } }, { signal: context.signal })
+        .create({ ...toChatCompletionBody(request, this.provider), stream: true, stream_options: { include_usage: true } }, { signal: context.signal })
         .withResponse();
       return { chunks, sawDone: () => this.doneTracker.sawDone(response) };
     }, context.signal, { provider: this.provider, model: request.modelId });
   }
 
   /** GET /models through the SDK, chat models only, each merged with what the catalog knows. */
+  /** Exact counts for OpenAI model families (gpt-tokenizer); other models (a compatible server's) are estimated. */
+  override async measureTokens(request: ProviderRequest): Promise<TokenMeasure | undefined> {
+    const encoding = openAIEncodingFor(request.modelId);
+    return encoding === undefined ? undefined : measureOpenAIChat(encoding, request.messages, request.tools, IMAGE_TOKENS_ESTIMATE);
+  }
+
   override async listModels(): Promise<ModelInfo[]> {
     return this.discoverModels(() => this.getClient().models.list(), (id) => this.isChatModel(id), MAX_LISTED_MODELS);
   }
 
-  /** Drop the SDK client (it holds no sockets of its own: fetch's pool does). */
+  /** Drop the SDK client and release the transport's pools (the SDK holds no sockets of its own). */
   override async close(): Promise<void> {
     this.client = undefined;
+    await this.upstream.close();
   }
 }

@@ -2,7 +2,7 @@
  * What every gateway route shares: the switchboard, the logger, in-flight tracking, the caller of
  * each request (set by the auth hook), and the logging of failures (scrubbed, never a key).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import type { Switchboard } from '../switchboard.js';
@@ -30,9 +30,20 @@ export function callerOf(context: GatewayContext, request: FastifyRequest): Call
   return context.callers.get(request) ?? {};
 }
 
+/** Random bytes for ids, drawn in bulk: one `randomBytes` per id cost ~3 % of the gateway's CPU per request. */
+const ID_BYTES = 12;
+const idPool = Buffer.alloc(ID_BYTES * 512);
+let idOffset = idPool.length;
+
 /** A random id for responses and request ids (hex, 24 characters). */
 export function newId(): string {
-  return randomBytes(12).toString('hex');
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = idPool.toString('hex', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
 }
 
 /** One header value as a string (repeated headers: the first). */

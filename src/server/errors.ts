@@ -5,7 +5,7 @@
  * only: they are clean where they were made, and a scrubbing that knows the keys would, applied to
  * text a caller sent, tell the caller which of its guesses are key pieces (core/secrets.ts).
  */
-import { CircuitOpenError, LLMError, ProviderError, RateLimitError } from '../core/errors.js';
+import { CircuitOpenError, LLMError, ProviderError, RateLimitError, UnsupportedCapabilityError } from '../core/errors.js';
 import { scrubKeyShapes } from '../core/secrets.js';
 
 /** OpenAI's error object. */
@@ -90,13 +90,42 @@ function fromFastify(error: { code?: unknown; statusCode?: unknown; message?: un
   return undefined;
 }
 
+/**
+ * The OpenAI request field behind a capability or field path a model cannot take (an
+ * UnsupportedCapabilityError's `capability`); field paths under `params.` are named without the prefix.
+ */
+const OPENAI_PARAM_OF_FEATURE: Record<string, string> = {
+  tools: 'tools',
+  toolChoice: 'tool_choice',
+  parallelToolCalls: 'parallel_tool_calls',
+  vision: 'messages',
+  json: 'response_format',
+  responseFormat: 'response_format',
+  reasoning: 'reasoning_effort',
+  'params.reasoning': 'reasoning_effort',
+  'params.reasoning.effort': 'reasoning_effort',
+  'params.maxTokens': 'max_tokens',
+  'params.topP': 'top_p',
+  'params.frequencyPenalty': 'frequency_penalty',
+  'params.presencePenalty': 'presence_penalty',
+};
+
+/** A 400 `unsupported_parameter` naming the OpenAI field behind `feature`. */
+function unsupportedFeature(message: string, feature: string): HttpFailure {
+  const param = Object.prototype.hasOwnProperty.call(OPENAI_PARAM_OF_FEATURE, feature) ? OPENAI_PARAM_OF_FEATURE[feature]! : feature.replace(/^params\./, '');
+  return failure(400, message, 'invalid_request_error', 'unsupported_parameter', param);
+}
+
 /** The HTTP form of a library error. */
 function fromLLMError(error: LLMError): HttpFailure {
   const where = error.provider ? `provider "${error.provider}"` : 'the provider';
   switch (error.code) {
     case 'invalid_request':
+      // No candidate could take a field or capability: when the error says which, name OpenAI's field.
+      if (UnsupportedCapabilityError.isInstance(error.cause)) return unsupportedFeature(error.message, error.cause.capability);
+      return failure(400, error.message, 'invalid_request_error', null);
     case 'config_error':
-      return failure(400, error.message, 'invalid_request_error', error.code === 'config_error' ? 'config_error' : null);
+      return failure(400, error.message, 'invalid_request_error', 'config_error');
     case 'no_such_provider':
     case 'no_such_model':
       return failure(404, error.message, 'invalid_request_error', 'model_not_found', 'model');
@@ -130,6 +159,12 @@ function fromLLMError(error: LLMError): HttpFailure {
       return failure(500, error.message, 'server_error', 'adapter_error', null, { severity: 'error' });
     case 'stream_interrupted':
       return failure(502, error.message, 'api_error', 'stream_interrupted', null, { severity: 'warn' });
+    case 'invalid_output':
+      // The model answered, but not JSON valid against the requested schema (after every candidate):
+      // the upstream answer was bad, not the request.
+      return failure(502, error.message, 'api_error', 'invalid_output', null, { severity: 'warn' });
+    case 'unsupported_capability':
+      return unsupportedFeature(error.message, (error as UnsupportedCapabilityError).capability);
     case 'provider_error': {
       const provider = error as ProviderError;
       return failure(502, error.message, 'api_error', 'upstream_error', null, { headers: retryAfterHeaders(provider.retryAfterMs), severity: 'warn' });

@@ -3,14 +3,15 @@
  *
  * Streams: the first part is awaited before anything is written, so a failure before the first
  * delta (after the switchboard's retries and fallbacks) is a normal HTTP error. After that the
- * failure becomes an SSE `data: {"error": ...}` event and the stream ends without `[DONE]`, so a
- * client sees the failure rather than a short answer. A client that disconnects aborts the upstream
+ * failure becomes the wire format's failure frames (OpenAI's `data: {"error": ...}`, ending without
+ * `[DONE]`; a typed `error`/`response.failed` event), so a client sees the failure rather than a short
+ * answer. A client that disconnects aborts the upstream
  * call through the AbortController wired to the response's `close`, and the stream loop stops pulling
  * parts at once (returning the switchboard's stream closes the upstream read too).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StreamInterruptedError } from '../core/errors.js';
-import type { CallParams, ChatMessage, GenerateResult, StreamPart } from '../core/types.js';
+import type { CallParams, ChatMessage, GenerateResult, RichRequestFields, StreamPart } from '../core/types.js';
 import type { ResolvedCall } from '../pipeline/call-state.js';
 import { logFailure, type GatewayContext } from './context.js';
 import { GatewayHttpError, toHttpFailure } from './errors.js';
@@ -19,7 +20,7 @@ import { SseWriter } from './sse.js';
 
 /** The switchboard call, without its signal. */
 export type GatewayCall = ({ model: string } | { bot: string } | { sessionId: string }) &
-  ({ messages: ChatMessage[] } | { prompt: string }) & { params: CallParams; tenantId?: string };
+  ({ messages: ChatMessage[] } | { prompt: string }) & RichRequestFields & { params: CallParams; tenantId?: string };
 
 /** One generation to serve. */
 export interface GenerationJob {
@@ -99,9 +100,12 @@ async function streamParts(
 ): Promise<void> {
   const sse = new SseWriter(reply.raw);
   sse.open({ ...replyHeaders(reply), ...job.headers });
+  const wire = job.wire.stream();
+  const typed = job.wire.framing === 'typed';
+  const send = typed ? (frame: Record<string, unknown>) => sse.sendTyped(frame) : (frame: Record<string, unknown>) => sse.send(frame);
   let step = first;
   try {
-    for (const chunk of job.wire.opening()) await sse.send(chunk);
+    for (const chunk of wire.opening()) await send(chunk);
     let result: GenerateResult | undefined;
     while (!step.done) {
       // The client has gone: stop pulling. Leaving the loop returns the switchboard's stream, which
@@ -109,14 +113,21 @@ async function streamParts(
       // every remaining part would be read, and dropped, to the end of a huge stream).
       if (!sse.writable) return;
       const part = step.value;
-      if (part.type === 'finish') result = part.result;
-      else if (part.type === 'text-delta' && part.text !== '') await sse.send(job.wire.delta(part.text));
+      if (part.type === 'text-delta') {
+        if (part.text !== '') await send(wire.delta(part.text));
+      } else if (part.type === 'finish') {
+        result = part.result;
+      } else {
+        // Reasoning and tool calls; an answer that fails its JSON schema throws from next() instead,
+        // and becomes the error event below (never [DONE]).
+        for (const chunk of wire.rich(part)) await send(chunk);
+      }
       step = await iterator.next();
     }
     if (!result) throw new StreamInterruptedError('The answer ended without its finish');
-    await sse.send(job.wire.finish(result));
-    if (job.includeUsage) await sse.send(job.wire.usage(result));
-    await sse.done();
+    for (const chunk of wire.finish(result)) await send(chunk);
+    if (job.includeUsage) await send(wire.usage(result));
+    if (!typed) await sse.done();
   } catch (error) {
     if (sse.writable) {
       // Still connected, so the abort came from shutdown past its drain timeout.
@@ -125,7 +136,7 @@ async function streamParts(
         : error;
       const failure = toHttpFailure(reported, context.bodyLimitBytes);
       logFailure(context, request, failure);
-      await sse.send(failure.body);
+      for (const frame of wire.failure ? wire.failure(failure) : [failure.body]) await send(frame);
     }
   } finally {
     sse.end();

@@ -1,9 +1,11 @@
 /**
- * OpenAI's response objects built from a switchboard result: `chat.completion` and `text_completion`,
- * their stream chunks, usage, finish reasons, plus the `x_switchboard` extension and `x-switchboard-*`
- * headers that tell a caller what the switchboard did (model that answered, cost, attempts, cache, adapters).
+ * What OpenAI's response objects share, built from a switchboard result: usage, finish reasons, the
+ * `x_switchboard` extension and `x-switchboard-*` headers that tell a caller what the switchboard did
+ * (model that answered, cost, attempts, cache, adapters), and the WireFormat each endpoint implements
+ * (chat-shapes.ts, completion-shapes.ts).
  */
-import type { FinishReason, GenerateResult, Usage } from '../core/types.js';
+import type { FinishReason, GenerateResult, StreamPart, Usage } from '../core/types.js';
+import type { HttpFailure } from './errors.js';
 
 /** OpenAI's finish reasons. */
 export type OpenAIFinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
@@ -87,55 +89,44 @@ export function switchboardHeaders(result: GenerateResult): Record<string, strin
   return headers;
 }
 
-/** One endpoint's wire format: the JSON answer and the stream chunks. */
-export interface WireFormat {
-  /** The whole answer as one JSON object. */
-  json(result: GenerateResult): Record<string, unknown>;
+/** A stream part other than text and the finish: reasoning, tool-call pieces, complete tool calls. */
+export type RichStreamPart = Exclude<StreamPart, { type: 'text-delta' } | { type: 'finish' }>;
+
+/** One stream's chunks; it keeps what the stream needs to remember (the tool calls announced so far). */
+export interface StreamWire {
   /** Chunks sent before the first text (the chat role chunk). */
   opening(): Array<Record<string, unknown>>;
   /** One text delta. */
   delta(text: string): Record<string, unknown>;
-  /** The chunk carrying the finish reason (and the extension). */
-  finish(result: GenerateResult): Record<string, unknown>;
+  /** The chunks for a reasoning or tool-call part (none when the endpoint has no place for it). */
+  rich(part: RichStreamPart): Array<Record<string, unknown>>;
+  /**
+   * The last chunks: what of the result the stream did not carry yet (a cached answer streams its
+   * text only), then the chunk carrying the finish reason (and the extension).
+   */
+  finish(result: GenerateResult): Array<Record<string, unknown>>;
   /** The usage chunk with empty `choices` (when `stream_options.include_usage`). */
   usage(result: GenerateResult): Record<string, unknown>;
+  /**
+   * The frames reporting a failure after the stream opened. Absent: OpenAI's one `data: {"error": ...}`
+   * frame (the failure's body).
+   */
+  failure?(failure: HttpFailure): Array<Record<string, unknown>>;
 }
 
-/** `/v1/chat/completions`: `chat.completion` and `chat.completion.chunk` objects. */
-export function chatWire(meta: ResponseMeta, includeUsage: boolean): WireFormat {
-  const head = (object: string) => ({ id: meta.id, object, created: meta.created, model: meta.model });
-  // With include_usage, OpenAI puts `usage: null` on every chunk but the last.
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ ...head('chat.completion.chunk'), choices, ...(includeUsage ? { usage: null } : {}), ...extra });
-  const choice = (delta: Record<string, unknown>, finish: OpenAIFinishReason | null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
-  return {
-    json: (result) => ({
-      ...head('chat.completion'),
-      choices: [{ index: 0, message: { role: 'assistant', content: result.text, refusal: null }, logprobs: null, finish_reason: openAIFinishReason(result.finishReason) }],
-      usage: openAIUsage(result.usage),
-      x_switchboard: switchboardExtension(result, meta.sessionId),
-    }),
-    opening: () => [chunk([choice({ role: 'assistant', content: '' }, null)])],
-    delta: (text) => chunk([choice({ content: text }, null)]),
-    finish: (result) => chunk([choice({}, openAIFinishReason(result.finishReason))], { x_switchboard: switchboardExtension(result, meta.sessionId) }),
-    usage: (result) => ({ ...head('chat.completion.chunk'), choices: [], usage: openAIUsage(result.usage) }),
-  };
-}
+/**
+ * How a stream's frames go on the wire. `data`: OpenAI's `data: <json>` frames ending with
+ * `data: [DONE]`. `typed`: every frame as `event: <frame.type>` then its `data:` line, with no end
+ * marker (the last typed event ends it), as the Responses API and Anthropic's Messages API stream.
+ */
+export type SseFraming = 'data' | 'typed';
 
-/** `/v1/completions`: `text_completion` objects, streamed as `text_completion` chunks too (as OpenAI does). */
-export function completionWire(meta: ResponseMeta, includeUsage: boolean): WireFormat {
-  const head = { id: meta.id, object: 'text_completion', created: meta.created, model: meta.model };
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({ ...head, choices, ...(includeUsage ? { usage: null } : {}), ...extra });
-  const choice = (text: string, finish: OpenAIFinishReason | null) => ({ text, index: 0, logprobs: null, finish_reason: finish });
-  return {
-    json: (result) => ({
-      ...head,
-      choices: [choice(result.text, openAIFinishReason(result.finishReason))],
-      usage: openAIUsage(result.usage),
-      x_switchboard: switchboardExtension(result, meta.sessionId),
-    }),
-    opening: () => [],
-    delta: (text) => chunk([choice(text, null)]),
-    finish: (result) => chunk([choice('', openAIFinishReason(result.finishReason))], { x_switchboard: switchboardExtension(result, meta.sessionId) }),
-    usage: (result) => ({ ...head, choices: [], usage: openAIUsage(result.usage) }),
-  };
+/** One endpoint's wire format: the JSON answer, and a fresh encoder per stream. */
+export interface WireFormat {
+  /** The whole answer as one JSON object. */
+  json(result: GenerateResult): Record<string, unknown>;
+  /** The chunk encoder of one stream. */
+  stream(): StreamWire;
+  /** How its stream is framed; absent: `data`. */
+  framing?: SseFraming;
 }

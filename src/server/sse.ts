@@ -1,13 +1,21 @@
 /**
- * Server-sent events on a raw Node response, the way OpenAI streams: `data: <json>` frames, then
- * `data: [DONE]`. Writes respect back-pressure (a slow client slows the upstream read, nothing piles
- * up in memory) and become no-ops once the client has gone.
+ * Server-sent events on a raw Node response, the way OpenAI streams (`data: <json>` frames, then
+ * `data: [DONE]`) or as typed events (`event: <type>` + `data: <json>`, the Responses and Messages APIs). Writes respect back-pressure (a slow client slows the upstream read, nothing piles
+ * up in memory) and become no-ops once the client has gone. Frames written in the same turn of the
+ * event loop (the parts of one upstream read) leave in one socket write: the response is corked at
+ * the first frame and uncorked on the next tick, instead of a syscall per frame.
  */
 import type { ServerResponse } from 'node:http';
 
 /** Writes SSE frames to one response. */
 export class SseWriter {
   private ended = false;
+  private corked = false;
+  /** Made once per stream, not per tick. */
+  private readonly uncork = () => {
+    this.corked = false;
+    this.response.uncork();
+  };
 
   constructor(private readonly response: ServerResponse) {}
 
@@ -38,6 +46,14 @@ export class SseWriter {
     return this.write(`data: ${JSON.stringify(value)}\n\n`);
   }
 
+  /**
+   * One typed event: `event: <value.type>` and a `data:` line holding `value` as JSON. The type is
+   * the wire format's own constant, never caller text, so it cannot break the frame.
+   */
+  sendTyped(value: Record<string, unknown>): Promise<void> {
+    return this.write(`event: ${String(value.type)}\ndata: ${JSON.stringify(value)}\n\n`);
+  }
+
   /** OpenAI's end-of-stream marker. */
   done(): Promise<void> {
     return this.write('data: [DONE]\n\n');
@@ -52,6 +68,11 @@ export class SseWriter {
 
   private write(frame: string): Promise<void> {
     if (!this.writable) return Promise.resolve();
+    if (!this.corked) {
+      this.corked = true;
+      this.response.cork();
+      process.nextTick(this.uncork);
+    }
     if (this.response.write(frame)) return Promise.resolve();
     return new Promise((resolve) => {
       const settle = () => {

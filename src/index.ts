@@ -11,7 +11,7 @@ export { mapProviderError, errorFromStatus, parseRetryAfter, mergeErrorQuirks, t
 export { registerSecret, scrubSecrets, scrubKeyShapes, SecretRegistry } from './core/secrets.js';
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './core/logger.js';
 export { makeUsage } from './core/usage.js';
-export { BaseLLMManager, type ManagerDeps, type ResilienceSettings } from './managers/base-llm-manager.js';
+export { BaseLLMManager, type ManagerDeps, type ResilienceSettings, type ProviderSupport, type TokenMeasure } from './managers/base-llm-manager.js';
 export {
   envOf,
   envVariablesOf,
@@ -54,7 +54,8 @@ export { ResponseCache, MemoryResponseStore, responseCacheKey, type ResponseCach
 export type { Adapter, AdapterContext, AdapterFactory, StreamTransformer } from './adapters/adapter.js';
 export { AdapterManager } from './adapters/adapter-manager.js';
 export { BotRegistry } from './bots/bot-registry.js';
-export { SessionManager, MemorySessionStore, type Session, type SessionStore, type StartSessionOptions } from './sessions/index.js';
+export { SessionManager, MemorySessionStore, MemoryHistoryStore, type Session, type SessionStore, type StartSessionOptions, type HistoryStore, type HistoryLimits, type HistoryScope } from './sessions/index.js';
+export type { CountTokensRequest, TokenCount } from './pipeline/count-tokens.js';
 export { loadConfig, loadCatalog, configField, fetchField, type DeepPartial, type LoadConfigOptions, type ConfigFieldOptions, type ConfigLeaf, type ConfigSchemaNode, type NamedFormat } from './config/index.js';
 export type { UserStores } from './di/stores.js';
 export type { BudgetStore } from './resilience/budget.js';
@@ -70,6 +71,7 @@ export {
   RedisResponseStore,
   RedisBudgetStore,
   RedisRateLimitStore,
+  RedisHistoryStore,
   RedisStoreError,
   createRedisClient,
   closeRedisClient,

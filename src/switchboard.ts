@@ -5,6 +5,7 @@
  * managers arrive through the registry.
  */
 import type { AdapterManager } from './adapters/adapter-manager.js';
+import { countRequestTokens, type CountTokensRequest, type TokenCount } from './pipeline/count-tokens.js';
 import type { BotRegistry } from './bots/bot-registry.js';
 import type { ModelCache } from './cache/model-cache.js';
 import type { ResponseCache } from './cache/response-cache.js';
@@ -145,6 +146,16 @@ export class Switchboard {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
     return results;
+  }
+
+  /**
+   * The prompt tokens of a request for one model (API.md "Sessions"): exact where the provider knows
+   * the model's tokenizer (OpenAI families, llama.cpp models, Anthropic's count endpoint), otherwise
+   * an estimate with `exact: false`.
+   */
+  countTokens(request: CountTokensRequest): Promise<TokenCount> {
+    this.assertOpen();
+    return countRequestTokens(request, this.registry, this.config.limits);
   }
 
   /** In-process summary: totals, active calls, per model and per bot figures. */

@@ -42,6 +42,7 @@ const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
     store: field<'memory' | 'redis'>('memory', STORES, 'Where sessions live'),
     ttlMs: field(1800000, 'sb-int-min1', 'Session lifetime since last use'),
     max: field(100000, 'sb-int-min1', 'Most live sessions (memory store)'),
+    maxHistoryBytes: field(1048576, 'sb-int-min1', 'Most bytes of conversation memory kept per session (bots with memory)'),
   },
   redis: {
     url: field('', 'sb-redis-url', 'redis:// or rediss:// URL; needed by any store set to "redis"', 'REDIS_URL', true),

@@ -25,6 +25,14 @@ export interface BudgetConfig {
   usdPerSession?: number;
 }
 
+/** Conversation memory of a bot's sessions (API.md "Sessions"). */
+export interface MemoryConfig {
+  /** Most messages a session keeps (oldest dropped first); default 100. */
+  maxMessages?: number;
+  /** Most tokens of stored history sent with one call (on top of fitting the context window). */
+  maxTokens?: number;
+}
+
 /** A bot type as written in config (tools, toolChoice, responseFormat ... are defaults its calls may override). */
 export interface BotConfig extends RichRequestFields {
   model: string;
@@ -33,6 +41,8 @@ export interface BotConfig extends RichRequestFields {
   params?: CallParams;
   adapters?: AdapterRef[];
   budget?: BudgetConfig;
+  /** Session memory: absent or false = off. */
+  memory?: MemoryConfig | false;
 }
 
 /** The whole configuration. */
@@ -43,7 +53,7 @@ export interface SwitchboardConfig {
   bots: Record<string, BotConfig>;
   modelCache: { max: number; maxMemoryBytes: number; ttlMs: number };
   responseCache: { enabled: boolean; store: 'memory' | 'redis'; max: number; ttlMs: number; maxBytes: number };
-  sessions: { store: 'memory' | 'redis'; ttlMs: number; max: number };
+  sessions: { store: 'memory' | 'redis'; ttlMs: number; max: number; maxHistoryBytes: number };
   redis: { url: string; keyPrefix: string };
   resilience: {
     maxRetries: number;

@@ -30,9 +30,12 @@ export interface BotCheckOptions {
 const MAX_FALLBACKS = 16;
 const MAX_ADAPTERS = 64;
 const MAX_SYSTEM_CHARS = 200_000;
-const BOT_KEYS = ['model', 'fallbacks', 'system', 'params', 'adapters', 'budget', 'tools', 'toolChoice', 'parallelToolCalls', 'responseFormat', 'providerOptions'];
+const BOT_KEYS = ['model', 'fallbacks', 'system', 'params', 'adapters', 'budget', 'memory', 'tools', 'toolChoice', 'parallelToolCalls', 'responseFormat', 'providerOptions'];
 const ADAPTER_KEYS = ['name', 'options'];
 const BUDGET_KEYS = ['usdPerDay', 'usdPerSession'];
+const MEMORY_KEYS = ['maxMessages', 'maxTokens'];
+/** Most messages a session's memory may keep. */
+export const MAX_MEMORY_MESSAGES = 10_000;
 
 /** A provider name short and plain enough to quote back in a message. */
 function quotable(name: string): string {
@@ -124,6 +127,22 @@ function checkBudget(value: unknown, path: PathSegment[], problems: ProblemList)
   }
 }
 
+function checkMemory(value: unknown, path: PathSegment[], problems: ProblemList): void {
+  if (value === false) return;
+  if (!isPlainObject(value)) {
+    problems.add(path, `must be false or an object { maxMessages?, maxTokens? }${describeValue(value)}`);
+    return;
+  }
+  checkKnownKeys(value, MEMORY_KEYS, path, problems);
+  const { maxMessages, maxTokens } = value;
+  if (maxMessages !== undefined && !(typeof maxMessages === 'number' && Number.isInteger(maxMessages) && maxMessages >= 1 && maxMessages <= MAX_MEMORY_MESSAGES)) {
+    problems.add([...path, 'maxMessages'], `must be a whole number from 1 to ${MAX_MEMORY_MESSAGES}${describeValue(maxMessages)}`);
+  }
+  if (maxTokens !== undefined && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 1)) {
+    problems.add([...path, 'maxTokens'], `must be a whole number of tokens >= 1${describeValue(maxTokens)}`);
+  }
+}
+
 /**
  * Report every problem of one bot definition under `bots.<name>`. `providers` is every provider a
  * model id may name (the provider definitions' sections and map entries, custom ones).
@@ -149,6 +168,7 @@ export function validateBot(name: string, bot: unknown, providers: KnownProvider
   if (bot.params !== undefined) checkParams(bot.params, [...path, 'params'], problems);
   if (bot.adapters !== undefined) checkAdapters(bot.adapters, [...path, 'adapters'], problems, options);
   if (bot.budget !== undefined) checkBudget(bot.budget, [...path, 'budget'], problems);
+  if (bot.memory !== undefined) checkMemory(bot.memory, [...path, 'memory'], problems);
   checkRichDefaults(bot, path, problems);
 }
 

@@ -4,6 +4,8 @@
  * or response schema before any call, and to validate a `json_schema` answer.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { LRUCache } from 'lru-cache';
 
@@ -17,7 +19,21 @@ export const MAX_SCHEMA_CHARS = 64 * 1024;
 
 // Lenient on unknown keywords and formats: provider schemas carry extras (`strict`, `additionalProperties`
 // in odd places, `title`) that must not make a valid request fail here.
-const ajv = addFormats(new Ajv({ strict: false, allErrors: false, validateFormats: true }));
+const OPTIONS = { strict: false, allErrors: false, validateFormats: true } as const;
+// One validator per draft a schema may name in `$schema` (zod 4 and others write 2020-12; draft-07 is
+// the default): a schema naming a draft its validator does not know would otherwise fail to compile.
+const DRAFT_07 = addFormats(new Ajv(OPTIONS));
+const DRAFT_2019 = addFormats(new Ajv2019(OPTIONS) as unknown as Ajv);
+const DRAFT_2020 = addFormats(new Ajv2020(OPTIONS) as unknown as Ajv);
+
+/** The validator for the draft `schema` names (its `$schema`), draft-07 when it names none or another. */
+function validatorFor(schema: object): Ajv {
+  const declared = (schema as { $schema?: unknown }).$schema;
+  if (typeof declared !== 'string') return DRAFT_07;
+  if (declared.includes('2020-12')) return DRAFT_2020;
+  if (declared.includes('2019-09')) return DRAFT_2019;
+  return DRAFT_07;
+}
 const compiled = new LRUCache<string, ValidateFunction>({ max: MAX_COMPILED });
 
 /** The validator of `schema`, or what is wrong with it (a message without the schema's text). */
@@ -34,7 +50,15 @@ export function compileSchema(schema: unknown): { validate: ValidateFunction } |
   if (cached) return { validate: cached };
   // Checked against the meta-schema first: its errors name a keyword and a fixed rule, while a compile
   // error's text may quote the schema (property names, $ref targets), which is caller text.
-  if (!ajv.validateSchema(schema)) {
+  const ajv = validatorFor(schema);
+  let valid: boolean;
+  try {
+    valid = ajv.validateSchema(schema) as boolean;
+  } catch {
+    // A `$schema` no validator here knows (a custom meta-schema): the schema cannot be checked.
+    return { problem: 'is not a JSON Schema this layer can check ($schema names an unknown meta-schema; use draft-07, 2019-09 or 2020-12)' };
+  }
+  if (!valid) {
     const first = ajv.errors?.[0];
     const keyword = first?.instancePath.split('/').filter(Boolean).reverse().find((segment) => SCHEMA_KEYWORDS.has(segment));
     return { problem: `is not a valid JSON Schema (${keyword ? `a "${keyword}" keyword ` : ''}${first?.message ?? 'does not match the meta-schema'})` };

@@ -116,9 +116,11 @@ function checkReasoningBlocks(value: unknown, path: string): Checked<ReasoningBl
 /**
  * Check a conversation and copy it: roles, contents, image parts, assistant tool calls (with
  * `content: null` allowed when it has calls) and tool results, each of which must answer a tool call
- * made earlier in the conversation.
+ * made earlier in the conversation. `continues: true` is for a conversation whose earlier part lives
+ * elsewhere (a session's stored history): tool results may answer calls made there, and the whole
+ * conversation is checked again once it is put together.
  */
-export function checkMessages(messages: unknown, path = 'messages'): Checked<ChatMessage[]> {
+export function checkMessages(messages: unknown, path = 'messages', options: { continues?: boolean } = {}): Checked<ChatMessage[]> {
   if (!Array.isArray(messages) || messages.length === 0) return fail(path, 'must be a non-empty array of { role, content }');
   const out: ChatMessage[] = new Array(messages.length);
   const calls = new Set<string>();
@@ -152,7 +154,7 @@ export function checkMessages(messages: unknown, path = 'messages'): Checked<Cha
     } else if (role === 'tool') {
       const id = message.toolCallId;
       if (typeof id !== 'string' || id === '') return fail(`${here}.toolCallId`, 'must name the tool call this result answers');
-      if (!calls.has(id)) return fail(`${here}.toolCallId`, 'answers no tool call of an earlier assistant message');
+      if (!calls.has(id) && !options.continues) return fail(`${here}.toolCallId`, 'answers no tool call of an earlier assistant message');
       if (typeof content !== 'string') return fail(`${here}.content`, "must be the tool's result as a string (JSON text is usual)");
       out[index] = { role, toolCallId: id, content };
     } else {

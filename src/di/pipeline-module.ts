@@ -20,6 +20,7 @@ import type { RateLimitStore } from '../resilience/rate-limit-store.js';
 import { RateLimiter } from '../resilience/rate-limiter.js';
 import { SessionManager } from '../sessions/session-manager.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { HistoryStore } from '../sessions/history-store.js';
 import { Switchboard } from '../switchboard.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { TYPES } from './identifiers.js';
@@ -27,6 +28,7 @@ import { TYPES } from './identifiers.js';
 /** Stores chosen by config (see stores.ts). */
 export interface PipelineStores {
   sessions: SessionStore;
+  history: HistoryStore;
   responses?: ResponseCacheStore;
   budgets: BudgetStore;
   rateLimits?: RateLimitStore;
@@ -65,6 +67,8 @@ export function pipelineModule(config: SwitchboardConfig, stores: PipelineStores
         const adapters = context.get<AdapterManager>(TYPES.AdapterManager);
         return new SessionManager({
           store: stores.sessions,
+          history: stores.history,
+          maxHistoryBytes: config.sessions.maxHistoryBytes,
           ttlMs: config.sessions.ttlMs,
           hasBot: (name) => bots.get(name) !== undefined,
           // A session's adapters go with it, however it ends.

@@ -12,10 +12,12 @@ import { MemoryBudgetStore, type BudgetStore } from '../resilience/budget.js';
 import type { RateLimitStore } from '../resilience/rate-limit-store.js';
 import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import { MemoryHistoryStore, type HistoryStore } from '../sessions/history-store.js';
 import {
   RedisBudgetStore,
   RedisRateLimitStore,
   RedisResponseStore,
+  RedisHistoryStore,
   RedisSessionStore,
   closeRedisClient,
   createRedisClient,
@@ -29,6 +31,8 @@ import type { PipelineStores } from './pipeline-module.js';
  */
 export interface UserStores {
   sessions?: SessionStore;
+  /** Session histories (bots with memory); without one they follow `sessions.store` (memory or Redis). */
+  history?: HistoryStore;
   /** Used when `responseCache.enabled`. */
   responses?: ResponseCacheStore;
   budgets?: BudgetStore;
@@ -43,7 +47,7 @@ const REDIS_STARTUP_WAIT_MS = 5_000;
 function needsRedis(config: SwitchboardConfig, given: UserStores): boolean {
   if (!config.redis.url) return false;
   return (
-    (config.sessions.store === 'redis' && !given.sessions) ||
+    (config.sessions.store === 'redis' && (!given.sessions || !given.history)) ||
     (config.responseCache.store === 'redis' && !given.responses) ||
     !given.budgets ||
     !given.rateLimits
@@ -64,9 +68,11 @@ export async function createStores(config: SwitchboardConfig, logger: Logger, se
   const memoryResponses = () =>
     new MemoryResponseStore({ max: config.responseCache.max, maxBytes: config.responseCache.maxBytes, ttlMs: config.responseCache.ttlMs });
   const memorySessions = () => new MemorySessionStore({ max: config.sessions.max });
+  const memoryHistory = () => new MemoryHistoryStore({ maxSessions: config.sessions.max });
   if (!needsRedis(config, given)) {
     return {
       sessions: given.sessions ?? memorySessions(),
+      history: given.history ?? memoryHistory(),
       responses: given.responses ?? memoryResponses(),
       budgets: given.budgets ?? new MemoryBudgetStore(),
       rateLimits: given.rateLimits,
@@ -85,6 +91,7 @@ export async function createStores(config: SwitchboardConfig, logger: Logger, se
   try {
     return {
       sessions: given.sessions ?? (config.sessions.store === 'redis' ? new RedisSessionStore({ client, keyPrefix }) : memorySessions()),
+      history: given.history ?? (config.sessions.store === 'redis' ? new RedisHistoryStore({ client, keyPrefix }) : memoryHistory()),
       // The cache hands its TTL to every write; `ttlMs: 0` ("until evicted") leaves the store's default lifetime.
       responses: given.responses ?? (config.responseCache.store === 'redis' ? new RedisResponseStore({ client, keyPrefix }) : memoryResponses()),
       budgets: given.budgets ?? new RedisBudgetStore({ client, keyPrefix }),

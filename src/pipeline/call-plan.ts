@@ -11,12 +11,20 @@ import { excerpt } from '../core/secrets.js';
 import type { ChatMessage, ChatRequest, RichRequestFields } from '../core/types.js';
 import { checkToolChoice } from '../core/request-rules.js';
 import type { Session } from '../sessions/session-store.js';
+import type { HistoryWindow } from './context-fit.js';
 import { valueOrThrow, type NormalizedCall } from './normalize-request.js';
+import { callerTurn, memorySettings, sendableHistory, type PlanMemory } from './session-memory.js';
+import { NO_SUCH_SESSION } from '../sessions/session-manager.js';
 
 /** What the planner needs; the Switchboard passes its services. */
 export interface PlanServices {
   bots: { get(name: string): BotConfig | undefined; list(): string[] };
-  sessions: { get(id: string): Promise<Session | undefined>; refresh(session: Session): Promise<unknown> };
+  sessions: {
+    get(id: string): Promise<Session | undefined>;
+    refresh(session: Session): Promise<unknown>;
+    loadHistory(session: Session): Promise<ChatMessage[]>;
+    appendHistory(session: Session, messages: readonly ChatMessage[], maxMessages: number): Promise<void>;
+  };
   adapters: { chainFor(scope: { bot?: string; sessionId?: string }): AdapterChain };
 }
 
@@ -30,16 +38,18 @@ export interface CallPlan {
   userId?: string;
   /** Models to try in order: the target model, or the bot's primary then fallbacks. */
   candidates: string[];
-  /** The request after system prompt, params and request adapters. */
+  /** The request after system prompt, stored history, params and request adapters. */
   request: ChatRequest;
+  /** Where the session's stored history sits in `request.messages` (memory on), for per-candidate trimming. */
+  history?: HistoryWindow;
+  /** A memory call: what to append to the session's history when it succeeds. */
+  memory?: PlanMemory;
   chain: AdapterChain;
   adapterContext: AdapterContext;
   signal?: AbortSignal;
   useCache: boolean;
 }
 
-/** The id is not repeated: it is caller text (RELIABILITY.md "Secrets"). */
-const NO_SUCH_SESSION = 'The sessionId names no live session (it does not exist or has expired); start one with sb.sessions.start({ bot })';
 
 /**
  * Tools, tool choice, response format and provider options: the request's where it gives them, else the
@@ -99,9 +109,19 @@ export async function planCall(call: NormalizedCall, services: PlanServices, res
     metadata: session?.metadata ?? {},
     model: botConfig.model,
   };
+  const settings = session ? memorySettings(botConfig.memory) : undefined;
+  let messages = call.messages;
+  let memory: PlanMemory | undefined;
+  let stored: ChatMessage[] = [];
+  if (settings && session) {
+    stored = sendableHistory(await services.sessions.loadHistory(session));
+    const turn = callerTurn(call.messages, stored);
+    memory = { session, fresh: turn.fresh, stored: stored.length, maxMessages: settings.maxMessages };
+    messages = [...turn.system, ...stored, ...turn.fresh];
+  }
   const base: ChatRequest = {
     ...mergedRichFields(botConfig, call),
-    messages: withSystemPrompt(call.messages, botConfig.system),
+    messages: withSystemPrompt(messages, botConfig.system),
     params: { ...botConfig.params, ...call.params },
     operation: call.operation,
   };
@@ -115,11 +135,25 @@ export async function planCall(call: NormalizedCall, services: PlanServices, res
     userId: session?.userId,
     candidates: [botConfig.model, ...(botConfig.fallbacks ?? [])],
     request,
+    history: memory ? historyWindow(request.messages.length, memory, settings!.maxTokens) : undefined,
+    memory,
     chain,
     adapterContext,
     signal: call.signal,
     useCache: call.useCache,
   };
+}
+
+/**
+ * Where the stored history sits in the final request: just before the new messages. Request adapters
+ * that add or drop messages do so around the conversation (a system prompt), so the window is found
+ * from the end; when it cannot be, the request is sent untrimmed.
+ */
+function historyWindow(length: number, memory: PlanMemory, maxTokens: number | undefined): HistoryWindow | undefined {
+  const end = length - memory.fresh.length;
+  const start = end - memory.stored;
+  if (memory.stored === 0 || start < 0) return undefined;
+  return maxTokens === undefined ? { start, end } : { start, end, maxTokens };
 }
 
 /** A call that names a model: no session, no bot, no adapters; synchronous (no await on the hot path). */

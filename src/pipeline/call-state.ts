@@ -135,7 +135,7 @@ export class CallState {
       toolCalls: hit.toolCalls ?? [],
       reasoning: hit.reasoning,
       // Only answers that parsed (and validated) were cached.
-      object: parsedOutput(this.plan.request.responseFormat, hit.text, hit.model),
+      object: parsedOutput(this.plan.request.responseFormat, hit),
     });
   }
 

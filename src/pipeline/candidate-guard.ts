@@ -10,7 +10,7 @@
  */
 import { CircuitOpenError, RateLimitError, UnsupportedCapabilityError, type LLMError, type LLMErrorCode, type RequiredCapability } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { ManagedResult, ModelInfo } from '../core/types.js';
+import type { ChatRequest, ManagedResult, ModelInfo } from '../core/types.js';
 import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js';
 import type { BudgetManager } from '../resilience/budget.js';
 import { estimateMaxCostUsd } from '../resilience/budget.js';
@@ -18,6 +18,7 @@ import type { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { checkInputLimits } from '../resilience/input-limits.js';
 import type { RateLimiter } from '../resilience/rate-limiter.js';
 import type { CallPlan } from './call-plan.js';
+import { fitRequest } from './context-fit.js';
 
 /** Services the guard consults. */
 export interface GuardServices {
@@ -44,6 +45,10 @@ export interface FailureSettlement {
 export interface CandidateTicket {
   resolved: ResolvedModel;
   info: ModelInfo;
+  /** The request for this candidate: the plan's, with stored history trimmed to its context window. */
+  request: ChatRequest;
+  /** History messages sent to this candidate, and dropped to fit its window. */
+  history: { sent: number; trimmed: number };
   succeeded(result: ManagedResult): void;
   failed(error: LLMError, settlement?: FailureSettlement): void;
   /** The caller stopped before an outcome was known (a stream left early): says nothing about the model's health. */
@@ -104,7 +109,9 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
       throw new UnsupportedCapabilityError(need, `${candidate} cannot serve this request: the catalog says it has no ${need} capability`, { provider: resolved.provider, model: resolved.model });
     }
   }
-  const inputTokens = checkInputLimits(plan.request, info, services.limits, candidate);
+  checkInputLimits(plan.request, services.limits);
+  const fitted = await fitRequest(plan.request, info, candidate, plan.history, (request) => resolved.manager.measureTokens(request));
+  const inputTokens = fitted.inputTokens;
   const admission = services.breakers.tryAcquire(candidate);
   if (!admission.allowed) {
     const origin = { provider: resolved.provider, model: resolved.model, retryAfterMs: admission.retryInMs };
@@ -155,6 +162,8 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
   return {
     resolved,
     info,
+    request: fitted.request,
+    history: { sent: fitted.historySent, trimmed: fitted.historyTrimmed },
     succeeded(result) {
       if (settled) return;
       settled = true;

@@ -41,7 +41,9 @@ export class CandidateCursor {
       const candidate = candidates[this.index];
       if (candidate === undefined) throw this.finalError();
       try {
-        return await enterCandidate(this.state.plan, candidate, this.services, this.needs);
+        const ticket = await enterCandidate(this.state.plan, candidate, this.services, this.needs);
+        if (this.state.plan.memory) this.state.recorder.history?.(candidate, ticket.history.sent, ticket.history.trimmed);
+        return ticket;
       } catch (error) {
         this.failed(toLLMError(error));
       }
@@ -78,7 +80,8 @@ export class CandidateCursor {
     if (this.onlyMissing && this.missing) {
       // Every candidate lacked it: nothing was sent, and the request is what has to change.
       const what = isCapability(this.missing) ? `has the ${this.missing} capability this request needs (catalog capabilities and what each provider carries)` : `can take ${this.missing}`;
-      return new InvalidRequestError(`No model of this call ${what}; pick a model that does, or send the request without it`);
+      // The cause says which field or capability, for callers that map it (the gateway's `param`).
+      return new InvalidRequestError(`No model of this call ${what}; pick a model that does, or send the request without it`, { cause: this.lastError });
     }
     const wholeCallRateLimited = this.allRateLimited && this.soonestRateLimit !== undefined && this.index >= this.state.plan.candidates.length - 1;
     return wholeCallRateLimited ? this.soonestRateLimit! : this.lastError;

@@ -92,7 +92,7 @@ export function checkRichFields(fields: Record<string, unknown>, where = ''): Ri
  * A target (model id, bot name, session id) as the caller gave it: a string of at most
  * `limits.maxIdLength` characters without control characters. The value is never repeated.
  */
-function checkTarget(name: string, value: unknown, limits: RequestLimits): string {
+export function checkTarget(name: string, value: unknown, limits: RequestLimits): string {
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidRequestError(`${name} must be a non-empty string`);
   if (value.length > limits.maxIdLength) {
     throw new InvalidRequestError(`${name} is longer than ${limits.maxIdLength} characters (config limits.maxIdLength)`);
@@ -133,7 +133,9 @@ export function normalizeRequest(request: AnyCallRequest, kind: 'generate' | 'ch
     if (typeof fields.prompt !== 'string' || fields.prompt.length === 0) throw new InvalidRequestError('prompt must be a non-empty string');
     messages = [{ role: 'user', content: fields.prompt }];
   } else {
-    messages = valueOrThrow(checkMessages(fields.messages));
+    // A session call may continue its stored history (a tool result for a call made there): the whole
+    // conversation is checked again per candidate, once the history is in (candidate-guard.ts).
+    messages = valueOrThrow(checkMessages(fields.messages, 'messages', { continues: targetName === 'sessionId' }));
   }
   if (fields.signal !== undefined && !(fields.signal instanceof AbortSignal)) throw new InvalidRequestError('signal must be an AbortSignal');
   if (fields.cache !== undefined && typeof fields.cache !== 'boolean') throw new InvalidRequestError('cache must be true or false');

@@ -12,10 +12,13 @@ const FENCED = /^```(?:json)?\s*\n([\s\S]*?)\n?```$/;
 
 /**
  * The parsed answer for a `json` / `json_schema` response format (`json_schema`: validated), or
- * undefined for text. Throws InvalidOutputError (carrying the text) when it is not JSON or not valid.
+ * undefined for text and for an answer that calls tools (the JSON answer comes after the tool results).
+ * Throws InvalidOutputError (carrying the text) when it is not JSON or not valid.
  */
-export function parsedOutput(format: ResponseFormat | undefined, text: string, model: string): unknown {
+export function parsedOutput(format: ResponseFormat | undefined, answer: { text: string; model: string; toolCalls?: readonly unknown[] }): unknown {
   if (!format || format.type === 'text') return undefined;
+  if (answer.toolCalls && answer.toolCalls.length > 0) return undefined;
+  const { text, model } = answer;
   const trimmed = text.trim();
   const fenced = FENCED.exec(trimmed);
   let object: unknown;

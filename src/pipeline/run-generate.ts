@@ -8,10 +8,13 @@ import { CandidateCursor } from './candidates.js';
 import type { GuardServices } from './candidate-guard.js';
 import { cacheableAnswer, toLLMError, type CallState } from './call-state.js';
 import { parsedOutput } from './request-needs.js';
+import type { PlanServices } from './call-plan.js';
+import { rememberTurn } from './session-memory.js';
 
 /** Services a call runs with. */
 export interface RunServices extends GuardServices {
   responseCache?: ResponseCache;
+  sessions: PlanServices['sessions'];
 }
 
 /**
@@ -26,7 +29,7 @@ async function answerFromCandidates(state: CallState, services: RunServices): Pr
     const ticket = await cursor.next();
     let managed: ManagedResult;
     try {
-      managed = await ticket.resolved.manager.generateResponse({ ...state.plan.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
+      managed = await ticket.resolved.manager.generateResponse({ ...ticket.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
     } catch (error) {
       const mapped = toLLMError(error);
       ticket.failed(mapped);
@@ -36,7 +39,7 @@ async function answerFromCandidates(state: CallState, services: RunServices): Pr
     ticket.succeeded(managed);
     if (!format || format.type === 'text') return { managed, object: undefined };
     try {
-      return { managed, object: parsedOutput(format, managed.text, managed.model) };
+      return { managed, object: parsedOutput(format, managed) };
     } catch (error) {
       cursor.failed(toLLMError(error));
     }
@@ -49,7 +52,11 @@ export async function runGenerate(state: CallState, services: RunServices): Prom
   if (state.cacheKey && services.responseCache) {
     const hit = await services.responseCache.lookup(state.cacheKey);
     state.recorder.cacheLookup(hit !== undefined);
-    if (hit) return state.finishFromCache(hit, await plan.chain.transformOutput(hit.text, plan.adapterContext));
+    if (hit) {
+      const cached = state.finishFromCache(hit, await plan.chain.transformOutput(hit.text, plan.adapterContext));
+      await rememberTurn(plan.memory, cached, services.sessions, services.logger);
+      return cached;
+    }
   }
   const { managed, object } = await answerFromCandidates(state, services);
   // No adapters (a model target): no async step at all.
@@ -58,5 +65,7 @@ export async function runGenerate(state: CallState, services: RunServices): Prom
     const answer = cacheableAnswer(managed);
     if (answer) await services.responseCache.save(state.cacheKey, answer);
   }
-  return state.finishFromProvider(managed, text, object);
+  const result = state.finishFromProvider(managed, text, object);
+  await rememberTurn(plan.memory, result, services.sessions, services.logger);
+  return result;
 }

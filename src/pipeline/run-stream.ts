@@ -15,6 +15,7 @@ import { CandidateCursor } from './candidates.js';
 import { cacheableAnswer, startCall, toLLMError, type CallState, type ResolvedCall } from './call-state.js';
 import type { PipelineServices } from './call-pipeline.js';
 import type { NormalizedCall } from './normalize-request.js';
+import { rememberTurn } from './session-memory.js';
 
 /** Stream one call: text deltas (adapted), then exactly one finish part. */
 export async function* runStream(call: NormalizedCall, services: PipelineServices, resolved?: ResolvedCall): AsyncGenerator<StreamPart> {
@@ -27,9 +28,14 @@ export async function* runStream(call: NormalizedCall, services: PipelineService
       const hit = await services.responseCache.lookup(state.cacheKey);
       state.recorder.cacheLookup(hit !== undefined);
       if (hit) {
+        // A hit streams the parts a live answer would: reasoning, text, each tool call, then the finish.
+        for (const block of hit.reasoning ?? []) if (block.text) yield { type: 'reasoning-delta', text: block.text };
         const text = await plan.chain.transformOutput(hit.text, plan.adapterContext);
         if (text) yield { type: 'text-delta', text };
-        yield { type: 'finish', result: state.finishFromCache(hit, text) };
+        for (const toolCall of hit.toolCalls ?? []) yield { type: 'tool-call', toolCall };
+        const cached = state.finishFromCache(hit, text);
+        await rememberTurn(plan.memory, cached, services.sessions, services.logger);
+        yield { type: 'finish', result: cached };
         return;
       }
     }
@@ -42,7 +48,7 @@ export async function* runStream(call: NormalizedCall, services: PipelineService
       const ticket: CandidateTicket = await cursor.next();
       const candidate = ticket.resolved.id;
       try {
-        const upstream = ticket.resolved.manager.streamResponse({ ...plan.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
+        const upstream = ticket.resolved.manager.streamResponse({ ...ticket.request, modelId: ticket.resolved.model }, state.candidateContext(ticket.info));
         let managed: ManagedResult | undefined;
         let stoppedEarly = false;
         for await (const part of upstream) {
@@ -79,17 +85,22 @@ export async function* runStream(call: NormalizedCall, services: PipelineService
         }
         if (!managed) {
           // Stopped early by an adapter: there is no provider result to report.
-          yield { type: 'finish', result: state.finish({ id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false, toolCalls: [] }) };
+          const stopped = state.finish({ id: randomUUID(), text: emitted, model: candidate, finishReason: 'length', usage: { ...EMPTY_USAGE }, costUsd: null, cached: false, toolCalls: [] });
+          await rememberTurn(plan.memory, stopped, services.sessions, services.logger);
+          yield { type: 'finish', result: stopped };
           return;
         }
         // A JSON answer that does not parse or validate fails here (InvalidOutputError), before it is cached.
-        const object = parsedOutput(plan.request.responseFormat, managed.text, managed.model);
+        const object = parsedOutput(plan.request.responseFormat, managed);
         if (state.cacheKey && services.responseCache) {
           const answer = cacheableAnswer(managed);
           if (answer) await services.responseCache.save(state.cacheKey, answer);
         }
         for (const toolCall of managed.toolCalls ?? []) yield { type: 'tool-call', toolCall };
-        yield { type: 'finish', result: state.finishFromProvider(managed, emitted, object) };
+        const result = state.finishFromProvider(managed, emitted, object);
+        // Stored before the finish part goes out: a consumer may stop reading at it.
+        await rememberTurn(plan.memory, result, services.sessions, services.logger);
+        yield { type: 'finish', result };
         return;
       } catch (error) {
         const mapped = toLLMError(error);

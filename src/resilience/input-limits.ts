@@ -1,10 +1,10 @@
 /**
  * Input checks made before any network call (RELIABILITY.md "Limits"): message shape, message count,
- * total characters, and a prompt estimated larger than the model's context window minus `maxTokens`.
- * Each failure says which limit was hit and what to change.
+ * total characters, and the token estimate the context-window check starts from. Each failure says
+ * which limit was hit and what to change.
  */
-import { ContextLengthError, InvalidRequestError } from '../core/errors.js';
-import { messageText, type ChatMessage, type ChatRequest, type ModelInfo } from '../core/types.js';
+import { InvalidRequestError } from '../core/errors.js';
+import { messageText, type ChatMessage, type ChatRequest } from '../core/types.js';
 import { checkMessages } from '../core/request-rules.js';
 
 /** Config `limits`; a value of 0 (or below) means no limit. */
@@ -35,25 +35,27 @@ export function messageChars(message: ChatMessage): number {
   return chars;
 }
 
-/** Estimated prompt tokens of a conversation: each message's text, its images, plus MESSAGE_OVERHEAD_TOKENS. */
+/** Estimated tokens of one message: its text / 4, its images, plus MESSAGE_OVERHEAD_TOKENS. */
+export function estimateMessageTokens(message: ChatMessage): number {
+  let tokens = Math.ceil(messageChars(message) / 4) + MESSAGE_OVERHEAD_TOKENS;
+  if (message.role === 'user' && Array.isArray(message.content)) {
+    for (const part of message.content) if (part.type === 'image') tokens += IMAGE_TOKENS_ESTIMATE;
+  }
+  return tokens;
+}
+
+/** Estimated prompt tokens of a conversation (the sum of its messages' estimates). */
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let total = 0;
-  for (const message of messages) {
-    total += Math.ceil(messageChars(message) / 4) + MESSAGE_OVERHEAD_TOKENS;
-    if (message.role === 'user' && Array.isArray(message.content)) {
-      for (const part of message.content) if (part.type === 'image') total += IMAGE_TOKENS_ESTIMATE;
-    }
-  }
+  for (const message of messages) total += estimateMessageTokens(message);
   return total;
 }
 
 /**
- * Throw InvalidRequestError for a malformed conversation or one over `limits`, and ContextLengthError
- * when the estimated prompt plus `maxTokens` does not fit `info.contextWindow` (skipped when the
- * window is unknown). `modelId` (`provider:model`) names the model in messages. Returns the prompt
- * estimate so callers need not count twice.
+ * Throw InvalidRequestError for a malformed conversation or one over `limits`. (Whether it fits a
+ * model's context window is decided per candidate, with history trimming: src/pipeline/context-fit.ts.)
  */
-export function checkInputLimits(request: ChatRequest, info: ModelInfo, limits: InputLimits, modelId: string): number {
+export function checkInputLimits(request: ChatRequest, limits: InputLimits): void {
   // The one message rule (request adapters may have rewritten the conversation since it was checked).
   const shape = checkMessages(request.messages);
   if (shape.problem) throw new InvalidRequestError(`${shape.problem.path} ${shape.problem.message}`);
@@ -70,19 +72,4 @@ export function checkInputLimits(request: ChatRequest, info: ModelInfo, limits: 
       `The input has ${chars} characters; the limit is ${limits.maxInputChars} (config limits.maxInputChars). Shorten the messages or raise limits.maxInputChars.`,
     );
   }
-  const estimate = estimatePromptTokens(messages);
-  const window = info.contextWindow;
-  if (window !== undefined && window > 0) {
-    const requested = request.params?.maxTokens;
-    const maxTokens = typeof requested === 'number' && Number.isFinite(requested) && requested > 0 ? requested : 0;
-    if (estimate > window - maxTokens) {
-      const room = maxTokens > 0 ? ` plus maxTokens ${maxTokens} (${estimate + maxTokens} in all)` : '';
-      throw new ContextLengthError(
-        `${modelId}: the prompt is about ${estimate} tokens (estimated)${room}, more than the model's context window of ${window} tokens. ` +
-          `Shorten the conversation${maxTokens > 0 ? ' or lower maxTokens' : ''}, or use a model with a larger window.`,
-        { provider: info.provider, model: info.model },
-      );
-    }
-  }
-  return estimate;
 }

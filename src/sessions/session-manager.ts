@@ -7,11 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { InvalidRequestError } from '../core/errors.js';
 import { excerpt } from '../core/secrets.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import type { ChatMessage } from '../core/messages.js';
+import { MemoryHistoryStore, type HistoryStore } from './history-store.js';
 import { cloneSession, MAX_TIMER_MS, type Session, type SessionStore } from './session-store.js';
 
 /** What the SessionManager needs. */
 export interface SessionManagerOptions {
   store: SessionStore;
+  /** Where conversation memory lives (bots with `memory`); default: in this process. */
+  history?: HistoryStore;
+  /** Most bytes of history per session (config `sessions.maxHistoryBytes`); default 1 MiB. */
+  maxHistoryBytes?: number;
   /** Default sliding-expiry window (config `sessions.ttlMs`). */
   ttlMs: number;
   /** Is a bot type defined? (the BotRegistry answers) */
@@ -49,9 +55,22 @@ const MAX_FIELD_LENGTH = 256;
 export const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_METADATA_DEPTH = 32;
 
+/** A caller's scope for reading a session's history: another tenant's session is refused. */
+export interface HistoryScope {
+  tenantId?: string;
+}
+
+/** The id is not repeated: it is caller text (RELIABILITY.md "Secrets"). */
+export const NO_SUCH_SESSION = 'The sessionId names no live session (it does not exist or has expired); start one with sb.sessions.start({ bot })';
+
+/** Default of `sessions.maxHistoryBytes`. */
+export const DEFAULT_MAX_HISTORY_BYTES = 1024 * 1024;
+
 /** Starts, finds, extends and ends sessions. */
 export class SessionManager {
   private readonly store: SessionStore;
+  private readonly historyStore: HistoryStore;
+  private readonly maxHistoryBytes: number;
   private readonly ttlMs: number;
   private readonly hasBot: (name: string) => boolean;
   private readonly onEnded?: (sessionId: string) => void;
@@ -63,6 +82,8 @@ export class SessionManager {
   constructor(options: SessionManagerOptions) {
     this.ttlMs = checkTtl(options.ttlMs, 'sessions.ttlMs');
     this.store = options.store;
+    this.historyStore = options.history ?? new MemoryHistoryStore({ maxSessions: 100_000 });
+    this.maxHistoryBytes = options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
     this.hasBot = options.hasBot;
     this.onEnded = options.onEnded;
     this.onStarted = options.onStarted;
@@ -97,6 +118,8 @@ export class SessionManager {
     if (userId !== undefined) session.userId = userId;
     if (tenantId !== undefined) session.tenantId = tenantId;
     this.onStarted?.(id);
+    // A client-chosen id may have belonged to a session Redis expired: its history is not inherited.
+    if (options.id !== undefined) await this.historyStore.clear(id);
     await this.store.set(session);
     return cloneSession(session);
   }
@@ -135,7 +158,33 @@ export class SessionManager {
     return refreshed;
   }
 
-  /** End a session; its session adapters go with it. True when it was live. */
+  /**
+   * The stored conversation of a live session, oldest first ([] when its bot has no memory). A
+   * `tenantId` other than the session's is refused with the message an unknown id gets.
+   */
+  async history(id: string, scope: HistoryScope = {}): Promise<ChatMessage[]> {
+    await this.scoped(id, scope);
+    return this.historyStore.load(id);
+  }
+
+  /** Forget a live session's stored conversation (the session goes on). */
+  async clearHistory(id: string, scope: HistoryScope = {}): Promise<void> {
+    await this.scoped(id, scope);
+    await this.historyStore.clear(id);
+  }
+
+  /** The stored history of a session the caller already resolved (the call pipeline). */
+  loadHistory(session: Session): Promise<ChatMessage[]> {
+    return this.historyStore.load(session.id);
+  }
+
+  /** Append one call's turn (its new messages and the answer) to the session's history. */
+  appendHistory(session: Session, messages: readonly ChatMessage[], maxMessages: number): Promise<void> {
+    // The session was refreshed when the call started: its history lives as long as it does.
+    return this.historyStore.append(session.id, messages, { maxMessages, maxBytes: this.maxHistoryBytes, expiresAt: this.now() + session.ttlMs });
+  }
+
+  /** End a session; its session adapters and history go with it. True when it was live. */
   async end(id: string): Promise<boolean> {
     const removed = await this.store.delete(checkId(id));
     // The store says true for exactly one remover, so racing end/expire calls end the session once.
@@ -147,9 +196,18 @@ export class SessionManager {
   async close(): Promise<void> {
     this.unsubscribe?.();
     await this.store.close();
+    await this.historyStore.close();
+  }
+
+  private async scoped(id: string, scope: HistoryScope): Promise<Session> {
+    const session = await this.get(id);
+    if (!session || (scope.tenantId !== undefined && session.tenantId !== scope.tenantId)) throw new InvalidRequestError(NO_SUCH_SESSION);
+    return session;
   }
 
   private ended(id: string): void {
+    // Its history goes too (a store error only delays that to the history's own expiry).
+    this.historyStore.clear(id).catch((error: unknown) => this.logger.warn('clearing an ended session\'s history failed', { sessionId: id, error }));
     if (!this.onEnded) return;
     try {
       this.onEnded(id);

@@ -74,6 +74,8 @@ export interface CallRecorder {
   cacheLookup(hit: boolean): void;
   /** Moving from a failed candidate to the next one. */
   fallback(from: string, to: string, error: LLMError): void;
+  /** A memory call: how many stored history messages go to `candidate`, and how many were trimmed to fit it. */
+  history?(candidate: string, sent: number, trimmed: number): void;
   /** Success (once). */
   end(outcome: CallOutcome): void;
   /** Failure (once). */

@@ -102,6 +102,16 @@ export const ATTR_SB_CACHE_RESULT = 'switchboard.cache.result';
 /** The `switchboard.outcome` value of a successful call. */
 export const OUTCOME_OK = 'ok';
 
+// History span event (bots with memory), on the agent span, once per candidate entered.
+/** Span event: the stored history a memory call sends to one candidate. */
+export const EVENT_HISTORY = 'switchboard.history';
+/** History event: the candidate (`provider:model`). */
+export const ATTR_SB_MODEL = 'switchboard.model';
+/** History event: stored messages sent. */
+export const ATTR_SB_HISTORY_SENT = 'switchboard.history.sent';
+/** History event: stored messages trimmed to fit the candidate's context window (or memory.maxTokens). */
+export const ATTR_SB_HISTORY_TRIMMED = 'switchboard.history.trimmed';
+
 // Retry span event.
 /** Span event recorded on the inference span for each retried attempt. */
 export const EVENT_RETRY = 'retry';

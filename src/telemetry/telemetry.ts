@@ -12,7 +12,7 @@ import { processSecrets, type SecretRegistry } from '../core/secrets.js';
 import { SwitchboardEvents, eventError } from './events.js';
 import { SwitchboardMetrics } from './metrics.js';
 import { noopObserver, safely, type CallObserver, type CallOutcome, type CallRecorder, type CallStart, type InferenceRecorder, type InferenceStart } from './observer.js';
-import { ATTR_SB_ATTEMPTS, ENV_CAPTURE_MESSAGE_CONTENT, INSTRUMENTATION_SCOPE } from './semconv.js';
+import { ATTR_SB_ATTEMPTS, ATTR_SB_HISTORY_SENT, ATTR_SB_HISTORY_TRIMMED, ATTR_SB_MODEL, ENV_CAPTURE_MESSAGE_CONTENT, EVENT_HISTORY, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { StatsCollector } from './stats.js';
 import { MetricLabels, OTHER_LABEL } from './metric-labels.js';
 import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, recordRetryEvent, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
@@ -201,6 +201,11 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
       const failed = splitModel(from);
       safely(() => parts.meter().recordFallback(failed.provider ?? '', parts.labels.model(failed.provider ?? '', failed.model), bot, errorTypeOf(error)), log);
       if (parts.events.hasListeners('fallback')) safely(() => parts.events.emit('fallback', { bot: start.bot, from, to, error: eventError(error) }), log);
+    },
+    history(candidate: string, sent: number, trimmed: number) {
+      if (settled) return;
+      // Counts only: the history is content (on spans only with captureContent, as part of the input messages).
+      safely(() => agent?.span.addEvent(EVENT_HISTORY, { [ATTR_SB_MODEL]: candidate, [ATTR_SB_HISTORY_SENT]: sent, [ATTR_SB_HISTORY_TRIMMED]: trimmed }), log);
     },
     end(outcome: CallOutcome) {
       if (settled) return;

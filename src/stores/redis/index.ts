@@ -1,5 +1,5 @@
 /**
- * Redis-backed stores that let several switchboard instances act as one: sessions, the response
+ * Redis-backed stores that let several switchboard instances act as one: sessions and their histories, the response
  * cache, budget spend and rate-limit buckets (docs/shared-state.md). One client serves all of them;
  * the stores never close it, the composition root does (`closeRedisClient`) after closing them.
  */
@@ -17,3 +17,4 @@ export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-sessio
 export { DEFAULT_REDIS_RESPONSE_TTL_MS, RedisResponseStore, type RedisResponseStoreOptions } from './redis-response-store.js';
 export { RedisBudgetStore } from './redis-budget-store.js';
 export { RedisRateLimitStore } from './redis-rate-limit-store.js';
+export { RedisHistoryStore } from './redis-history-store.js';

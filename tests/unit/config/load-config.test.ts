@@ -30,7 +30,7 @@ describe('loadConfig defaults and files', () => {
     expect(config.providers.ollama).toEqual({ baseURL: 'http://127.0.0.1:11434', timeoutMs: 60000, keepAlive: '' });
     expect(config.providers.llamacpp).toEqual({ modelsDir: './models', threads: 0, gpu: false, contextSize: 4096 });
     expect(config.responseCache).toEqual({ enabled: false, store: 'memory', max: 10000, ttlMs: 3600000, maxBytes: 64 * 1024 * 1024 });
-    expect(config.sessions).toEqual({ store: 'memory', ttlMs: 1800000, max: 100000 });
+    expect(config.sessions).toEqual({ store: 'memory', ttlMs: 1800000, max: 100000, maxHistoryBytes: 1048576 });
     expect(config.resilience.circuitBreaker).toEqual({ failureThreshold: 5, cooldownMs: 30000 });
     expect(config.telemetry).toMatchObject({ serviceName: 'llm-switchboard', captureContent: false, logLevel: 'warn' });
     expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, apiKeys: [], bodyLimitBytes: 1048576 });
@@ -50,7 +50,7 @@ describe('loadConfig defaults and files', () => {
       model: 'openai:gpt-4o-mini',
       fallbacks: ['anthropic:claude-3-5-haiku-latest'],
       system: 'You are a concise support agent.',
-      params: { temperature: 0.2, maxTokens: 512 },
+      params: { maxTokens: 512 },
       adapters: [{ name: 'pii-redact' }, { name: 'max-length', options: { maxChars: 1200 } }],
     });
   });

@@ -55,6 +55,14 @@ describe('request rules', () => {
     expect(problemOf(checkTools(tools))).toMatch(pattern);
   });
 
+  it('schemas naming draft 2020-12 or 2019-09 in $schema (zod 4 writes 2020-12) compile; an unknown meta-schema is a problem, not a throw', () => {
+    const draft = (uri: string) => ({ $schema: uri, type: 'object', properties: { items: { type: 'array', prefixItems: [{ type: 'string' }] } } });
+    expect(checkTools([tool('f', draft('https://json-schema.org/draft/2020-12/schema'))]).value).toHaveLength(1);
+    expect(checkTools([tool('f', draft('https://json-schema.org/draft/2019-09/schema'))]).value).toHaveLength(1);
+    expect(checkTools([tool('f', draft('http://json-schema.org/draft-07/schema#'))]).value).toHaveLength(1);
+    expect(problemOf(checkTools([tool('f', draft(`https://example.com/${CANARY}/schema`))]))).toMatch(/unknown meta-schema/);
+  });
+
   it('tool choice must name a tool of the request, and needs tools unless it is none', () => {
     expect(problemOf(checkToolChoice({ name: CANARY }, [tool('f') as never]))).toMatch(/^toolChoice\.name names no tool/);
     expect(problemOf(checkToolChoice('required', []))).toMatch(/^toolChoice needs tools/);

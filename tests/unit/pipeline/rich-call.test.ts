@@ -109,6 +109,13 @@ describe('rich messages through the pipeline', () => {
     expect((error as InvalidOutputError).text).toBe('It is warm.');
   });
 
+  it('with tools and a JSON format, an answer that calls a tool is an answer (its JSON comes after the results)', async () => {
+    fake.reply('m', { toolCalls: [CALLS[0]!] });
+    const result = await sb.chat({ model: 'fake:m', messages: [{ role: 'user', content: 'Temp in Paris?' }], tools: [WEATHER], responseFormat: { type: 'json_schema', schema: SCHEMA } });
+    expect(result.toolCalls).toEqual([CALLS[0]]);
+    expect(result.object).toBeUndefined();
+  });
+
   it('a stream whose JSON does not validate throws InvalidOutputError after its deltas, never a silent finish', async () => {
     fake.reply('m', { chunks: ['{"temp":', '"hot"}'] });
     const seen: string[] = [];

@@ -33,7 +33,7 @@ function armEnv(): ArmEnv {
     return { ...common, transport, fetch: cannedFetch(chunks), openaiBaseURL: CANNED_OPENAI_BASE_URL, anthropicBaseURL: CANNED_ANTHROPIC_BASE_URL, upstreamURL: '' };
   }
   if (!upstream) throw new Error('BENCH_UPSTREAM is required for the loopback transport');
-  return { ...common, transport, fetch: globalThis.fetch, openaiBaseURL: `${upstream}/v1`, anthropicBaseURL: upstream, upstreamURL: upstream };
+  return { ...common, transport, fetch: undefined, openaiBaseURL: `${upstream}/v1`, anthropicBaseURL: upstream, upstreamURL: upstream };
 }
 
 function send(message: unknown): void {

@@ -10,8 +10,11 @@ export type Transport = 'canned' | 'loopback';
 /** What an arm is built from. */
 export interface ArmEnv {
   transport: Transport;
-  /** The canned fetch (canned) or the global fetch (loopback). */
-  fetch: typeof fetch;
+  /**
+   * The canned fetch (canned); undefined over loopback, where each client runs on its own default as
+   * a user would have it: the SDKs on Node's fetch, the switchboard on its transport (src/transport/).
+   */
+  fetch: typeof fetch | undefined;
   /** `…/v1` for OpenAI-shaped clients. */
   openaiBaseURL: string;
   /** Root URL for Anthropic clients. */

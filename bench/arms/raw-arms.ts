@@ -2,19 +2,21 @@
  * The baselines: the official SDKs used directly, as an application without a manager layer would
  * (SDK retries off, as the layer sets them), and the "every call emits telemetry" floor: the raw
  * openai SDK plus one hand-made GenAI span and three metric records per call on real OTel SDK
- * providers with discarding exporters.
+ * providers with discarding exporters. And the raw openai SDK on the switchboard's transport
+ * (`raw-openai+pool`): what the transport alone changes, apart from the layer.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { SpanKind, type Histogram, type Span } from '@opentelemetry/api';
 import OpenAI from 'openai';
+import { PooledTransport } from '../../src/transport/transport.js';
 import { startDiscardingTelemetry } from '../lib/otel.js';
 import { BENCH_ANTHROPIC_MODEL, BENCH_MODEL, BENCH_PROMPT } from '../lib/wire.js';
 import { BENCH_API_KEY, type ArmClient, type ArmDefinition, type ArmEnv } from './arm.js';
 
 const MESSAGES = [{ role: 'user' as const, content: BENCH_PROMPT }];
 
-function openAIClient(env: ArmEnv): OpenAI {
-  return new OpenAI({ apiKey: BENCH_API_KEY, baseURL: env.openaiBaseURL, fetch: env.fetch, maxRetries: 0 });
+function openAIClient(env: ArmEnv, fetchFn: typeof fetch | undefined = env.fetch): OpenAI {
+  return new OpenAI({ apiKey: BENCH_API_KEY, baseURL: env.openaiBaseURL, fetch: fetchFn, maxRetries: 0 });
 }
 
 /** Non-streaming and streaming chat completions with the bare SDK. */
@@ -36,25 +38,42 @@ function rawOpenAI(client: OpenAI) {
   };
 }
 
+/** Calls and streams of the raw SDK as an arm (text of the answer, a delta count per chunk). */
+function rawOpenAIClient(client: OpenAI, close: () => Promise<void> = async () => undefined): ArmClient {
+  const raw = rawOpenAI(client);
+  return {
+    call: async () => (await raw.call()).choices[0]?.message.content ?? '',
+    async stream(onDelta) {
+      let text = '';
+      await raw.stream((delta) => {
+        text += delta;
+        onDelta();
+      });
+      return text;
+    },
+    close,
+  };
+}
+
 const rawOpenAIArm: ArmDefinition = {
   name: 'raw-openai',
   label: 'raw `openai` SDK',
   baseline: 'raw-openai',
   transports: ['canned', 'loopback'],
   async create(env) {
-    const raw = rawOpenAI(openAIClient(env));
-    return {
-      call: async () => (await raw.call()).choices[0]?.message.content ?? '',
-      async stream(onDelta) {
-        let text = '';
-        await raw.stream((delta) => {
-          text += delta;
-          onDelta();
-        });
-        return text;
-      },
-      close: async () => undefined,
-    };
+    return rawOpenAIClient(openAIClient(env));
+  },
+};
+
+const rawOpenAIPoolArm: ArmDefinition = {
+  name: 'raw-openai+pool',
+  label: 'raw `openai` SDK on the switchboard transport (its `fetch` option: src/transport/, undici pools)',
+  baseline: 'raw-openai',
+  transports: ['loopback'],
+  async create(env) {
+    const transport = new PooledTransport({ env: {} });
+    const client = transport.client({ provider: 'openai' });
+    return rawOpenAIClient(openAIClient(env, client.fetch), () => transport.close());
   },
 };
 
@@ -149,4 +168,4 @@ const rawOpenAIWithOtelArm: ArmDefinition = {
 };
 
 /** The raw arms. */
-export const rawArms: ArmDefinition[] = [rawOpenAIArm, rawAnthropicArm, rawOpenAIWithOtelArm];
+export const rawArms: ArmDefinition[] = [rawOpenAIArm, rawOpenAIPoolArm, rawAnthropicArm, rawOpenAIWithOtelArm];

@@ -1,9 +1,12 @@
 /**
  * The switchboard arms: the same chat call through `createSwitchboard()` with telemetry off (no
  * providers: the @opentelemetry/api no-ops), with telemetry on (real SDK providers, discarding
- * exporters), on Anthropic, through a bot with two adapters, and as a response-cache hit.
+ * exporters), on Anthropic, through a bot with two adapters, as a response-cache hit, and (over
+ * loopback) on Node's own fetch given in config instead of the transport, to tell the layer's cost
+ * from the transport's.
  * Each builds the real library from the repository's config/default.json (its catalog prices the
- * model, so cost is computed as in production) with the bench's keys, base URLs and fetch.
+ * model, so cost is computed as in production) with the bench's keys, base URLs and fetch (the
+ * canned one; over loopback none, so the providers use the transport, as users run them).
  */
 import { createSwitchboard, silentLogger, type ChatCallRequest, type Switchboard } from '../../src/index.js';
 import { startDiscardingTelemetry, type DiscardingTelemetry } from '../lib/otel.js';
@@ -17,6 +20,8 @@ export const BENCH_BOT = 'bench-bot';
 interface SwitchboardSetup {
   telemetry?: DiscardingTelemetry;
   responseCache?: boolean;
+  /** A fetch in config instead of the arm's (which is none over loopback). */
+  fetch?: typeof fetch;
 }
 
 /** A switchboard for the bench: every provider pointed at the bench upstream, logs off. */
@@ -30,8 +35,8 @@ export async function benchSwitchboard(env: ArmEnv, setup: SwitchboardSetup = {}
     meterProvider: setup.telemetry?.meterProvider,
     config: {
       providers: {
-        openai: { apiKey: BENCH_API_KEY, baseURL: env.openaiBaseURL, fetch: env.fetch },
-        anthropic: { apiKey: BENCH_API_KEY, baseURL: env.anthropicBaseURL, fetch: env.fetch },
+        openai: { apiKey: BENCH_API_KEY, baseURL: env.openaiBaseURL, fetch: setup.fetch ?? env.fetch },
+        anthropic: { apiKey: BENCH_API_KEY, baseURL: env.anthropicBaseURL, fetch: setup.fetch ?? env.fetch },
       },
       bots: {
         [BENCH_BOT]: {
@@ -77,6 +82,16 @@ const telemetryOff: ArmDefinition = {
   transports: ['canned', 'loopback'],
   async create(env) {
     return switchboardClient(await benchSwitchboard(env), { model: `openai:${BENCH_MODEL}`, messages });
+  },
+};
+
+const onNodeFetch: ArmDefinition = {
+  name: 'sb-openai+nodefetch',
+  label: "switchboard → openai, telemetry off, Node's fetch in config (no transport)",
+  baseline: 'raw-openai',
+  transports: ['loopback'],
+  async create(env) {
+    return switchboardClient(await benchSwitchboard(env, { fetch: globalThis.fetch }), { model: `openai:${BENCH_MODEL}`, messages });
   },
 };
 
@@ -128,4 +143,4 @@ const cacheHit: ArmDefinition = {
 };
 
 /** The switchboard arms. */
-export const switchboardArms: ArmDefinition[] = [telemetryOff, telemetryOn, anthropic, bot, cacheHit];
+export const switchboardArms: ArmDefinition[] = [telemetryOff, onNodeFetch, telemetryOn, anthropic, bot, cacheHit];

@@ -44,7 +44,8 @@ const GATEWAYS = new Set(['sb-gateway', 'portkey-gateway']);
 /** What a process measures: throughput and streams everywhere; one-at-a-time where it is compared. */
 function figuresFor(arm: ArmDefinition, transport: Transport): Figure[] {
   if (arm.noStreams) return transport === 'loopback' ? ['c50', 'c1'] : ['c50'];
-  if (transport === 'loopback') return ['c50', 'c1', 's1'];
+  // Streams in flight over loopback too: CPU per chunk as users run it (the transport's body path included).
+  if (transport === 'loopback') return ['c50', 's50', 'c1', 's1'];
   // The canned raw client is the no-socket floor of the latency table; a cache hit is in-process.
   if (arm.name === 'raw-openai') return ['c50', 's50', 'c1', 's1'];
   if (arm.name === 'sb-cache-hit') return ['c50', 's50', 'c1'];

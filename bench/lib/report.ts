@@ -95,12 +95,13 @@ export function renderReport(input: ReportInput): string {
   const rawRss = index.get('raw-openai', 'loopback')?.maxRssKb;
   out.push(
     table(
-      ['arm', 'calls/s', 'ratio', 'client CPU µs/call', 'gateway CPU µs/call', 'RSS at start MB', 'peak RSS MB (gateway)', 'Δ peak RSS vs raw MB'],
+      ['arm', 'calls/s', 'ratio', 'client CPU µs/call', 'client CPU ratio', 'gateway CPU µs/call', 'RSS at start MB', 'peak RSS MB (gateway)', 'Δ peak RSS vs raw MB'],
       loopback.map((run) => [
         name(run),
         formatSummary(figureOf(run, 'c50', callsPerSecond)),
         ratioCell(run, formatSummary(ratioToBaseline(index, run, 'c50', callsPerSecond))),
         formatSummary(figureOf(run, 'c50', cpuPerCall)),
+        ratioCell(run, formatSummary(ratioToBaseline(index, run, 'c50', cpuPerCall))),
         formatSummary(figureOf(run, 'c50', serverCpuPerCall)),
         run.startRssKb === undefined ? '—' : formatNumber(run.startRssKb / 1024),
         run.maxRssKb === undefined ? '—' : `${formatNumber(run.maxRssKb / 1024)}${run.serverPeakRssKb ? ` (${formatNumber(run.serverPeakRssKb / 1024)})` : ''}`,
@@ -116,6 +117,20 @@ export function renderReport(input: ReportInput): string {
   const gateways = loopback.filter((run) => run.slices.c50?.some((slice) => slice.serverCpuUs !== undefined));
   if (gateways.length) {
     out.push(`Gateways, CPU µs per call of client + gateway together: ${gateways.map((run) => `${run.arm} ${formatSummary(figureOf(run, 'c50', cpuPerCallWithServer))}`).join('; ')}.`);
+    const rawLoop = index.get('raw-openai', 'loopback');
+    const perProxied = gateways.map((run) => `${run.arm} ${formatSummary(paired(run, rawLoop, { a: 'c50', b: 'c50' }, { a: serverCpuPerCall, b: cpuPerCall }))}`);
+    out.push(`Gateway process CPU per proxied call ÷ the raw SDK's own CPU per call (direct): ${perProxied.join('; ')}.`);
+  }
+
+  const loopStreams = loopback.filter((run) => run.slices.s50);
+  if (loopStreams.length) {
+    out.push(`\n## Streams over loopback, 50 in flight, ${input.chunks} text chunks each (client CPU)`);
+    out.push(
+      table(
+        ['arm', 'CPU µs per chunk', 'ratio', 'streams/s'],
+        loopStreams.map((run) => [name(run), formatSummary(figureOf(run, 's50', cpuPerChunk)), ratioCell(run, formatSummary(ratioToBaseline(index, run, 's50', cpuPerChunk))), formatSummary(figureOf(run, 's50', callsPerSecond))]),
+      ),
+    );
   }
 
   out.push('\n## One call at a time: latency and time to first chunk (loopback; the floor row is the raw SDK on the canned fetch)');
@@ -157,8 +172,8 @@ export function renderReport(input: ReportInput): string {
 
   if (input.local) out.push(renderLocal(input.local));
 
-  out.push('\n## Targets (issue 8)');
-  out.push(table(['target', 'measured', 'met'], input.targets.map((target) => [target.target, target.measured, target.met === undefined ? '—' : target.met ? '✅' : '❌'])));
+  out.push('\n## Targets (issues 8, 12, 18)');
+  out.push(table(['issue', 'target', 'measured', 'met'], input.targets.map((target) => [target.issue, target.target, target.measured, target.met === undefined ? '—' : target.met ? '✅' : '❌'])));
   const skipped = Object.entries(input.skipped);
   if (skipped.length) out.push(`\nNot run: ${skipped.map(([arm, why]) => `${arm} (${why})`).join('; ')}.`);
   return `${out.join('\n')}\n`;

@@ -1,8 +1,13 @@
 /**
- * Gateway keys: `Authorization: Bearer <key>` checked against `server.apiKeys` in constant time, and
- * the rule that a gateway without keys serves only on loopback. Keys are kept as SHA-256 digests and
- * compared with `timingSafeEqual` over every configured key, so neither a key's length nor which
- * entry matched shows in the timing. A key is never logged or echoed.
+ * Gateway keys: `Authorization: Bearer <key>` or `x-api-key: <key>` checked against `server.apiKeys`
+ * in constant time, and the rule that a gateway without keys serves only on loopback. Keys are kept
+ * as SHA-256 digests and compared with `timingSafeEqual` over every configured key, so neither a
+ * key's length nor which entry matched shows in the timing. A key is never logged or echoed.
+ *
+ * Both headers are accepted on every route: OpenAI clients send Bearer, Anthropic-native tools and
+ * curl examples send `x-api-key` (to /v1/messages, and to /v1/models when they list models), and
+ * @anthropic-ai/sdk 1.12 sends Bearer. A request carrying both must carry the same key in each:
+ * two different keys leave it unclear which caller (and tenant) it is, so it is refused.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -14,12 +19,15 @@ export interface Caller {
   tenant?: string;
 }
 
-/** Checks the Authorization header of each request. */
+/** Checks the key headers of each request. */
 export interface KeyVerifier {
   /** True when keys are configured (requests must carry one). */
   readonly enabled: boolean;
-  /** The caller for this header value; GatewayHttpError 401 when missing or wrong. */
-  verify(authorization: string | undefined): Caller;
+  /**
+   * The caller for these header values (`Authorization`, and `x-api-key` when sent); GatewayHttpError
+   * 401 when the key is missing, wrong, or two different keys were sent.
+   */
+  verify(authorization: string | undefined, apiKey?: string): Caller;
 }
 
 interface StoredKey {
@@ -36,13 +44,19 @@ export function createKeyVerifier(apiKeys: ReadonlyArray<{ key: string; tenant: 
   const stored: StoredKey[] = apiKeys.map((entry) => ({ digest: digest(entry.key), tenant: entry.tenant }));
   return {
     enabled: stored.length > 0,
-    verify(authorization) {
+    verify(authorization, apiKey) {
       if (stored.length === 0) return {};
-      const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
-      if (!match) {
-        throw new GatewayHttpError(401, 'Missing gateway API key: send the header "Authorization: Bearer <gateway key>"', 'invalid_request_error', 'missing_api_key');
+      const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')?.[1];
+      const header = apiKey?.trim() || undefined;
+      const key = bearer ?? header;
+      if (key === undefined) {
+        throw new GatewayHttpError(401, 'Missing gateway API key: send the header "Authorization: Bearer <gateway key>" or "x-api-key: <gateway key>"', 'invalid_request_error', 'missing_api_key');
       }
-      const given = digest(match[1]!);
+      const given = digest(key);
+      // Compared as digests, like the keys: equal lengths, no early exit on the first differing byte.
+      if (bearer !== undefined && header !== undefined && !timingSafeEqual(given, digest(header))) {
+        throw new GatewayHttpError(401, 'Two different gateway API keys were sent (Authorization and x-api-key): send the key in one of them', 'invalid_request_error', 'conflicting_api_keys');
+      }
       let tenant: string | undefined;
       // No early exit: every key is compared, whichever matches.
       for (const key of stored) {

@@ -93,6 +93,19 @@ export function checkKeys(value: Body, allowed: ReadonlySet<string>, path: strin
   }
 }
 
+/**
+ * A json_schema format's `description` (chat's `response_format.json_schema`, the Responses API's
+ * `text.format`) merged into its schema: the description says what the answer is for, and a JSON
+ * Schema keeps that in its own `description`, which every provider's schema carries. A schema with a
+ * different description of its own is a 400 naming `path`.
+ */
+export function describedSchema(schema: Body, description: unknown, path: string): Body {
+  if (description === undefined || description === null || description === '') return schema;
+  if (schema.description === undefined) return { ...schema, description };
+  if (schema.description !== description) throw unsupported(path, 'the schema has a description of its own; send one of them');
+  return schema;
+}
+
 /** A parameter by its OpenAI name, checked by the one parameter table (core/param-rules.ts) under our name. */
 export function paramField(body: Body, field: string, name: keyof typeof PARAM_RULES): unknown {
   const value = given(body, field);

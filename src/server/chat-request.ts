@@ -12,7 +12,7 @@
 import { REASONING_EFFORTS } from '../core/param-rules.js';
 import { checkMessages, checkResponseFormat, checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
 import type { ChatMessage, ResponseFormat, RichRequestFields, ToolChoice, ToolDefinition } from '../core/types.js';
-import { anyValue, asBody, checkFields, checkKeys, given, invalid, isObject, parseCommon, unsupported, type ParsedCommon, type RefusedField } from './body-fields.js';
+import { anyValue, asBody, checkFields, checkKeys, describedSchema, given, invalid, isObject, parseCommon, unsupported, type ParsedCommon, type RefusedField } from './body-fields.js';
 import { toChatMessages } from './chat-messages.js';
 
 /** A checked chat completion request. */
@@ -102,13 +102,7 @@ function parseResponseFormat(value: unknown): ResponseFormat | undefined {
   if (!isObject(spec)) throw invalid('response_format.json_schema must be an object {"name", "schema", "strict"}', 'response_format.json_schema');
   checkKeys(spec, JSON_SCHEMA_KEYS, 'response_format.json_schema');
   if (!isObject(spec.schema)) throw invalid('response_format.json_schema.schema must be a JSON Schema object', 'response_format.json_schema.schema');
-  let schema = spec.schema;
-  const description = spec.description;
-  if (description !== undefined && description !== null && description !== '') {
-    // The description says what the answer is for; a JSON Schema keeps that in its own `description`, which every provider's schema carries.
-    if (schema.description === undefined) schema = { ...schema, description };
-    else if (schema.description !== description) throw unsupported('response_format.json_schema.description', 'the schema has a description of its own; send one of them');
-  }
+  const schema = describedSchema(spec.schema, spec.description, 'response_format.json_schema.description');
   const format: ResponseFormat = { type: 'json_schema', schema };
   if (spec.name !== undefined && spec.name !== null) format.name = spec.name as string;
   if (spec.strict !== undefined && spec.strict !== null) format.strict = spec.strict as boolean;

@@ -143,7 +143,9 @@ export function chatWire(meta: ResponseMeta, includeUsage: boolean): WireFormat 
             deltas = part.text ? [{ reasoning_content: part.text }] : [];
           }
           else if (part.type === 'tool-call-delta') deltas = (toolCalls ??= new ToolCallChunks()).piece(part.index, part.id, part.name, part.argumentsDelta);
-          else deltas = (toolCalls ??= new ToolCallChunks()).complete(part.toolCall);
+          else if (part.type === 'tool-call') deltas = (toolCalls ??= new ToolCallChunks()).complete(part.toolCall);
+          // Signatures and redacted blocks are whole only at the end: reasoning_details on the finish chunk.
+          else deltas = [];
           return deltas.map((delta) => chunk([choice(delta, null)]));
         },
         finish: (result) => {

@@ -17,8 +17,11 @@ import type { SwitchboardConfig } from '../config/types.js';
 import type { Switchboard } from '../switchboard.js';
 import { assertSafeBinding, createKeyVerifier, isLoopbackHost, type KeyVerifier } from './auth.js';
 import { registerChatCompletions } from './chat-completions.js';
+import { registerResponses } from './responses.js';
 import { createClientErrorHandler } from './client-errors.js';
 import { registerCompletions } from './completions.js';
+import { registerEmbeddings } from './embeddings.js';
+import { registerMessages } from './messages.js';
 import { headerValue, logFailure, newId, type GatewayContext } from './context.js';
 import { GatewayHttpError, toHttpFailure } from './errors.js';
 import { registerHealth } from './health.js';
@@ -147,7 +150,7 @@ function buildApp(context: GatewayContext, keys: KeyVerifier, metrics: GatewayMe
       // Without keys, only this machine may call: a web page that rebinds its domain to 127.0.0.1 may not.
       throw new GatewayHttpError(403, 'This gateway has no API keys and only answers requests addressed to a loopback host (127.0.0.1, ::1, localhost)', 'permission_error', 'host_not_allowed');
     }
-    context.callers.set(request, keys.verify(headerValue(request, 'authorization')));
+    context.callers.set(request, keys.verify(headerValue(request, 'authorization'), headerValue(request, 'x-api-key')));
   });
   app.setErrorHandler(async (error, request, reply) => {
     const failure = toHttpFailure(error, context.bodyLimitBytes);
@@ -159,7 +162,10 @@ function buildApp(context: GatewayContext, keys: KeyVerifier, metrics: GatewayMe
     throw new GatewayHttpError(404, `Unknown URL (${request.method} ${request.url.split('?')[0]}); the gateway serves /v1/chat/completions, /v1/completions and /v1/models`, 'invalid_request_error', 'unknown_url');
   });
   registerChatCompletions(app, context);
+  registerResponses(app, context);
+  registerMessages(app, context);
   registerCompletions(app, context);
+  registerEmbeddings(app, context);
   registerModels(app, context);
   registerHealth(app, context);
   registerMetrics(app, metrics);

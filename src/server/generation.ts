@@ -84,7 +84,7 @@ export async function serveGeneration(context: GatewayContext, request: FastifyR
  * a 503 the client may send again, not the aborted call's 499 (which OpenAI clients neither expect
  * nor retry).
  */
-function shutdownFailure(raw: FastifyReply['raw'], signal: AbortSignal): GatewayHttpError | undefined {
+export function shutdownFailure(raw: FastifyReply['raw'], signal: AbortSignal): GatewayHttpError | undefined {
   if (!signal.aborted || raw.destroyed) return undefined;
   return new GatewayHttpError(503, 'The gateway shut down before this answer finished; send the request again', 'api_error', 'shutting_down', null, { connection: 'close' });
 }
@@ -114,7 +114,11 @@ async function streamParts(
       if (!sse.writable) return;
       const part = step.value;
       if (part.type === 'text-delta') {
-        if (part.text !== '') await send(wire.delta(part.text));
+        if (part.text !== '') {
+          const frames = wire.delta(part.text);
+          if (Array.isArray(frames)) for (const frame of frames) await send(frame);
+          else await send(frames);
+        }
       } else if (part.type === 'finish') {
         result = part.result;
       } else {
@@ -126,7 +130,7 @@ async function streamParts(
     }
     if (!result) throw new StreamInterruptedError('The answer ended without its finish');
     for (const chunk of wire.finish(result)) await send(chunk);
-    if (job.includeUsage) await send(wire.usage(result));
+    if (job.includeUsage && wire.usage) await send(wire.usage(result));
     if (!typed) await sse.done();
   } catch (error) {
     if (sse.writable) {

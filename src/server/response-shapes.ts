@@ -96,8 +96,11 @@ export type RichStreamPart = Exclude<StreamPart, { type: 'text-delta' } | { type
 export interface StreamWire {
   /** Chunks sent before the first text (the chat role chunk). */
   opening(): Array<Record<string, unknown>>;
-  /** One text delta. */
-  delta(text: string): Record<string, unknown>;
+  /**
+   * One text delta: its chunk, or several (a format whose text lives in blocks opens one first, as
+   * Anthropic's content_block_start before the first text_delta).
+   */
+  delta(text: string): Record<string, unknown> | Array<Record<string, unknown>>;
   /** The chunks for a reasoning or tool-call part (none when the endpoint has no place for it). */
   rich(part: RichStreamPart): Array<Record<string, unknown>>;
   /**
@@ -105,8 +108,11 @@ export interface StreamWire {
    * text only), then the chunk carrying the finish reason (and the extension).
    */
   finish(result: GenerateResult): Array<Record<string, unknown>>;
-  /** The usage chunk with empty `choices` (when `stream_options.include_usage`). */
-  usage(result: GenerateResult): Record<string, unknown>;
+  /**
+   * The usage chunk with empty `choices` (when `stream_options.include_usage`). Absent: the format
+   * carries usage in its last event (the Responses API's `response.completed`).
+   */
+  usage?(result: GenerateResult): Record<string, unknown>;
   /**
    * The frames reporting a failure after the stream opened. Absent: OpenAI's one `data: {"error": ...}`
    * frame (the failure's body).

@@ -54,6 +54,7 @@ export { ResponseCache, MemoryResponseStore, responseCacheKey, type ResponseCach
 export type { Adapter, AdapterContext, AdapterFactory, StreamTransformer } from './adapters/adapter.js';
 export { AdapterManager } from './adapters/adapter-manager.js';
 export { BotRegistry } from './bots/bot-registry.js';
+export * from './prompts/index.js';
 export { SessionManager, MemorySessionStore, MemoryHistoryStore, type Session, type SessionStore, type StartSessionOptions, type HistoryStore, type HistoryLimits, type HistoryScope } from './sessions/index.js';
 export type { CountTokensRequest, TokenCount } from './pipeline/count-tokens.js';
 export { loadConfig, loadCatalog, configField, fetchField, type DeepPartial, type LoadConfigOptions, type ConfigFieldOptions, type ConfigLeaf, type ConfigSchemaNode, type NamedFormat } from './config/index.js';
@@ -62,9 +63,10 @@ export type { BudgetStore } from './resilience/budget.js';
 export type { RateLimitStore } from './resilience/rate-limit-store.js';
 export type * from './config/types.js';
 export { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
-export type { StatsSnapshot } from './telemetry/stats.js';
+export type { StatsSnapshot, ActiveCall } from './telemetry/stats.js';
+export type { ModelDeprecatedEvent } from './telemetry/events.js';
 export { priceUsage } from './telemetry/cost.js';
-export type { CallObserver, CallRecorder, InferenceRecorder } from './telemetry/observer.js';
+export type { CallObserver, CallRecorder, InferenceRecorder, EmbedCallRecorder, EmbeddingRecorder } from './telemetry/observer.js';
 export { TYPES } from './di/identifiers.js';
 export {
   RedisSessionStore,

@@ -13,10 +13,16 @@ import type { SwitchboardConfig } from './config/types.js';
 import { InvalidRequestError, type LLMError } from './core/errors.js';
 import type { Logger } from './core/logger.js';
 import type { SecretRegistry } from './core/secrets.js';
-import type { AnyCallRequest, ChatCallRequest, GenerateRequest, GenerateResult, StreamPart, StreamRequest } from './core/types.js';
+import type { AnyCallRequest, ChatCallRequest, EmbedRequest, EmbedResult, GenerateRequest, GenerateResult, StreamPart, StreamRequest } from './core/types.js';
 import { CallPipeline } from './pipeline/call-pipeline.js';
+import { runEmbed, type EmbedServices } from './pipeline/run-embed.js';
 import { toLLMError, type ResolvedCall } from './pipeline/call-state.js';
+import { Chain, type ChainOptions } from './prompts/chain.js';
+import type { ChainStep } from './prompts/chain-steps.js';
+import { chainTelemetryFor } from './prompts/chain-telemetry.js';
 import type { ModelRegistry } from './registry/model-registry.js';
+import { deprecationRouterFor } from './registry/deprecations.js';
+import { connectModelChoices } from './bots/model-choice.js';
 import type { BudgetManager } from './resilience/budget.js';
 import type { CircuitBreakerRegistry } from './resilience/circuit-breaker.js';
 import type { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';
@@ -76,6 +82,8 @@ export class Switchboard {
 
   private readonly services: SwitchboardServices;
   private readonly pipeline: CallPipeline;
+  /** What `embed` runs with: the same guards, limits, cache and telemetry as the call pipeline. */
+  private readonly embedServices: EmbedServices;
   private closed = false;
 
   constructor(services: SwitchboardServices) {
@@ -103,7 +111,34 @@ export class Switchboard {
       rateLimitCooldownMs: services.config.resilience.rateLimitCooldownMs,
       logger: services.logger,
       responseCache: services.responseCache,
+      deprecations: deprecationRouterFor(services.registry, { redirect: services.config.redirectDeprecated, logger: services.logger, events: services.telemetry.events }),
     });
+    // Bots defined by capability choose from this registry's models, and again after each refresh.
+    connectModelChoices(services.bots, services.registry, services.logger);
+    this.embedServices = {
+      registry: services.registry,
+      breakers: services.breakers,
+      rateLimiter: services.rateLimiter,
+      budgets: services.budgets,
+      concurrency: services.concurrency,
+      observer: services.telemetry.observer,
+      limits: services.config.limits,
+      embedLimits: services.config.limits,
+      rateLimitCooldownMs: services.config.resilience.rateLimitCooldownMs,
+      logger: services.logger,
+      responseCache: services.responseCache,
+    };
+  }
+
+  /**
+   * Embedding vectors for one text or many (API.md "Embeddings"), one per input in input order, from
+   * one model: openai, OpenAI-compatible endpoints, huggingface, ollama or llamacpp. Longer input
+   * lists are split into the provider's batches and joined; retries, timeouts, breakers, rate limits,
+   * the response cache and telemetry apply as for chat.
+   */
+  async embed(request: EmbedRequest): Promise<EmbedResult> {
+    this.assertOpen();
+    return runEmbed(request, this.embedServices);
   }
 
   /** One answer to a prompt (`resolved`: see `chat`). */
@@ -123,6 +158,17 @@ export class Switchboard {
   stream(request: StreamRequest, resolved?: ResolvedCall): AsyncIterable<StreamPart> {
     this.assertOpen();
     return this.pipeline.stream(request, resolved);
+  }
+
+  /**
+   * A chain of calls (API.md "Prompt templates and chains"), its steps checked now: `run(vars)` or
+   * `stream(vars)` makes each step an ordinary `chat` call of this switchboard (the last one a
+   * `stream` call when streaming), under one `invoke_workflow` span.
+   */
+  chain(steps: readonly ChainStep[], options?: ChainOptions): Chain {
+    this.assertOpen();
+    const telemetry = chainTelemetryFor(this.services.telemetry.tracer, this.config.telemetry.captureContent, this.secrets, this.services.logger);
+    return new Chain(steps, options, { calls: this, limits: this.config.limits, telemetry });
   }
 
   /** Many calls with bounded concurrency; results keep the input order, failures come back as LLMError values. */

@@ -16,6 +16,14 @@ import { repoRoot } from '../lib/paths.js';
 
 /** The bot of the bot arm: the model and two output adapters, nothing that changes the request body. */
 export const BENCH_BOT = 'bench-bot';
+/** The bot of the session arm: the model alone, no memory (each session call sends its own message only). */
+export const BENCH_SESSION_BOT = 'bench-session';
+/** The bot of the memory arm: the model with memory of 20 turns (40 messages). */
+export const BENCH_MEMORY_BOT = 'bench-memory';
+/** Turns a memory session holds once it is full (the bot keeps twice as many messages). */
+export const BENCH_MEMORY_TURNS = 20;
+/** Sessions the session arms rotate over: one per call in flight at concurrency 50. */
+const BENCH_SESSIONS = 50;
 
 interface SwitchboardSetup {
   telemetry?: DiscardingTelemetry;
@@ -43,6 +51,8 @@ export async function benchSwitchboard(env: ArmEnv, setup: SwitchboardSetup = {}
           model: `openai:${BENCH_MODEL}`,
           adapters: [{ name: 'pii-redact' }, { name: 'max-length', options: { maxChars: 4000 } }],
         },
+        [BENCH_SESSION_BOT]: { model: `openai:${BENCH_MODEL}` },
+        [BENCH_MEMORY_BOT]: { model: `openai:${BENCH_MODEL}`, memory: { maxMessages: 2 * BENCH_MEMORY_TURNS } },
       },
       responseCache: { enabled: setup.responseCache === true },
       telemetry: { logLevel: 'silent' },
@@ -142,5 +152,54 @@ const cacheHit: ArmDefinition = {
   },
 };
 
+/**
+ * Calls rotating over BENCH_SESSIONS sessions of `bot`; with `fillTurns`, each session first gets
+ * that many turns, so every measured call carries a full history (memory keeps it at the cap).
+ */
+async function sessionClient(env: ArmEnv, bot: string, fillTurns: number): Promise<ArmClient> {
+  const sb = await benchSwitchboard(env);
+  const ids: string[] = [];
+  for (let index = 0; index < BENCH_SESSIONS; index++) {
+    const session = await sb.sessions.start({ bot, userId: `bench-${index}` });
+    for (let turn = 0; turn < fillTurns; turn++) await sb.chat({ sessionId: session.id, messages });
+    ids.push(session.id);
+  }
+  if (fillTurns > 0 && (await sb.sessions.history(ids[0]!)).length !== 2 * fillTurns) throw new Error(`${bot}: the filled session does not hold ${fillTurns} turns`);
+  let next = 0;
+  const request = (): ChatCallRequest => ({ sessionId: ids[next++ % ids.length]!, messages });
+  return {
+    async call() {
+      return (await sb.chat(request())).text;
+    },
+    async stream(onDelta) {
+      let text = '';
+      for await (const part of sb.stream(request())) {
+        if (part.type === 'text-delta') {
+          text += part.text;
+          onDelta();
+        }
+      }
+      return text;
+    },
+    close: () => sb.close(),
+  };
+}
+
+const sessionNoMemory: ArmDefinition = {
+  name: 'sb-session',
+  label: 'switchboard → session of a bot without memory, telemetry off',
+  baseline: 'raw-openai',
+  transports: ['canned'],
+  create: (env) => sessionClient(env, BENCH_SESSION_BOT, 0),
+};
+
+const sessionMemory: ArmDefinition = {
+  name: 'sb-memory',
+  label: `switchboard → session of a bot with memory, ${BENCH_MEMORY_TURNS} stored turns, telemetry off`,
+  baseline: 'raw-openai',
+  transports: ['canned'],
+  create: (env) => sessionClient(env, BENCH_MEMORY_BOT, BENCH_MEMORY_TURNS),
+};
+
 /** The switchboard arms. */
-export const switchboardArms: ArmDefinition[] = [telemetryOff, onNodeFetch, telemetryOn, anthropic, bot, cacheHit];
+export const switchboardArms: ArmDefinition[] = [telemetryOff, onNodeFetch, telemetryOn, anthropic, bot, cacheHit, sessionNoMemory, sessionMemory];

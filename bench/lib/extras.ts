@@ -13,10 +13,13 @@ import { compiledScript } from './paths.js';
 import type { BenchSettings } from './settings.js';
 import { WorkerHandle } from './worker-handle.js';
 
-/** Heap per idle session, bytes, one value per repeat. */
+/** Heap per idle session, bytes, one value per repeat: empty sessions, and sessions holding 20 turns. */
 export interface SessionsFigure {
   sessions: number;
   bytesPerSession: number[];
+  /** Sessions of the memory bot measured, each with 20 stored turns. */
+  memorySessions?: number;
+  bytesPerMemorySession?: number[];
   error?: string;
 }
 
@@ -29,10 +32,10 @@ export function measureSessions(settings: BenchSettings): Promise<SessionsFigure
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let answered = false;
-    child.on('message', (message: { type?: string; bytesPerSession?: number[] }) => {
+    child.on('message', (message: { type?: string; bytesPerSession?: number[]; memorySessions?: number; bytesPerMemorySession?: number[] }) => {
       if (message.type !== 'sessions') return;
       answered = true;
-      resolve({ sessions: settings.sessions, bytesPerSession: message.bytesPerSession ?? [] });
+      resolve({ sessions: settings.sessions, bytesPerSession: message.bytesPerSession ?? [], memorySessions: message.memorySessions, bytesPerMemorySession: message.bytesPerMemorySession });
     });
     child.on('exit', (code) => {
       if (!answered) resolve({ sessions: settings.sessions, bytesPerSession: [], error: `sessions-heap exited with code ${code}` });

@@ -168,11 +168,17 @@ export function renderReport(input: ReportInput): string {
         ? `Not measured: ${input.sessions.error}`
         : `Heap per idle session (${input.sessions.sessions.toLocaleString('en-US')} sessions, forced GC, memory store): ${formatSummary(summarize(input.sessions.bytesPerSession), 3, ' B')}.`,
     );
+    const memory = input.sessions.bytesPerMemorySession;
+    if (memory?.length) {
+      out.push(
+        `Heap per idle session holding 20 turns (bot memory, ${(input.sessions.memorySessions ?? 0).toLocaleString('en-US')} sessions, 40 stored messages each): ${formatSummary(summarize(memory), 3, ' B')}.`,
+      );
+    }
   }
 
   if (input.local) out.push(renderLocal(input.local));
 
-  out.push('\n## Targets (issues 8, 12, 18)');
+  out.push('\n## Targets (issues 8, 12, 15, 18)');
   out.push(table(['issue', 'target', 'measured', 'met'], input.targets.map((target) => [target.issue, target.target, target.measured, target.met === undefined ? '—' : target.met ? '✅' : '❌'])));
   const skipped = Object.entries(input.skipped);
   if (skipped.length) out.push(`\nNot run: ${skipped.map(([arm, why]) => `${arm} (${why})`).join('; ')}.`);

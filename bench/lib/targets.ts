@@ -1,5 +1,5 @@
 /**
- * The targets of issues 8, 12 and 18, checked against one run. Each says what was measured (median
+ * The targets of issues 8, 12, 15 and 18, checked against one run. Each says what was measured (median
  * [range] over rounds) and whether it is met; a target whose arms did not run is "not measured".
  * Issue 18's are about the switchboard as users run it: over loopback, on its transport, against the
  * raw SDK on its default fetch.
@@ -49,7 +49,7 @@ function added(a: ArmRun | undefined, b: ArmRun | undefined, figure: Figure, mea
 /** Every target of the three issues, each in its issue's order. */
 export function checkTargets(runs: ArmRun[], sessions: SessionsFigure | undefined): TargetResult[] {
   const index = new RunIndex(runs);
-  return [...ofIssue('8', issue8(index, sessions)), ...ofIssue('12', issue12(index)), ...ofIssue('18', issue18(index))];
+  return [...ofIssue('8', issue8(index, sessions)), ...ofIssue('12', issue12(index)), ...ofIssue('15', issue15(index)), ...ofIssue('18', issue18(index))];
 }
 
 function issue8(index: RunIndex, sessions: SessionsFigure | undefined): Verdict[] {
@@ -102,6 +102,14 @@ function issue12(index: RunIndex): Verdict[] {
   }
   results.push(verdict('calls/s at concurrency 50 (loopback), switchboard ÷ raw ≥ 0.9×', ratio(index.get('sb-openai', 'loopback'), index.get('raw-openai', 'loopback'), 'c50', callsPerSecond), 0.9, 'higher', '×'));
   return results;
+}
+
+/** Issue 15: bot memory; a session call carrying 20 stored turns against one carrying none (canned: the layer alone). */
+function issue15(index: RunIndex): Verdict[] {
+  const canned = (arm: string) => index.get(arm, 'canned');
+  return [
+    verdict('CPU/call, session with 20 stored turns ÷ session without memory ≤ 1.10×', ratio(canned('sb-memory'), canned('sb-session'), 'c50', cpuPerCall), 1.1, 'lower', '×'),
+  ];
 }
 
 /** Issue 18: the transport; over loopback, against the raw SDK on its default fetch. */

@@ -5,10 +5,12 @@
  */
 import { ConfigError, InvalidRequestError } from '../core/errors.js';
 import type { ConfigProblem } from '../core/types.js';
-import type { BotConfig } from '../config/types.js';
+import type { BotConfig, BotDefinition } from '../config/types.js';
 import { isPlainObject, ProblemList } from '../config/problems.js';
 import { validateBot } from '../config/validate-bot.js';
 import { excerpt } from '../core/secrets.js';
+import { resolveBot, type ModelSource } from './model-choice.js';
+import { systemTemplateOf } from '../prompts/system-prompt.js';
 
 /** What the BotRegistry asks the rest of the switchboard. */
 export interface BotRegistryOptions {
@@ -22,6 +24,8 @@ export interface BotRegistryOptions {
   onDefined?: (name: string, config: BotConfig) => void;
   /** After a bot is removed. */
   onRemoved?: (name: string) => void;
+  /** The models a bot defined by capability chooses from (also set later with `useModels`). */
+  models?: ModelSource;
 }
 
 /** Most bot types one switchboard holds. */
@@ -32,11 +36,25 @@ export class BotRegistry {
   private readonly bots = new Map<string, BotConfig>();
   /** How many bots name each model (primary or fallback): known models become metric labels. */
   private readonly modelUses = new Map<string, number>();
+  /** The definitions of bots chosen by capability (frozen), to choose again after a refresh. */
+  private readonly choices = new Map<string, BotDefinition>();
+  private models: ModelSource | undefined;
 
-  constructor(private readonly options: BotRegistryOptions) {}
+  constructor(private readonly options: BotRegistryOptions) {
+    this.models = options.models;
+  }
 
-  /** Define or replace a bot type; ConfigError listing every problem of the definition. */
-  define(name: string, config: BotConfig): BotConfig {
+  /** Where bots defined by capability choose their models from (the switchboard wires its registry). */
+  useModels(source: ModelSource): void {
+    this.models = source;
+  }
+
+  /**
+   * Define or replace a bot type; ConfigError listing every problem of the definition. A `model`
+   * given by capability is resolved now (ConfigError at `bots.<name>.model` when nothing matches);
+   * the returned config names the ids chosen.
+   */
+  define(name: string, config: BotDefinition): BotConfig {
     this.apply([[name, config]]);
     return this.bots.get(name)!;
   }
@@ -45,7 +63,7 @@ export class BotRegistry {
    * Define several bot types at once (config `bots`): the problems of all of them come in one
    * ConfigError and nothing is defined unless every one is valid.
    */
-  defineAll(bots: Record<string, BotConfig>): void {
+  defineAll(bots: Record<string, BotDefinition>): void {
     if (!isPlainObject(bots)) throw new ConfigError([{ key: 'bots', message: 'must be an object of bot types by name' }]);
     this.apply(Object.entries(bots));
   }
@@ -57,24 +75,60 @@ export class BotRegistry {
     if (this.bots.size + added > MAX_BOTS) {
       problems.push({ key: 'bots', message: `at most ${MAX_BOTS} bot types may be defined (${this.bots.size} exist, ${added} new)` });
     }
-    const accepted: Array<[string, BotConfig]> = [];
+    const accepted: Array<[string, BotConfig, BotDefinition]> = [];
     for (const [name, config] of entries) {
       const found = this.validate(name, config);
-      if (found.length) problems.push(...found);
-      else accepted.push([name, copyAndFreeze(config) as BotConfig]);
+      if (found.length) {
+        problems.push(...found);
+        continue;
+      }
+      const definition = copyAndFreeze(config) as BotDefinition;
+      const resolved = resolveBot(name, definition, this.models);
+      if ('problem' in resolved) problems.push(resolved.problem);
+      else accepted.push([name, copyAndFreeze(resolved.bot) as BotConfig, definition]);
     }
     if (problems.length) throw new ConfigError(problems);
-    const previous = new Map<string, BotConfig | undefined>();
+    const previous = new Map<string, { bot: BotConfig | undefined; choice: BotDefinition | undefined }>();
     try {
-      for (const [name, config] of accepted) {
-        if (!previous.has(name)) previous.set(name, this.bots.get(name));
+      for (const [name, config, definition] of accepted) {
+        if (!previous.has(name)) previous.set(name, { bot: this.bots.get(name), choice: this.choices.get(name) });
         this.store(name, config);
+        this.remember(name, definition);
         this.options.onDefined?.(name, config);
       }
     } catch (error) {
-      for (const [name, config] of previous) this.store(name, config);
+      for (const [name, { bot, choice }] of previous) {
+        this.store(name, bot);
+        this.remember(name, choice);
+      }
       throw error;
     }
+  }
+
+  /** Keep (or forget) the definition of a bot chosen by capability. */
+  private remember(name: string, definition: BotDefinition | undefined): void {
+    if (definition && typeof definition.model !== 'string') this.choices.set(name, definition);
+    else this.choices.delete(name);
+  }
+
+  /**
+   * Resolve every bot chosen by capability again (after `registry.refreshModels()`): a bot whose
+   * choice changed gets its new models; a bot nothing matches any more keeps its models, and its
+   * problem is returned (the switchboard logs it).
+   */
+  rechoose(): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    for (const [name, definition] of this.choices) {
+      const resolved = resolveBot(name, definition, this.models);
+      if ('problem' in resolved) {
+        problems.push(resolved.problem);
+        continue;
+      }
+      const current = this.bots.get(name)!;
+      const same = current.model === resolved.bot.model && (current.fallbacks ?? []).join('\n') === (resolved.bot.fallbacks ?? []).join('\n');
+      if (!same) this.store(name, copyAndFreeze(resolved.bot) as BotConfig);
+    }
+    return problems;
   }
 
   /** Set (or, with undefined, delete) a bot, keeping the model use counts in step. */
@@ -83,6 +137,8 @@ export class BotRegistry {
     if (old) for (const model of [old.model, ...(old.fallbacks ?? [])]) this.countUse(model, -1);
     if (config) {
       this.bots.set(name, config);
+      // Parsed once here, not per call: a system prompt naming session metadata variables.
+      systemTemplateOf(config);
       for (const model of [config.model, ...(config.fallbacks ?? [])]) this.countUse(model, 1);
     } else {
       this.bots.delete(name);
@@ -120,6 +176,7 @@ export class BotRegistry {
     const removed = this.bots.has(name);
     if (removed) {
       this.store(name, undefined);
+      this.choices.delete(name);
       this.options.onRemoved?.(name);
     }
     return removed;

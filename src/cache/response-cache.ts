@@ -20,6 +20,10 @@ export interface CachedAnswer {
   toolCalls?: ToolCall[];
   /** Its reasoning blocks, as the provider needs them back. */
   reasoning?: ReasoningBlock[];
+  /** The stop sequence that ended it, when the provider said which one did. */
+  stopSequence?: string;
+  /** An `sb.embed` answer: the vectors, in input order (`text` is then empty). */
+  embeddings?: number[][];
 }
 
 /** Where cached answers live (memory here; Redis elsewhere). */
@@ -107,9 +111,21 @@ export function responseCacheKey(parts: CacheKeyParts): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
-/** Characters an answer's tool calls and reasoning hold (for the memory store's byte bound). */
+/**
+ * The key of an `sb.embed` answer: sha256 of the model, the texts in order and the dimensions, scoped
+ * by tenant (like `responseCacheKey`, holding nothing but the request). Its own version tag keeps it
+ * apart from every generation key.
+ */
+export function embeddingCacheKey(parts: { tenant?: string; model: string; input: readonly string[]; dimensions?: number }): string {
+  const body = canonical({ v: 'embeddings-1', tenant: parts.tenant ?? '', model: parts.model, input: parts.input, dimensions: parts.dimensions });
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/** Characters an answer's tool calls, reasoning and vectors hold (for the memory store's byte bound). */
 function richChars(answer: CachedAnswer): number {
-  let chars = 0;
+  // A number is 8 bytes: 4 UTF-16 units' worth.
+  let chars = answer.stopSequence?.length ?? 0;
+  for (const vector of answer.embeddings ?? []) chars += 4 * vector.length;
   for (const call of answer.toolCalls ?? []) chars += call.id.length + call.name.length + call.arguments.length;
   for (const block of answer.reasoning ?? []) chars += block.text.length + (block.signature?.length ?? 0) + (block.redacted?.length ?? 0);
   return chars;

@@ -22,11 +22,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   program
     .command('models')
-    .description('List providers (ready, or why not) and known models with context windows, prices and deprecations')
+    .description('List providers (ready, or why not), known models with context windows, prices and deprecations, and the models bots chose by capability')
     .option('--refresh', 'ask every ready provider for its models first')
     .option('--provider <name>', 'only this provider')
     .option('--json', 'print JSON instead of tables')
-    .option('--config <file>', 'config file (repeatable; later files win)', collect, [])
+    .option('--save <file>', 'write the catalog plus what discovery found to a .json, .yaml or .yml file (atomically)')
+    .option('--config <file>', 'config file, JSON or YAML (repeatable; later files win)', collect, [])
     .option('--verbose', 'debug logs and full stacks')
     .action(async (flags: ModelsFlags) => {
       exitCode = await runModels(flags, io);

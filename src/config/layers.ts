@@ -1,11 +1,9 @@
 /**
- * The layers a config is built from (JSON files, programmatic config) before the schema sees them:
- * reading files safely, copying every layer into fresh objects without prototype-changing keys,
+ * The layers a config is built from (files read by config-file.ts, programmatic config) before the
+ * schema sees them: copying every layer into fresh objects without prototype-changing keys,
  * setting functions aside by path (convict would clone them into `{}`), `${ENV}` substitution and the
  * deep merge (objects merge, arrays replace).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { FORBIDDEN_KEYS, isPlainObject, type PathSegment, type ProblemList } from './problems.js';
 import type { FetchPolicy } from './provider-sections.js';
 
@@ -15,8 +13,6 @@ export interface SetAsideValue {
   value: unknown;
 }
 
-/** Config files are small; a huge one is a mistake (or an attack) and is not read. */
-const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** Deeper than this is not a config, and a cyclic programmatic object must not recurse forever. */
 const MAX_DEPTH = 32;
 /** A layer that may hold no function anywhere (config files, the catalog). */
@@ -34,69 +30,6 @@ function opaqueAllowedAt(path: readonly PathSegment[], policy: FetchPolicy): 'fu
   }
   if (first === 'bots' && third === 'adapters' && typeof fourth === 'number' && fifth === 'options' && sixth !== undefined) return 'any';
   return undefined;
-}
-
-/** Line and column of a JSON.parse error, without the snippet of file text V8 sometimes quotes. */
-function describeJsonError(error: unknown, text: string): string {
-  const raw = error instanceof Error ? error.message : String(error);
-  const position = /at position (\d+)/.exec(raw);
-  const quoted = raw.indexOf(', "');
-  let reason = raw.includes('"') ? (quoted > 0 ? raw.slice(0, quoted) : 'syntax error') : raw.replace(/\s*in JSON at position \d+.*$/, '');
-  if (position) {
-    const before = text.slice(0, Number(position[1]));
-    const line = before.split('\n').length;
-    const column = before.length - before.lastIndexOf('\n');
-    reason += ` at line ${line}, column ${column}`;
-  }
-  return reason;
-}
-
-/**
- * Read and parse one JSON config file. Problems (missing unless `optional`, unreadable, too large,
- * empty or whitespace only, not JSON, not an object) are reported under `label` naming the file;
- * undefined then.
- * JSON.parse makes `__proto__` an own key, never a prototype, and `copyLayer` then refuses it.
- */
-export async function readJsonFile(file: string, cwd: string, label: string, problems: ProblemList, optional = false): Promise<unknown> {
-  const absolute = resolve(cwd, file);
-  let text: string;
-  try {
-    const info = await stat(absolute);
-    if (!info.isFile()) {
-      problems.add(label, `config file "${file}" is not a file (resolved to ${absolute})`);
-      return undefined;
-    }
-    if (info.size > MAX_FILE_BYTES) {
-      problems.add(label, `config file "${file}" is larger than ${MAX_FILE_BYTES} bytes`);
-      return undefined;
-    }
-    text = await readFile(absolute, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (optional && code === 'ENOENT') return undefined;
-    const reason = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not readable (permission denied)' : `not readable (${code ?? 'error'})`;
-    problems.add(label, `config file "${file}" ${reason} (resolved to ${absolute})`);
-    return undefined;
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  // An empty file is a mistake (a truncated write, a volume not mounted), never "use the defaults":
-  // defaults include an unauthenticated gateway.
-  if (text.trim() === '') {
-    problems.add(label, `config file "${file}" is empty or only whitespace; put a JSON object in it (at least {}) (resolved to ${absolute})`);
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    problems.add(label, `config file "${file}" is not valid JSON: ${describeJsonError(error, text)}`);
-    return undefined;
-  }
-  if (!isPlainObject(parsed)) {
-    problems.add(label, `config file "${file}" must hold a JSON object at the top`);
-    return undefined;
-  }
-  return parsed;
 }
 
 interface CopyContext {

@@ -1,11 +1,13 @@
 /**
- * Loading the model catalog (config/models.json, or an object given in config `models`): every entry
+ * Loading the model catalog (config/models.json, a YAML file, or an object given in config `models`): every entry
  * checked, every problem reported at once with paths like `models["provider:model"].pricing.inputPerMTok`.
  * Keys starting with `_` are comments, at the top and inside entries.
  */
 import type { CatalogEntry } from '../registry/model-catalog.js';
+import type { ModelCapability } from './types.js';
 import { checkBoolean, intCheck, isModelId, numberCheck, type FieldCheck } from './field-checks.js';
-import { copyLayer, readJsonFile } from './layers.js';
+import { copyLayer } from './layers.js';
+import { annotateLines, readConfigFile, type LinedSource } from './config-file.js';
 import { describeValue, isPlainObject, ProblemList, unknownKeyMessage, type PathSegment } from './problems.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,8 +28,10 @@ const ENTRY_CHECKS: Record<string, FieldCheck> = {
   maxOutputTokens: intCheck(1),
   local: checkBoolean,
   memoryBytes: intCheck(0),
+  kind: (v) => (v === 'chat' || v === 'embedding' ? undefined : 'must be "chat" or "embedding"'),
 };
-const CAPABILITY_KEYS = ['streaming', 'tools', 'vision', 'json', 'reasoning'];
+/** The catalog's capability names, in the order it documents them (bots may be chosen by them too). */
+export const CAPABILITY_KEYS = ['streaming', 'tools', 'vision', 'json', 'reasoning'] as const satisfies readonly ModelCapability[];
 const PRICE_CHECKS: Record<string, FieldCheck> = {
   inputPerMTok: numberCheck(0),
   outputPerMTok: numberCheck(0),
@@ -122,17 +126,22 @@ export async function loadCatalog(models: string | Record<string, unknown>, cwd:
   const problems = new ProblemList();
   let raw: unknown = models;
   let source = '';
+  const lined: LinedSource[] = [];
   if (typeof models === 'string') {
     // The default catalog path is relative to the app's directory; an app that ships no catalog of its
     // own gets the one bundled with this package instead of a start-up failure.
     const path = models === DEFAULT_CATALOG && !existsSync(resolve(cwd, models)) ? BUNDLED_CATALOG : models;
-    raw = await readJsonFile(path, cwd, 'models', problems);
+    // JSON or YAML by the extension (config-file.ts); a YAML catalog's problems say on which line.
+    const read = await readConfigFile(path, cwd, 'models', problems, { basePath: ['models'] });
+    if (read === undefined) problems.throwIfAny();
+    raw = read?.value;
     source = path;
-    if (raw === undefined) problems.throwIfAny();
+    if (read?.lines) lined.push({ file: path, lines: read.lines });
   }
   // Functions and class instances are refused by the copy itself: no catalog path allows them.
   const copy = copyLayer(raw, source, problems, [], ['models']);
   const catalog = validateCatalog(copy, problems);
+  annotateLines(problems, lined);
   problems.throwIfAny();
   return catalog;
 }

@@ -1,7 +1,7 @@
 /**
  * loadConfig: the one way a SwitchboardConfig is made (API.md "Entry point").
- * Precedence, highest first: environment variables > `options.config` > config files > schema
- * defaults. The schema comes from the provider definitions (the built-ins plus `options.providers`:
+ * Precedence, highest first: environment variables > `options.config` > config files (JSON or YAML,
+ * config-file.ts) > schema defaults. The schema comes from the provider definitions (the built-ins plus `options.providers`:
  * config-model.ts). Layers are copied safely and merged (layers.ts), checked against the schema
  * (schema-check.ts), handed to convict for defaults and environment variables, then checked as a
  * whole (validate-config.ts). Every problem found on the way comes out in one ConfigError.
@@ -12,7 +12,10 @@ import type { SwitchboardConfig } from './types.js';
 import { configModelFor, type ConfigModel } from './config-model.js';
 import { applyMapDefaults, registerSectionSecrets } from './provider-sections.js';
 import { checkAgainstSchema, checkEnvValues } from './schema-check.js';
-import { copyLayer, deepMerge, putBack, readJsonFile, substituteEnv, type SetAsideValue } from './layers.js';
+import { copyLayer, deepMerge, putBack, substituteEnv, type SetAsideValue } from './layers.js';
+import { annotateLines, readConfigFile, type LinedSource } from './config-file.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isPlainObject, ProblemList } from './problems.js';
 import { registerConfigSecrets } from './register-config-secrets.js';
 import { collectSemanticProblems } from './validate-config.js';
@@ -58,13 +61,34 @@ interface FileToRead {
   optional: boolean;
 }
 
-/** Which files to read: explicit ones, else SWITCHBOARD_CONFIG, else config/default.json and config/<NODE_ENV>.json if present. */
-function filesToRead(options: LoadConfigOptions, env: Record<string, string>, problems: ProblemList): FileToRead[] {
+/** The extensions a default config file may have, in the order they are named in problems. */
+const DEFAULT_EXTENSIONS = ['.json', '.yaml', '.yml'];
+
+/**
+ * The default file `base` (`config/default`) with whichever extension exists. When several do, the
+ * switchboard does not pick one: both are named in a problem, since a silent pick would make one of
+ * them dead config nobody notices.
+ */
+function defaultFile(base: string, cwd: string, problems: ProblemList): FileToRead[] {
+  const present = DEFAULT_EXTENSIONS.map((extension) => `${base}${extension}`).filter((file) => existsSync(resolve(cwd, file)));
+  if (present.length > 1) {
+    const which = present.length === 2 ? 'both exist' : 'all exist';
+    problems.add('configFile', `${present.map((file) => `"${file}"`).join(' and ')} ${which}; keep one of them (they would be the same layer, and the switchboard does not pick between them)`);
+    return [];
+  }
+  return [{ file: present[0] ?? `${base}.json`, label: 'configFile', optional: true }];
+}
+
+/**
+ * Which files to read: explicit ones, else SWITCHBOARD_CONFIG, else config/default and
+ * config/<NODE_ENV> (each `.json`, `.yaml` or `.yml`) if present.
+ */
+function filesToRead(options: LoadConfigOptions, env: Record<string, string>, cwd: string, problems: ProblemList): FileToRead[] {
   if (options.configFile !== undefined) {
     const list = Array.isArray(options.configFile) ? options.configFile : [options.configFile];
     return list.flatMap((file, index) => {
       if (typeof file === 'string' && file.trim() !== '') return [{ file, label: 'configFile', optional: false }];
-      problems.add(Array.isArray(options.configFile) ? `configFile[${index}]` : 'configFile', 'must be the path of a JSON config file');
+      problems.add(Array.isArray(options.configFile) ? `configFile[${index}]` : 'configFile', 'must be the path of a JSON or YAML config file');
       return [];
     });
   }
@@ -72,12 +96,10 @@ function filesToRead(options: LoadConfigOptions, env: Record<string, string>, pr
   if (named !== undefined) {
     return named.split(',').map((file) => file.trim()).filter(Boolean).map((file) => ({ file, label: 'SWITCHBOARD_CONFIG', optional: false }));
   }
-  const files: FileToRead[] = [{ file: 'config/default.json', label: 'configFile', optional: true }];
+  const files = defaultFile('config/default', cwd, problems);
   const nodeEnv = env.NODE_ENV;
   // NODE_ENV becomes part of a path: only a plain name may, never `../x`.
-  if (nodeEnv && /^[A-Za-z0-9_-]+$/.test(nodeEnv) && nodeEnv !== 'default') {
-    files.push({ file: `config/${nodeEnv}.json`, label: 'configFile', optional: true });
-  }
+  if (nodeEnv && /^[A-Za-z0-9_-]+$/.test(nodeEnv) && nodeEnv !== 'default') files.push(...defaultFile(`config/${nodeEnv}`, cwd, problems));
   return files;
 }
 
@@ -97,11 +119,13 @@ function dropUndefined(value: unknown): unknown {
   return out;
 }
 
-async function mergeLayers(options: LoadConfigOptions, model: ConfigModel, env: Record<string, string>, cwd: string, problems: ProblemList, setAside: SetAsideValue[]) {
+async function mergeLayers(options: LoadConfigOptions, model: ConfigModel, env: Record<string, string>, cwd: string, problems: ProblemList, setAside: SetAsideValue[], lined: LinedSource[]) {
   let merged: Record<string, unknown> = {};
-  for (const { file, label, optional } of filesToRead(options, env, problems)) {
-    const parsed = await readJsonFile(file, cwd, label, problems, optional);
-    if (parsed !== undefined) merged = deepMerge(merged, substituteEnv(copyLayer(parsed, file, problems, []), env) as Record<string, unknown>);
+  for (const { file, label, optional } of filesToRead(options, env, cwd, problems)) {
+    const read = await readConfigFile(file, cwd, label, problems, { optional });
+    if (read === undefined) continue;
+    if (read.lines) lined.push({ file, lines: read.lines });
+    merged = deepMerge(merged, substituteEnv(copyLayer(read.value, file, problems, []), env) as Record<string, unknown>);
   }
   if (options.config !== undefined) {
     if (!isPlainObject(options.config)) problems.add('config', 'must be a plain object');
@@ -124,7 +148,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Switc
   const setAside: SetAsideValue[] = [];
   const secrets = options.secrets ?? new SecretRegistry();
 
-  const merged = await mergeLayers(options, model, env, cwd, problems, setAside);
+  // YAML files say where each key is written: problems found later under a key get its line.
+  const lined: LinedSource[] = [];
+  const merged = await mergeLayers(options, model, env, cwd, problems, setAside, lined);
   // A value set aside from programmatic config outranks whatever a file put at the same path.
   for (const { path } of setAside) putBack(merged, path, undefined);
   registerConfigSecrets(merged, secrets);
@@ -141,6 +167,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Switc
   registerSectionSecrets(config, model.definitions, secrets);
   collectSemanticProblems(config, problems, { extraProviders: options.extraProviders, definitions: model.definitions });
   if (inlineCatalog) config.models = validateCatalog(inlineCatalog, problems) as Record<string, unknown>;
+  annotateLines(problems, lined);
   problems.throwIfAny((text) => secrets.scrub(text));
 
   applyMapDefaults(config, model.definitions);

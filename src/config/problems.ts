@@ -135,6 +135,14 @@ export class ProblemList {
     return this.keys.has(typeof path === 'string' ? path : formatPath(path));
   }
 
+  /** Append ` (${note})` to the message of each problem `note` knows something about (where its key is written). */
+  annotate(note: (key: string) => string | undefined): void {
+    for (const item of this.items) {
+      const text = note(item.key);
+      if (text !== undefined && !item.message.endsWith(`(${text})`)) item.message += ` (${text})`;
+    }
+  }
+
   /** How many problems were found. */
   get size(): number {
     return this.items.length + this.dropped;

@@ -26,6 +26,7 @@ export const STORES = ['memory', 'redis'] as const;
 const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
   models: field<string | Record<string, unknown>>('config/models.json', 'sb-models', 'Catalog file path (relative to cwd) or the catalog itself'),
   bots: field({}, Object, 'Bot types by name'),
+  redirectDeprecated: field(false, 'sb-boolean', 'Send calls to a deprecated catalog model to its replacement (false: warn once per model)'),
   modelCache: {
     max: field(16, 'sb-int-min1', 'Most model instances kept loaded'),
     maxMemoryBytes: field(0, 'sb-int-min0', 'Memory bound of loaded local models; 0 = count bound only'),
@@ -93,6 +94,11 @@ const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
     port: field(8787, 'sb-port', 'Gateway listen port', 'SWITCHBOARD_PORT'),
     apiKeys: field<Array<{ key: string; tenant: string }>>([], 'sb-array', 'Gateway keys: [{ key, tenant }]; none = loopback only'),
     bodyLimitBytes: field(1048576, 'sb-int-min1', 'Largest request body; larger gets 413 before parsing'),
+    responseItems: {
+      max: field(10000, 'sb-int-min1', 'Most output items of /v1/responses answers kept for item_reference (in process)'),
+      maxBytes: field(32 * 1024 * 1024, 'sb-int-min1', 'Memory bound of the kept items: the sum of their JSON lengths'),
+      ttlMs: field(3600000, 'sb-int-min1', 'How long an answer\'s items stay resolvable after it was written (in process and in Redis)'),
+    },
   },
 };
 

@@ -3,7 +3,7 @@
  * validation. The convict schema (schema.ts, built from the provider definitions) is the source of
  * defaults and formats.
  */
-import type { CallParams, RichRequestFields } from '../core/types.js';
+import type { CallParams, ModelInfo, RichRequestFields } from '../core/types.js';
 import type { BuiltinProvidersConfig } from '../managers/builtin-providers.js';
 
 /**
@@ -33,9 +33,38 @@ export interface MemoryConfig {
   maxTokens?: number;
 }
 
-/** A bot type as written in config (tools, toolChoice, responseFormat ... are defaults its calls may override). */
+/** A capability a bot's model may be chosen by (the catalog's `capabilities`). */
+export type ModelCapability = keyof ModelInfo['capabilities'];
+
+/**
+ * A bot's model chosen by capability instead of named (API.md "Bots"): the cheapest ready,
+ * non-deprecated, priced catalog model (input + output USD per million tokens) that has every
+ * capability, from `providers` when given, at most `maxInputPerMTok` per million input tokens when
+ * given; the next cheapest become the fallbacks unless the bot lists its own.
+ */
+export interface ModelChoice {
+  capabilities: ModelCapability[];
+  providers?: string[];
+  maxInputPerMTok?: number;
+}
+
+/**
+ * A bot type as defined (config `bots`, `sb.bots.define`): `model` is a `provider:model` id or a
+ * choice by capability, resolved when the bot is defined and again on `registry.refreshModels()`.
+ */
+export interface BotDefinition extends Omit<BotConfig, 'model' | 'modelChoice'> {
+  model: string | ModelChoice;
+}
+
+/**
+ * A bot type as the switchboard holds it (`sb.bots.get`): `model` and `fallbacks` are ids, resolved
+ * from `modelChoice` for a bot defined by capability. Tools, toolChoice, responseFormat ... are
+ * defaults its calls may override.
+ */
 export interface BotConfig extends RichRequestFields {
   model: string;
+  /** The requirement `model` and (unless the bot listed its own) `fallbacks` were chosen by. */
+  modelChoice?: ModelChoice;
   fallbacks?: string[];
   system?: string;
   params?: CallParams;
@@ -50,7 +79,9 @@ export interface SwitchboardConfig {
   providers: ProvidersConfig;
   /** Path to the model catalog (config/models.json), or the catalog itself. */
   models: string | Record<string, unknown>;
-  bots: Record<string, BotConfig>;
+  bots: Record<string, BotDefinition>;
+  /** Send calls to a deprecated catalog model to its replacement (default false: warn only). */
+  redirectDeprecated: boolean;
   modelCache: { max: number; maxMemoryBytes: number; ttlMs: number };
   responseCache: { enabled: boolean; store: 'memory' | 'redis'; max: number; ttlMs: number; maxBytes: number };
   sessions: { store: 'memory' | 'redis'; ttlMs: number; max: number; maxHistoryBytes: number };
@@ -90,5 +121,12 @@ export interface SwitchboardConfig {
     traces: { exporter: 'none' | 'console' | 'otlp'; endpoint: string };
     metrics: { exporter: 'none' | 'prometheus' | 'otlp'; endpoint: string; port: number; intervalMs: number };
   };
-  server: { host: string; port: number; apiKeys: Array<{ key: string; tenant: string }>; bodyLimitBytes: number };
+  server: {
+    host: string;
+    port: number;
+    apiKeys: Array<{ key: string; tenant: string }>;
+    bodyLimitBytes: number;
+    /** The output items `/v1/responses` keeps so that later requests may send `item_reference`s to them. */
+    responseItems: { max: number; maxBytes: number; ttlMs: number };
+  };
 }

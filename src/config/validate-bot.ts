@@ -1,7 +1,8 @@
 /**
  * Checks one bot type (API.md "Bots"), as written in config `bots` and as `sb.bots.define` receives
  * it (the BotRegistry calls this too, so a config that loads also defines): its model and fallbacks
- * are `provider:model` with a known provider, fallbacks neither repeat a model nor cycle back to the
+ * are `provider:model` with a known provider (or the model a choice by capability: known capability
+ * and provider names, a price bound), fallbacks neither repeat a model nor cycle back to the
  * primary, params follow the one parameter table (core/param-rules.ts), adapters are named, budgets
  * are positive.
  */
@@ -9,6 +10,7 @@ import { isParamName, paramProblem, PARAM_NAMES } from '../core/param-rules.js';
 import { checkProviderOptions, checkResponseFormat, checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
 import type { ToolDefinition } from '../core/messages.js';
 import { checkPositiveNumber, isModelId } from './field-checks.js';
+import { CAPABILITY_KEYS } from './load-catalog.js';
 import { describeValue, formatPath, isPlainObject, unknownKeyMessage, type PathSegment, type ProblemList } from './problems.js';
 
 /** Bot names: they appear in `bot:<name>` gateway model ids, metrics and logs. */
@@ -53,6 +55,47 @@ function checkModelRef(value: unknown, path: PathSegment[], providers: KnownProv
     return false;
   }
   return true;
+}
+
+/** Most providers a choice by capability may name. */
+const MAX_CHOICE_PROVIDERS = 64;
+const CHOICE_KEYS = ['capabilities', 'providers', 'maxInputPerMTok'];
+
+/** A list of distinct names, each checked by `check` (which reports its own problem and says whether it passed). */
+function checkNameList(value: unknown, path: PathSegment[], what: string, max: number, problems: ProblemList, check: (name: string, here: PathSegment[]) => void): void {
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.add(path, `must be a non-empty list of ${what}${describeValue(value)}`);
+    return;
+  }
+  if (value.length > max) problems.add(path, `must list at most ${max} ${what}`);
+  const seen = new Set<string>();
+  value.slice(0, max).forEach((entry, index) => {
+    const here = [...path, index];
+    if (typeof entry !== 'string') problems.add(here, `must be a name${describeValue(entry)}`);
+    else if (seen.has(entry)) problems.add(here, 'is listed twice');
+    else {
+      seen.add(entry);
+      check(entry, here);
+    }
+  });
+}
+
+/** `model: { capabilities, providers?, maxInputPerMTok? }`: a choice by capability (resolved by the bot registry). */
+function checkModelChoice(value: Record<string, unknown>, path: PathSegment[], providers: KnownProviders, problems: ProblemList): void {
+  checkKnownKeys(value, CHOICE_KEYS, path, problems);
+  const capabilities: readonly string[] = CAPABILITY_KEYS;
+  checkNameList(value.capabilities, [...path, 'capabilities'], `capabilities (${CAPABILITY_KEYS.join(', ')})`, CAPABILITY_KEYS.length, problems, (name, here) => {
+    if (!capabilities.includes(name)) problems.add(here, unknownKeyMessage(name, CAPABILITY_KEYS).replace('unknown key', 'unknown capability'));
+  });
+  if (value.providers !== undefined) {
+    checkNameList(value.providers, [...path, 'providers'], 'provider names', MAX_CHOICE_PROVIDERS, problems, (name, here) => {
+      if (!providers.has(name)) problems.add(here, `unknown provider ${quotable(name)}; known providers: ${[...providers.names()].join(', ')}`);
+    });
+  }
+  const max = value.maxInputPerMTok;
+  if (max !== undefined && !(typeof max === 'number' && Number.isFinite(max) && max >= 0)) {
+    problems.add([...path, 'maxInputPerMTok'], `must be a finite number of at least 0 (USD per million input tokens)${describeValue(max)}`);
+  }
 }
 
 function checkFallbacks(value: unknown, model: unknown, path: PathSegment[], providers: KnownProviders, problems: ProblemList): void {
@@ -159,7 +202,8 @@ export function validateBot(name: string, bot: unknown, providers: KnownProvider
     return;
   }
   checkKnownKeys(bot, BOT_KEYS, path, problems);
-  if (bot.model === undefined) problems.add([...path, 'model'], 'is required: the primary "provider:model" of this bot');
+  if (bot.model === undefined) problems.add([...path, 'model'], 'is required: the primary "provider:model" of this bot, or { capabilities: [...] } to choose one');
+  else if (isPlainObject(bot.model)) checkModelChoice(bot.model, [...path, 'model'], known, problems);
   else checkModelRef(bot.model, [...path, 'model'], known, problems);
   if (bot.fallbacks !== undefined) checkFallbacks(bot.fallbacks, bot.model, [...path, 'fallbacks'], known, problems);
   if (bot.system !== undefined && (typeof bot.system !== 'string' || bot.system.length > MAX_SYSTEM_CHARS)) {

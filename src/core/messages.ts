@@ -37,6 +37,31 @@ export interface ReasoningBlock {
   redacted?: string;
 }
 
+/**
+ * What a stream says of reasoning blocks besides their text, where the provider signs or redacts
+ * them (Anthropic), in their place among the deltas: `reasoning-signature` signs the reasoning
+ * streamed since the previous signature, and that block ends there; `reasoning-redacted` is a whole
+ * redacted block (encrypted thinking, no text). The finish carries the same blocks again, complete.
+ */
+export type ReasoningBlockPart = { type: 'reasoning-signature'; signature: string } | { type: 'reasoning-redacted'; redacted: string };
+
+/**
+ * Whole reasoning blocks as the stream parts a provider streams them in (a cached answer replayed, a
+ * fake provider): each block's text, then its signature; a redacted block as one part.
+ */
+export function reasoningStreamParts(blocks: readonly ReasoningBlock[] | undefined): Array<{ type: 'reasoning-delta'; text: string } | ReasoningBlockPart> {
+  const parts: Array<{ type: 'reasoning-delta'; text: string } | ReasoningBlockPart> = [];
+  for (const block of blocks ?? []) {
+    if (block.redacted !== undefined) {
+      parts.push({ type: 'reasoning-redacted', redacted: block.redacted });
+      continue;
+    }
+    if (block.text !== '') parts.push({ type: 'reasoning-delta', text: block.text });
+    if (block.signature) parts.push({ type: 'reasoning-signature', signature: block.signature });
+  }
+  return parts;
+}
+
 /** Instructions. */
 export interface SystemMessage {
   role: 'system';

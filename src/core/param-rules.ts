@@ -35,10 +35,15 @@ export const REASONING_EFFORTS: readonly string[] = ['minimal', 'low', 'medium',
 /** Longest timeout a call may ask for: one day (timers misfire past 2^31 ms, about 24.8 days). */
 export const MAX_CALL_TIMEOUT_MS = 86_400_000;
 
+/** Largest `topK`: a million tokens, past every vocabulary (the largest are a few hundred thousand). */
+export const MAX_TOP_K = 1_000_000;
+
 /** The rules, by parameter name. */
 export const PARAM_RULES: Readonly<Record<keyof CallParams, ParamRule>> = {
   temperature: { kind: 'number', min: 0, max: 2, integer: false },
   topP: { kind: 'number', min: 0, max: 1, integer: false },
+  // Larger than any tokenizer's vocabulary (the most K can mean), small enough to be a real bound.
+  topK: { kind: 'number', min: 1, max: MAX_TOP_K, integer: true },
   frequencyPenalty: { kind: 'number', min: -2, max: 2, integer: false },
   presencePenalty: { kind: 'number', min: -2, max: 2, integer: false },
   maxTokens: { kind: 'number', min: 1, max: 10_000_000, integer: true },

@@ -4,7 +4,7 @@
  * BaseLLMManager subclass receives and returns.
  */
 
-import type { ChatMessage, AssistantMessage, ReasoningBlock, ReasoningParams, RichRequestFields, ToolCall } from './messages.js';
+import type { ChatMessage, AssistantMessage, ReasoningBlock, ReasoningBlockPart, ReasoningParams, RichRequestFields, ToolCall } from './messages.js';
 
 export * from './messages.js';
 
@@ -13,6 +13,8 @@ export interface CallParams {
   temperature?: number;
   maxTokens?: number;
   topP?: number;
+  /** Sample from the K most likely next tokens only (Ollama, llama.cpp; other providers refuse it). */
+  topK?: number;
   frequencyPenalty?: number;
   presencePenalty?: number;
   /** One stop sequence or several. */
@@ -101,6 +103,11 @@ export interface GenerateResult {
   /** The model's thinking text, when the provider returns it (never adapted, never in telemetry by default). */
   reasoning?: string;
   /**
+   * The stop sequence (`params.stop`) that ended the answer, when the provider says which one did
+   * (Anthropic); finishReason is `stop` all the same. Absent when none did or the provider does not say.
+   */
+  stopSequence?: string;
+  /**
    * The answer as an assistant message (adapted text, tool calls, reasoning blocks with their
    * signatures): append it to the conversation as is.
    */
@@ -119,6 +126,7 @@ export interface ToolCallDelta {
 export type StreamPart =
   | { type: 'text-delta'; text: string }
   | { type: 'reasoning-delta'; text: string }
+  | ReasoningBlockPart
   | ({ type: 'tool-call-delta' } & ToolCallDelta)
   | { type: 'tool-call'; toolCall: ToolCall }
   | { type: 'finish'; result: GenerateResult };
@@ -185,6 +193,8 @@ export interface ProviderResult {
   toolCalls?: ToolCall[];
   /** The reasoning blocks of the answer, with what the provider needs back (signatures). */
   reasoning?: ReasoningBlock[];
+  /** The stop sequence that ended the answer, when the provider reports which one did. */
+  stopSequence?: string;
 }
 
 /**
@@ -195,8 +205,9 @@ export interface ProviderResult {
 export type ProviderStreamPart =
   | { type: 'text-delta'; text: string }
   | { type: 'reasoning-delta'; text: string }
+  | ReasoningBlockPart
   | ({ type: 'tool-call-delta' } & ToolCallDelta)
-  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; id?: string; responseModel?: string; toolCalls?: ToolCall[]; reasoning?: ReasoningBlock[] };
+  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; id?: string; responseModel?: string; toolCalls?: ToolCall[]; reasoning?: ReasoningBlock[]; stopSequence?: string };
 
 /** A provider result after the manager has priced and timed it. */
 export interface ManagedResult extends ProviderResult {
@@ -216,6 +227,7 @@ export interface ManagedResult extends ProviderResult {
 export type ManagedStreamPart =
   | { type: 'text-delta'; text: string }
   | { type: 'reasoning-delta'; text: string }
+  | ReasoningBlockPart
   | ({ type: 'tool-call-delta' } & ToolCallDelta)
   | { type: 'finish'; result: ManagedResult };
 
@@ -241,7 +253,15 @@ export interface ModelInfo {
   deprecated?: { since?: string; replacement?: string };
   local: boolean;
   memoryBytes?: number;
+  /**
+   * What the model is for: absent or `chat` for a generation model, `embedding` for an embedding model
+   * (served by `sb.embed` only; a generation call to one is refused before any network call).
+   */
+  kind?: ModelKind;
 }
+
+/** What a model is for (catalog `kind`). */
+export type ModelKind = 'chat' | 'embedding';
 
 /** A problem found while validating configuration. */
 export interface ConfigProblem {
@@ -269,4 +289,84 @@ export interface ModelFilter {
   capability?: keyof ModelInfo['capabilities'];
   local?: boolean;
   includeDeprecated?: boolean;
+  /** Only generation models (`chat`, which includes models with no `kind`) or only embedding models. */
+  kind?: ModelKind;
+}
+
+/** `sb.embed(...)` (API.md "Embeddings"): vectors for one text or many, from one model. */
+export interface EmbedRequest {
+  /** `provider:model` of an embedding model (the provider must serve embeddings: BaseLLMManager.embeds). */
+  model: string;
+  /** One text or several; each a non-empty string. The answer keeps their order. */
+  input: string | string[];
+  /** Output dimensions, where the provider honours them for the model (EmbedSupport.dimensions); elsewhere refused. */
+  dimensions?: number;
+  /** Aborting cancels the upstream request and rejects with AbortError. */
+  signal?: AbortSignal;
+  /** The tenant the call belongs to: it scopes the response cache. */
+  tenantId?: string;
+  /** `false` skips the response cache for this call (when the cache is enabled in config). */
+  cache?: boolean;
+  /** An end-user id, forwarded to providers whose embedding API has a field for one. */
+  user?: string;
+}
+
+/** What `sb.embed` returns. */
+export interface EmbedResult {
+  /** One vector per input, in input order, exactly as the provider sent it. */
+  embeddings: number[][];
+  /** `provider:model` that answered. */
+  model: string;
+  /** Input tokens as the provider counted them (0 when it reports none; cost is then null). */
+  usage: { inputTokens: number };
+  /** null when the model has no price or the provider reported no usage; 0 for a cache hit. */
+  costUsd: number | null;
+  /** Served from the response cache (no provider call). */
+  cached: boolean;
+  /** Provider calls made (one per batch, retries included). */
+  attempts: number;
+  latencyMs: number;
+  /** The model name the provider reported (the first batch's). */
+  responseModel?: string;
+}
+
+/** One batch of an embedding call, as one manager receives it. */
+export interface ProviderEmbedRequest {
+  /** The model name without the provider prefix. */
+  modelId: string;
+  /** The texts of this batch (at most the provider's batch size), each non-empty. */
+  input: string[];
+  dimensions?: number;
+  user?: string;
+}
+
+/** What a provider's `doEmbed` returns for one batch. */
+export interface ProviderEmbedding {
+  /** One vector per input, in order. */
+  embeddings: number[][];
+  /** Input tokens the provider reported; absent when it reports none. */
+  inputTokens?: number;
+  responseModel?: string;
+}
+
+/** One batch after the manager checked, priced and timed it. */
+export interface ManagedEmbedding {
+  embeddings: number[][];
+  /** `provider:model`. */
+  model: string;
+  /** The provider's count, 0 when `usageReported` is false. */
+  inputTokens: number;
+  usageReported: boolean;
+  costUsd: number | null;
+  responseModel?: string;
+  attempts: number;
+  latencyMs: number;
+}
+
+/** How a provider takes embedding requests (BaseLLMManager.embedSupport). */
+export interface EmbedSupport {
+  /** Most inputs in one upstream request; longer input lists are split into batches of this size. */
+  maxInputs: number;
+  /** Whether `dimensions` is honoured for this model. */
+  dimensions: boolean;
 }

@@ -16,9 +16,13 @@ import { processSecrets, SecretRegistry } from '../core/secrets.js';
 import type {
   CallContext,
   CandidateContext,
+  EmbedSupport,
+  ManagedEmbedding,
   ManagedResult,
   ManagedStreamPart,
   ModelInfo,
+  ProviderEmbedding,
+  ProviderEmbedRequest,
   ProviderRequest,
   ProviderResult,
   ProviderStatus,
@@ -27,11 +31,12 @@ import type {
 } from '../core/types.js';
 import type { ModelCatalog } from '../registry/model-catalog.js';
 import { priceUsage } from '../telemetry/cost.js';
-import type { CallObserver, InferenceRecorder } from '../telemetry/observer.js';
+import { noopEmbedding, type CallObserver, type InferenceRecorder } from '../telemetry/observer.js';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../transport/bounded-fetch.js';
 import type { UpstreamTransport } from '../transport/transport.js';
 import { ModelCall, type ModelPort, type ResilienceSettings } from './model-call.js';
 import { runSideCall } from './side-call.js';
+import { runEmbedBatch, type EmbedPort } from './embed-call.js';
 
 export type { ResilienceSettings } from './model-call.js';
 
@@ -58,6 +63,9 @@ export interface ManagerDeps {
 
 /** Longest `id` / `model` an upstream answer may set on a result; longer is cut. */
 const MAX_UPSTREAM_FIELD_CHARS = 256;
+
+/** Inputs per embedding request for a provider that names no batch size of its own. */
+export const DEFAULT_EMBED_BATCH = 256;
 
 /**
  * A request's tokens as a model counts them: each message's (chat-format overhead included) and the
@@ -114,6 +122,8 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private readonly ownsDeps: boolean;
   /** The port its calls use, built on first use and again when the deps (and so the settings) change. */
   private port: ModelPort<TModel> | undefined;
+  /** The port its embedding batches use, rebuilt like `port`. */
+  private embedding: EmbedPort<TModel> | undefined;
   /** Credentials this manager holds, registered with whichever deps it gets (constructor or attach). */
   private readonly ownSecrets: string[] = [];
   /** Scrubs with this manager's own credentials when its deps bring no registry (hand-built deps in tests). */
@@ -187,7 +197,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   }
 
   /** An `id` / `model` field an upstream answered with, bounded and cleaned (undefined stays undefined). */
-  protected upstreamField(value: unknown, request: ProviderRequest): string | undefined {
+  protected upstreamField(value: unknown, request: Pick<ProviderRequest, 'modelId'>): string | undefined {
     if (typeof value !== 'string' || value === '') return undefined;
     // The model echoed back exactly is the caller's own text: nothing to clean, nothing to learn.
     if (value === request.modelId) return value;
@@ -205,6 +215,12 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    * Optional: without it, streaming yields the whole answer as one delta.
    */
   protected doStream?(model: TModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart>;
+  /**
+   * One upstream request for the embeddings of `request.input` (at most `embedSupport().maxInputs`
+   * texts): one vector per input, in order, as the provider sent them. Optional: a provider without
+   * embeddings leaves it out, and `sb.embed` refuses it before any call. Throw what the SDK throws.
+   */
+  protected doEmbed?(model: TModel, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding>;
 
   /** Why calls cannot be made (missing credentials), or undefined when ready. Checked before any network call. */
   protected notReadyReason(): string | undefined {
@@ -219,6 +235,20 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Defaults for models the catalog does not list. */
   protected defaultModelInfo(_modelId: string): Partial<ModelInfo> {
     return { local: this.inProcess };
+  }
+
+  /** True when this provider serves embeddings (it implements `doEmbed`). */
+  get embeds(): boolean {
+    return this.doEmbed !== undefined;
+  }
+
+  /**
+   * How this provider takes embedding requests for `modelId` (of `dimensions`, when the call asks for
+   * them): its batch size (longer input lists are split) and whether `dimensions` is honoured.
+   * Providers with embeddings override it.
+   */
+  embedSupport(_modelId: string, _dimensions?: number): EmbedSupport {
+    return { maxInputs: DEFAULT_EMBED_BATCH, dimensions: false };
   }
 
   /** Readiness as `registry.listProviders()` shows it. */
@@ -247,8 +277,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    * catalog, at most `max` (a big endpoint must not grow the catalog without bound).
    */
   protected async discoverModels(list: () => AsyncIterable<{ id: string }>, keep: (id: string) => boolean = () => true, max = 5_000): Promise<ModelInfo[]> {
-    const reason = this.notReadyReason();
-    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider });
+    this.assertReady();
     const found: ModelInfo[] = [];
     try {
       for await (const model of list()) {
@@ -310,8 +339,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
    * the generation's retry policy, total timeout and error mapping (side-call.ts).
    */
   protected sideCall<T>(request: ProviderRequest, signal: AbortSignal, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const reason = this.notReadyReason();
-    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider, model: request.modelId });
+    this.assertReady(request.modelId);
     const port = { resilience: this.deps.resilience, mapError: (error: unknown, attemptSignal: AbortSignal) => this.mapError(error, request, attemptSignal), where: `${this.provider}:${request.modelId}` };
     return runSideCall(port, signal, attempt);
   }
@@ -319,8 +347,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Throw AuthenticationError (naming what to set) when the provider is not ready; aborts too. */
   protected assertCallable(request: ProviderRequest, context: CallContext): void {
     throwIfAborted(context.signal);
-    const reason = this.notReadyReason();
-    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, { provider: this.provider, model: request.modelId });
+    this.assertReady(request.modelId);
     for (const need of requiredCapabilities(request)) {
       if (this.supports[need] !== true) {
         throw new UnsupportedCapabilityError(need, `Provider "${this.provider}" cannot carry ${CAPABILITY_FIELDS[need]}: send the request without it or to a model whose provider can`, { provider: this.provider, model: request.modelId });
@@ -328,9 +355,49 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     }
   }
 
+  /** Throw AuthenticationError naming what to set when the provider is not ready (checked before any network call). */
+  private assertReady(modelId?: string): void {
+    const reason = this.notReadyReason();
+    if (reason) throw new AuthenticationError(`Provider "${this.provider}" is not ready: ${reason}`, modelId === undefined ? { provider: this.provider } : { provider: this.provider, model: modelId });
+  }
+
   /** Map anything thrown by an attempt to our error classes. */
   protected mapError(error: unknown, request: ProviderRequest, signal?: AbortSignal): LLMError {
     return mapProviderError(error, this.errorOrigin(request), signal);
+  }
+
+  /**
+   * One batch of embeddings (`sb.embed` splits longer input lists by `embedSupport`): readiness, then
+   * the side-call retry loop and total timeout with a model lease per attempt, the answer checked, the
+   * `embeddings {model}` span, usage and cost (embed-call.ts). A provider without `doEmbed` is refused.
+   */
+  async embedResponse(request: ProviderEmbedRequest, context: CandidateContext): Promise<ManagedEmbedding> {
+    throwIfAborted(context.signal);
+    if (!this.doEmbed) {
+      throw new InvalidRequestError(`Provider "${this.provider}" has no embeddings; use a provider that embeds (openai, OpenAI-compatible endpoints, huggingface, ollama, llamacpp)`, { provider: this.provider, model: request.modelId });
+    }
+    this.assertReady(request.modelId);
+    const info = context.modelInfo ?? this.getModelInfo(request.modelId);
+    const start = { provider: this.provider, model: request.modelId, inputs: request.input.length, dimensions: request.dimensions, inProcess: this.inProcess, server: (this.server ??= { value: this.serverAddress() }).value };
+    const recorder = this.deps.observer.startEmbedding?.(start) ?? noopEmbedding;
+    return runEmbedBatch(this.embedPort, request, context, info, recorder);
+  }
+
+  /** What this manager lends its embedding batches (built once, like `runtime`). */
+  private get embedPort(): EmbedPort<TModel> {
+    if (this.embedding && this.embedding.resilience === this.deps.resilience) return this.embedding;
+    const secrets = () => this.secrets;
+    this.embedding = {
+      provider: this.provider,
+      resilience: this.deps.resilience,
+      lease: (modelId, info, signal) => this.acquireModel(modelId, info, signal),
+      embed: (model, request, context) => this.doEmbed!(model, request, context),
+      // Upstream text is cleaned of secrets, except where it quotes the request's own texts back (secrets.ts).
+      mapError: (error, request, signal) =>
+        mapProviderError(error, { provider: this.provider, model: request.modelId, quirks: this.errorQuirks, clean: (text) => secrets().scrubUpstream(text, [request.modelId, ...request.input]) }, signal),
+      upstreamField: (value, request) => this.upstreamField(value, request),
+    };
+    return this.embedding;
   }
 
   /** One complete answer: retries, the total timeout, span, usage and cost included. */
@@ -371,7 +438,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private async *streamFromGenerate(model: TModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const result = await this.doGenerate(model, request, context);
     if (result.text) yield { type: 'text-delta', text: result.text };
-    yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel, toolCalls: result.toolCalls, reasoning: result.reasoning };
+    yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel, toolCalls: result.toolCalls, reasoning: result.reasoning, stopSequence: result.stopSequence };
   }
 
   private startRecorder(request: ProviderRequest, context: CandidateContext, stream: boolean): InferenceRecorder {
@@ -398,6 +465,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       model: `${this.provider}:${request.modelId}`,
       toolCalls: value.toolCalls ?? [],
       reasoning: value.reasoning,
+      stopSequence: value.stopSequence,
       usage: value.usage ?? { ...EMPTY_USAGE },
       usageReported: value.usage !== undefined,
       costUsd: priceUsage(value.usage, info.pricing),

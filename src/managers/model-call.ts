@@ -168,7 +168,7 @@ export class ModelCall<TModel> {
               : new ProviderError(`${this.where} stream ended before any content or terminal event`, { ...this.origin, retryable: true });
           }
           completed = true;
-          const value: ProviderResult = { text, finishReason: finish.finishReason, usage: finish.usage, id: finish.id, responseModel: finish.responseModel, toolCalls: finish.toolCalls, reasoning: finish.reasoning };
+          const value: ProviderResult = { text, finishReason: finish.finishReason, usage: finish.usage, id: finish.id, responseModel: finish.responseModel, toolCalls: finish.toolCalls, reasoning: finish.reasoning, stopSequence: finish.stopSequence };
           const result = this.port.finish(this.request, value, this.attempts, performance.now() - this.started, info);
           settled = true;
           this.recorder.end(result);

@@ -1,5 +1,5 @@
 /**
- * A provider request beside a generation (a token count now, embeddings too): the same retry policy,
+ * A provider request beside a generation (a token count, one batch of embeddings): the same retry policy,
  * total timeout (`resilience.timeoutMs`), abort handling and error mapping as a generation's attempt
  * loop (model-call.ts), without a stream or a model lease. One loop: the SDKs' own retries are off.
  */
@@ -15,6 +15,10 @@ export interface SideCallPort {
   mapError(error: unknown, signal: AbortSignal): LLMError;
   /** `provider:model`, for the timeout message. */
   where: string;
+  /** Called before each attempt (embeddings count attempts). */
+  onAttempt?(): void;
+  /** A failed attempt (1-based) that will be retried after `delayMs` (embeddings record it on their span). */
+  onRetry?(attempt: number, error: LLMError, delayMs: number): void;
 }
 
 /** Run `attempt` (with a signal that aborts at the caller's abort or the deadline) with retries. */
@@ -26,6 +30,7 @@ export async function runSideCall<T>(port: SideCallPort, signal: AbortSignal, at
   try {
     for (let retries = 0; ; retries++) {
       if (linked.signal.aborted) throw abortReason(linked.signal);
+      port.onAttempt?.();
       try {
         return await attempt(linked.signal);
       } catch (error) {
@@ -33,6 +38,7 @@ export async function runSideCall<T>(port: SideCallPort, signal: AbortSignal, at
         if (linked.signal.aborted) throw mapped;
         const decision = decideRetry(mapped, retries, port.resilience);
         if (!decision.retry || decision.delayMs >= endsAt - performance.now()) throw mapped;
+        port.onRetry?.(retries + 1, mapped, decision.delayMs);
         await sleep(decision.delayMs, linked.signal);
       }
     }

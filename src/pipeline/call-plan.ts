@@ -15,6 +15,7 @@ import type { HistoryWindow } from './context-fit.js';
 import { valueOrThrow, type NormalizedCall } from './normalize-request.js';
 import { callerTurn, memorySettings, sendableHistory, type PlanMemory } from './session-memory.js';
 import { NO_SUCH_SESSION } from '../sessions/session-manager.js';
+import { systemPromptFor } from '../prompts/system-prompt.js';
 
 /** What the planner needs; the Switchboard passes its services. */
 export interface PlanServices {
@@ -26,6 +27,11 @@ export interface PlanServices {
     appendHistory(session: Session, messages: readonly ChatMessage[], maxMessages: number): Promise<void>;
   };
   adapters: { chainFor(scope: { bot?: string; sessionId?: string }): AdapterChain };
+  /**
+   * Deprecated catalog models: warned about once, and sent to their replacement with
+   * `redirectDeprecated` (src/registry/deprecations.ts). Absent: candidates are called as named.
+   */
+  deprecations?: { route(candidates: string[]): string[] };
 }
 
 /** Everything the router needs to run one call. */
@@ -98,6 +104,8 @@ export async function planCall(call: NormalizedCall, services: PlanServices, res
     const known = services.bots.list();
     throw new InvalidRequestError(`Unknown bot "${excerpt(bot)}"${known.length ? `; defined bots: ${known.slice(0, 20).join(', ')}` : ''}; define it with sb.bots.define or config "bots"`);
   }
+  // Rendered from the session's metadata when it names variables; refused here, before history is read or any call made.
+  const system = systemPromptFor(bot, botConfig, session);
   const sessionId = session?.id;
   const chain = services.adapters.chainFor({ bot, sessionId });
   const tenantId = session?.tenantId ?? call.tenantId;
@@ -121,7 +129,7 @@ export async function planCall(call: NormalizedCall, services: PlanServices, res
   }
   const base: ChatRequest = {
     ...mergedRichFields(botConfig, call),
-    messages: withSystemPrompt(messages, botConfig.system),
+    messages: withSystemPrompt(messages, system),
     params: { ...botConfig.params, ...call.params },
     operation: call.operation,
   };
@@ -133,7 +141,7 @@ export async function planCall(call: NormalizedCall, services: PlanServices, res
     sessionId,
     tenantId,
     userId: session?.userId,
-    candidates: [botConfig.model, ...(botConfig.fallbacks ?? [])],
+    candidates: routed(services, [botConfig.model, ...(botConfig.fallbacks ?? [])]),
     request,
     history: memory ? historyWindow(request.messages.length, memory, settings!.maxTokens) : undefined,
     memory,
@@ -156,15 +164,21 @@ function historyWindow(length: number, memory: PlanMemory, maxTokens: number | u
   return maxTokens === undefined ? { start, end } : { start, end, maxTokens };
 }
 
+/** The candidates as they will be called: deprecated catalog models warned about (and redirected when configured). */
+function routed(services: PlanServices, candidates: string[]): string[] {
+  return services.deprecations ? services.deprecations.route(candidates) : candidates;
+}
+
 /** A call that names a model: no session, no bot, no adapters; synchronous (no await on the hot path). */
 export function planModelCall(call: NormalizedCall, model: string, services: PlanServices): CallPlan {
+  const candidates = routed(services, [model]);
   return {
     operation: call.operation,
     tenantId: call.tenantId,
-    candidates: [model],
+    candidates,
     request: { ...mergedRichFields(undefined, call), messages: call.messages, params: call.params, operation: call.operation },
     chain: services.adapters.chainFor({}),
-    adapterContext: { metadata: {}, model },
+    adapterContext: { metadata: {}, model: candidates[0]! },
     signal: call.signal,
     useCache: call.useCache,
   };

@@ -29,6 +29,8 @@ export interface FinishedAnswer {
   toolCalls: ToolCall[];
   reasoning?: ReasoningBlock[];
   object?: unknown;
+  /** The stop sequence that ended the answer, when the provider said which one did. */
+  stopSequence?: string;
 }
 
 /** What starting a call needs: the planner's services, the observer and the response cache. */
@@ -96,6 +98,7 @@ export class CallState {
       message,
     };
     if (answer.object !== undefined) result.object = answer.object;
+    if (answer.stopSequence !== undefined) result.stopSequence = answer.stopSequence;
     if (reasoning && reasoning.length > 0) {
       const thinking = reasoning.map((block) => block.text).join('');
       if (thinking) result.reasoning = thinking;
@@ -118,6 +121,7 @@ export class CallState {
       toolCalls: managed.toolCalls ?? [],
       reasoning: managed.reasoning,
       object,
+      stopSequence: managed.stopSequence,
     });
   }
 
@@ -136,6 +140,7 @@ export class CallState {
       reasoning: hit.reasoning,
       // Only answers that parsed (and validated) were cached.
       object: parsedOutput(this.plan.request.responseFormat, hit),
+      stopSequence: hit.stopSequence,
     });
   }
 
@@ -199,6 +204,7 @@ export function cacheableAnswer(result: ManagedResult): CachedAnswer | undefined
   const answer: CachedAnswer = { id: result.id ?? randomUUID(), text: result.text, model: result.model, responseModel: result.responseModel, finishReason: result.finishReason, usage: result.usage };
   if (result.toolCalls && result.toolCalls.length > 0) answer.toolCalls = result.toolCalls;
   if (result.reasoning && result.reasoning.length > 0) answer.reasoning = result.reasoning;
+  if (result.stopSequence !== undefined) answer.stopSequence = result.stopSequence;
   return answer;
 }
 

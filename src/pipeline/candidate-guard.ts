@@ -8,7 +8,7 @@
  * breaker; while it cools it is skipped with a RateLimitError carrying the time left, which falls
  * back like any rate limit and, at the last candidate, tells the caller when to come back.
  */
-import { CircuitOpenError, RateLimitError, UnsupportedCapabilityError, type LLMError, type LLMErrorCode, type RequiredCapability } from '../core/errors.js';
+import { CircuitOpenError, InvalidRequestError, RateLimitError, UnsupportedCapabilityError, type LLMError, type LLMErrorCode, type RequiredCapability } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ChatRequest, ManagedResult, ModelInfo } from '../core/types.js';
 import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js';
@@ -109,9 +109,57 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
       throw new UnsupportedCapabilityError(need, `${candidate} cannot serve this request: the catalog says it has no ${need} capability`, { provider: resolved.provider, model: resolved.model });
     }
   }
+  if (info.kind === 'embedding') {
+    throw new InvalidRequestError(`${candidate} is an embedding model (catalog kind "embedding"): it makes vectors, not answers; call sb.embed (POST /v1/embeddings) with it`, { provider: resolved.provider, model: resolved.model });
+  }
   checkInputLimits(plan.request, services.limits);
   const fitted = await fitRequest(plan.request, info, candidate, plan.history, (request) => resolved.manager.measureTokens(request));
-  const inputTokens = fitted.inputTokens;
+  const maxOutput = plan.request.params.maxTokens ?? info.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
+  const budget = plan.botConfig?.budget;
+  const scope = budget && (budget.usdPerDay !== undefined || budget.usdPerSession !== undefined) ? { bot: plan.bot!, sessionId: plan.sessionId, budget } : undefined;
+  const admission = await admitCandidate(resolved, info, { inputTokens: fitted.inputTokens, maxOutput }, services, { budget: scope, signal: plan.signal });
+  return {
+    resolved,
+    info,
+    request: fitted.request,
+    history: { sent: fitted.historySent, trimmed: fitted.historyTrimmed },
+    succeeded: (result) => admission.succeeded(result.costUsd, result.usageReported ? result.usage.totalTokens : undefined),
+    failed: (error, settlement) => admission.failed(error, settlement),
+    abandoned: (settlement) => admission.abandoned(settlement),
+  };
+}
+
+/** A call admitted to one model; settle it exactly once (later calls are ignored). */
+export interface Admission {
+  /** It answered: what it cost (null: unpriced) and the tokens it used (undefined: not reported, the estimate stands). */
+  succeeded(costUsd: number | null, tokens: number | undefined): void;
+  failed(error: LLMError, settlement?: FailureSettlement): void;
+  /** The caller stopped before an outcome was known: says nothing about the model's health. */
+  abandoned(settlement?: FailureSettlement): void;
+}
+
+/** The bot budget a call reserves against (a bot call whose bot has a budget). */
+export interface BudgetScope {
+  bot: string;
+  sessionId?: string;
+  budget: NonNullable<NonNullable<CallPlan['botConfig']>['budget']>;
+}
+
+/**
+ * Admit one call to `resolved` (chat candidates and embedding batches alike): its circuit breaker (and
+ * rate-limit cooldown), the budget reservation of `budget` when given, and a client-side rate-limit
+ * permit for about `estimate` tokens. Throws why the model cannot be called now; the returned
+ * admission settles all of them once the attempt is over.
+ */
+export async function admitCandidate(
+  resolved: ResolvedModel,
+  info: ModelInfo,
+  estimate: { inputTokens: number; maxOutput: number },
+  services: GuardServices,
+  options: { budget?: BudgetScope; signal?: AbortSignal } = {},
+): Promise<Admission> {
+  const candidate = resolved.id;
+  const { inputTokens, maxOutput } = estimate;
   const admission = services.breakers.tryAcquire(candidate);
   if (!admission.allowed) {
     const origin = { provider: resolved.provider, model: resolved.model, retryAfterMs: admission.retryInMs };
@@ -128,19 +176,18 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
     else if (healthy === false) services.breakers.recordFailure(candidate);
     else services.breakers.recordNeutral(candidate, admission.probe);
   };
-  const maxOutput = plan.request.params.maxTokens ?? info.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
   let reservation: Awaited<ReturnType<BudgetManager['reserve']>> | undefined;
   let permit: Awaited<ReturnType<RateLimiter['acquire']>> | undefined;
   try {
-    if (plan.botConfig?.budget && (plan.botConfig.budget.usdPerDay !== undefined || plan.botConfig.budget.usdPerSession !== undefined)) {
+    if (options.budget) {
       const maxCostUsd = estimateMaxCostUsd(info.pricing, inputTokens, maxOutput);
       if (maxCostUsd === null) {
-        services.logger.warn('bot has a budget but the model has no price; the budget cannot be enforced for it', { bot: plan.bot, model: candidate });
+        services.logger.warn('bot has a budget but the model has no price; the budget cannot be enforced for it', { bot: options.budget.bot, model: candidate });
       } else {
-        reservation = await services.budgets.reserve({ bot: plan.bot!, sessionId: plan.sessionId, budget: plan.botConfig.budget, maxCostUsd });
+        reservation = await services.budgets.reserve({ bot: options.budget.bot, sessionId: options.budget.sessionId, budget: options.budget.budget, maxCostUsd });
       }
     }
-    permit = await services.rateLimiter.acquire(resolved.provider, inputTokens + maxOutput, plan.signal);
+    permit = await services.rateLimiter.acquire(resolved.provider, inputTokens + maxOutput, options.signal);
   } catch (error) {
     reservation?.release();
     settleBreaker(undefined);
@@ -160,16 +207,12 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
     }
   };
   return {
-    resolved,
-    info,
-    request: fitted.request,
-    history: { sent: fitted.historySent, trimmed: fitted.historyTrimmed },
-    succeeded(result) {
+    succeeded(costUsd, tokens) {
       if (settled) return;
       settled = true;
       settleBreaker(true);
-      reservation?.settle(result.costUsd);
-      permit?.settle(result.usageReported ? result.usage.totalTokens : inputTokens + maxOutput);
+      reservation?.settle(costUsd);
+      permit?.settle(tokens ?? inputTokens + maxOutput);
     },
     failed(error, settlement = {}) {
       if (!settled && isUpstreamRateLimit(error)) services.breakers.coolDown(candidate, cooldownMs(error, services.rateLimitCooldownMs));

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { AbortError, AdapterError, InvalidOutputError, ProviderError, StreamInterruptedError, type LLMError } from '../core/errors.js';
 import { parsedOutput } from './request-needs.js';
 import { EMPTY_USAGE } from '../core/usage.js';
-import type { ManagedResult, StreamPart } from '../core/types.js';
+import { reasoningStreamParts, type ManagedResult, type StreamPart } from '../core/types.js';
 import type { CandidateTicket } from './candidate-guard.js';
 import { CandidateCursor } from './candidates.js';
 import { cacheableAnswer, startCall, toLLMError, type CallState, type ResolvedCall } from './call-state.js';
@@ -28,8 +28,9 @@ export async function* runStream(call: NormalizedCall, services: PipelineService
       const hit = await services.responseCache.lookup(state.cacheKey);
       state.recorder.cacheLookup(hit !== undefined);
       if (hit) {
-        // A hit streams the parts a live answer would: reasoning, text, each tool call, then the finish.
-        for (const block of hit.reasoning ?? []) if (block.text) yield { type: 'reasoning-delta', text: block.text };
+        // A hit streams the parts a live answer would: reasoning (signatures and redacted blocks where
+        // the provider streamed them), text, each tool call, then the finish.
+        for (const part of reasoningStreamParts(hit.reasoning)) yield part;
         const text = await plan.chain.transformOutput(hit.text, plan.adapterContext);
         if (text) yield { type: 'text-delta', text };
         for (const toolCall of hit.toolCalls ?? []) yield { type: 'tool-call', toolCall };

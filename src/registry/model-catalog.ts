@@ -14,6 +14,8 @@ export interface CatalogEntry {
   deprecated?: { since?: string; replacement?: string };
   local?: boolean;
   memoryBytes?: number;
+  /** `embedding` for an embedding model (served by `sb.embed` only); absent or `chat`: a generation model. */
+  kind?: ModelInfo['kind'];
 }
 
 /** Discovery can find thousands of models on a big endpoint; past this many we keep the configured ones only. */
@@ -57,6 +59,7 @@ export class ModelCatalog {
     if (entry.pricing) info.pricing = { ...entry.pricing };
     if (entry.deprecated) info.deprecated = { ...entry.deprecated };
     if (entry.memoryBytes !== undefined) info.memoryBytes = entry.memoryBytes;
+    if (entry.kind !== undefined) info.kind = entry.kind;
     return info;
   }
 
@@ -66,6 +69,20 @@ export class ModelCatalog {
     const discovered = this.discovered.get(id);
     if (configured && discovered) return mergeInfo(discovered, configured, this.configuredCapabilities.get(id) ?? {});
     return configured ?? discovered;
+  }
+
+  /**
+   * The deprecation the catalog records for `provider:model` (configured over discovered), or
+   * undefined. Two map look-ups and no merge: the call path asks this of every candidate.
+   */
+  deprecation(id: string): ModelInfo['deprecated'] | undefined {
+    const configured = this.configured.get(id);
+    return configured ? configured.deprecated : this.discovered.get(id)?.deprecated;
+  }
+
+  /** How many models are known (configured and discovered entries, an id in both counted twice): a bound for per-model sets. */
+  get size(): number {
+    return this.configured.size + this.discovered.size;
   }
 
   /** Is `provider:model` configured or discovered? (Cheaper than `get`: no merge.) */

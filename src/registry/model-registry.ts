@@ -9,6 +9,10 @@ import type { BaseLLMManager, ManagerDeps } from '../managers/base-llm-manager.j
 import { TYPES } from '../di/identifiers.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { splitModelId } from './model-catalog.js';
+import { writeCatalogFile } from './catalog-file.js';
+
+/** Listeners of `onRefresh` one registry holds (one per switchboard part that re-resolves). */
+const MAX_REFRESH_LISTENERS = 16;
 
 /** A resolved model id: its manager and the model name to pass it. */
 export interface ResolvedModel {
@@ -31,6 +35,8 @@ export class ModelRegistry {
   private readonly managers = new Map<string, BaseLLMManager>();
   private readonly catalog: ModelCatalog;
   private defaultDeps: ManagerDeps | undefined;
+  /** Run after each `refreshModels()` (bots chosen by capability choose again); a handful at most. */
+  private readonly refreshListeners: Array<() => void> = [];
 
   constructor(
     @inject(TYPES.ModelCatalog) catalog: ModelCatalog,
@@ -70,6 +76,21 @@ export class ModelRegistry {
   /** Is a provider registered? */
   hasProvider(provider: string): boolean {
     return this.managers.has(provider);
+  }
+
+  /** Is a provider registered and ready (its credentials set)? */
+  isReady(provider: string): boolean {
+    return this.managers.get(provider)?.status().ready ?? false;
+  }
+
+  /** The catalog's deprecation of `provider:model` (configured or discovered); undefined when it has none. */
+  deprecationOf(id: string): ModelInfo['deprecated'] | undefined {
+    return this.catalog.deprecation(id);
+  }
+
+  /** How many models the catalog knows (configured and discovered). */
+  get catalogSize(): number {
+    return this.catalog.size;
   }
 
   /** Every registered manager. */
@@ -112,16 +133,32 @@ export class ModelRegistry {
       if (filter.provider && info.provider !== filter.provider) return false;
       if (filter.capability && !info.capabilities[filter.capability]) return false;
       if (filter.local !== undefined && info.local !== filter.local) return false;
+      if (filter.kind !== undefined && (info.kind ?? 'chat') !== filter.kind) return false;
       if (!filter.includeDeprecated && info.deprecated) return false;
       return true;
     });
   }
 
-  /** Ask every ready provider for its models and merge them into the catalog. */
+  /** Ask every ready provider for its models and merge them into the catalog; then the refresh listeners run. */
   async refreshModels(): Promise<{ models: ModelInfo[]; failures: DiscoveryFailure[] }> {
     const ready = [...this.managers.values()].filter((manager) => manager.status().ready);
     const failures = await this.discover(ready);
+    for (const listener of this.refreshListeners) listener();
     return { models: this.listModels({ includeDeprecated: true }), failures };
+  }
+
+  /** Run `listener` after every `refreshModels()` (the switchboard wires its capability-chosen bots here). */
+  onRefresh(listener: () => void): void {
+    if (this.refreshListeners.length >= MAX_REFRESH_LISTENERS) throw new InvalidRequestError(`At most ${MAX_REFRESH_LISTENERS} refresh listeners may be added`);
+    this.refreshListeners.push(listener);
+  }
+
+  /**
+   * Write the catalog plus what discovery found (every model `listModels({ includeDeprecated: true })`
+   * shows) to `path`, JSON or YAML by its extension, atomically; catalog fields only, never a credential.
+   */
+  saveCatalog(path: string): Promise<void> {
+    return writeCatalogFile(path, this.listModels({ includeDeprecated: true }));
   }
 
   /**

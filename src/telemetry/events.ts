@@ -28,6 +28,8 @@ export interface CallFinishedEvent {
   attempts: number;
   adapters: string[];
   finishReason: FinishReason | string;
+  /** `embeddings` for an `sb.embed` call (usage then has input tokens only); absent for generations. */
+  operation?: 'embeddings';
 }
 
 /** A call that failed after every candidate. */
@@ -38,6 +40,8 @@ export interface CallFailedEvent {
   model: string;
   error: EventError;
   attempts: number;
+  /** `embeddings` for an `sb.embed` call; absent for generations. */
+  operation?: 'embeddings';
 }
 
 /** A failed attempt that will be tried again. */
@@ -66,6 +70,17 @@ export interface CacheHitEvent {
   model: string;
 }
 
+/** A call named a model the catalog marks deprecated: once per model per switchboard. */
+export interface ModelDeprecatedEvent {
+  /** The deprecated `provider:model` a call named. */
+  model: string;
+  since?: string;
+  /** The replacement as a `provider:model` id, when the catalog names one. */
+  replacement?: string;
+  /** True when calls to `model` go to `replacement` (config `redirectDeprecated: true`). */
+  redirected: boolean;
+}
+
 /** Event names and their payloads. */
 export interface SwitchboardEventMap {
   'call.finished': CallFinishedEvent;
@@ -73,6 +88,7 @@ export interface SwitchboardEventMap {
   retry: RetryEvent;
   fallback: FallbackEvent;
   'cache.hit': CacheHitEvent;
+  'model.deprecated': ModelDeprecatedEvent;
 }
 
 /** An event name. */

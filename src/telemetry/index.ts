@@ -4,7 +4,7 @@
  * library never loads `@opentelemetry/sdk-node`; applications import it from `telemetry/sdk.js`.
  */
 export { createTelemetry, contentCaptureEnabled, type Telemetry, type TelemetryOptions } from './telemetry.js';
-export { StatsCollector, OVERFLOW_KEY, type StatsSnapshot, type ModelStats, type BotStats, type LatencySummary, type StatsOptions } from './stats.js';
+export { StatsCollector, OVERFLOW_KEY, type StatsSnapshot, type ActiveCall, type CallStartFacts, type ModelStats, type BotStats, type LatencySummary, type StatsOptions } from './stats.js';
 export {
   SwitchboardEvents,
   DEFAULT_MAX_LISTENERS,
@@ -17,6 +17,7 @@ export {
   type RetryEvent,
   type FallbackEvent,
   type CacheHitEvent,
+  type ModelDeprecatedEvent,
   type EventError,
 } from './events.js';
 export { SwitchboardMetrics, allowedAttributes } from './metrics.js';

@@ -70,6 +70,8 @@ export interface InferenceMeasurement {
   timeToFirstChunkS?: number;
   /** Set when the inference failed. */
   errorType?: string;
+  /** Embeddings have input tokens only: no output-token point. */
+  inputOnly?: boolean;
 }
 
 /** Distinct attribute sets remembered (models x bots x outcomes); past it the memo starts over. */
@@ -128,7 +130,7 @@ export class SwitchboardMetrics {
     if (measured.timeToFirstChunkS !== undefined) this.firstChunk.record(measured.timeToFirstChunkS, sets.base);
     if (measured.usage) {
       this.tokens.record(measured.usage.inputTokens, sets.input);
-      this.tokens.record(measured.usage.outputTokens, sets.output);
+      if (!measured.inputOnly) this.tokens.record(measured.usage.outputTokens, sets.output);
     }
     // An unpriced call adds no point: a 0 would claim the call was free.
     if (measured.costUsd !== null && Number.isFinite(measured.costUsd) && measured.costUsd >= 0) {

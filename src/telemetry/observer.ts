@@ -87,19 +87,93 @@ export interface CallRecorder {
   abandon?(attempts: number): void;
 }
 
+/** What starts the span of one embedding request (one batch of `sb.embed` sent to one model). */
+export interface EmbeddingStart {
+  provider: string;
+  /** Model name without the provider prefix. */
+  model: string;
+  /** Texts in this batch (a count only: the texts are content and never recorded). */
+  inputs: number;
+  /** Dimensions asked for, when the call asked. */
+  dimensions?: number;
+  inProcess: boolean;
+  server?: { address: string; port?: number };
+}
+
+/** The facts of one finished embedding request. */
+export interface EmbeddingOutcome {
+  inputTokens: number;
+  /** False when the provider reported no token count (no token metric, no cost). */
+  usageReported: boolean;
+  costUsd: number | null;
+  /** Length of the vectors returned. */
+  dimensions: number;
+  responseModel?: string;
+  attempts: number;
+  latencyMs: number;
+}
+
+/** Reports for one embedding request's span. */
+export interface EmbeddingRecorder {
+  /** A failed attempt that will be retried after `delayMs`. */
+  retry(attempt: number, error: LLMError, delayMs: number): void;
+  /** Success (once; ends the span). */
+  end(outcome: EmbeddingOutcome): void;
+  /** Failure (once; ends the span). */
+  fail(error: LLMError): void;
+}
+
+/** What starts one `sb.embed` call (all its batches). */
+export interface EmbedCallStart {
+  /** `provider:model`. */
+  model: string;
+  /** Texts in the call. */
+  inputs: number;
+}
+
+/** The final facts of one `sb.embed` call. */
+export interface EmbedCallOutcome {
+  model: string;
+  inputTokens: number;
+  costUsd: number | null;
+  cached: boolean;
+  attempts: number;
+  latencyMs: number;
+}
+
+/** Reports for one `sb.embed` call (stats, the request and cache counters, `call.*` events). */
+export interface EmbedCallRecorder {
+  /** A response-cache lookup. */
+  cacheLookup(hit: boolean): void;
+  /** Success (once). */
+  end(outcome: EmbedCallOutcome): void;
+  /** Failure (once). */
+  fail(error: LLMError, attempts: number): void;
+}
+
 /** Everything the call path reports to. */
 export interface CallObserver {
   startCall(start: CallStart): CallRecorder;
   startInference(start: InferenceStart): InferenceRecorder;
+  /** An `sb.embed` call; absent on observers written before embeddings (nothing is then recorded). */
+  startEmbedCall?(start: EmbedCallStart): EmbedCallRecorder;
+  /** The span of one embedding request; absent on observers written before embeddings. */
+  startEmbedding?(start: EmbeddingStart): EmbeddingRecorder;
 }
 
 const noopInference: InferenceRecorder = { retry() {}, firstChunk() {}, end() {}, fail() {} };
 const noopCall: CallRecorder = { parent: undefined, cacheLookup() {}, fallback() {}, end() {}, fail() {} };
+/** An embedding recorder that records nothing. */
+export const noopEmbedding: EmbeddingRecorder = { retry() {}, end() {}, fail() {} };
+/** An embed-call recorder that records nothing. */
+export const noopEmbedCall: EmbedCallRecorder = { cacheLookup() {}, end() {}, fail() {} };
 
 /** An observer that records nothing (tests of other layers, or telemetry fully off). */
 export const noopObserver: CallObserver = {
   startCall: () => noopCall,
   startInference: () => noopInference,
+  startEmbedCall: () => noopEmbedCall,
+  startEmbedding: () => noopEmbedding,
 };
 
 /**

@@ -11,6 +11,12 @@ export const OPERATION_CHAT = 'chat';
 export const OPERATION_TEXT_COMPLETION = 'text_completion';
 /** `gen_ai.operation.name` of the agent (bot) span. */
 export const OPERATION_INVOKE_AGENT = 'invoke_agent';
+/** `gen_ai.operation.name` of an embedding request (`sb.embed`, `POST /v1/embeddings`). */
+export const OPERATION_EMBEDDINGS = 'embeddings';
+/** Embeddings: the length of the vectors asked for (`dimensions`) or, when none was asked, returned. */
+export const ATTR_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count';
+/** Embeddings: texts in the request (a count; the texts are content and never recorded). */
+export const ATTR_SB_EMBEDDINGS_INPUTS = 'switchboard.embeddings.inputs';
 
 // Request attributes, set at span start.
 /** Required: the operation (`chat`, `text_completion`, `invoke_agent`). */
@@ -69,6 +75,20 @@ export const ERROR_TYPE_OTHER = '_OTHER';
 export const ATTR_AGENT_NAME = 'gen_ai.agent.name';
 /** The session id (span attribute only: never a metric attribute). */
 export const ATTR_CONVERSATION_ID = 'gen_ai.conversation.id';
+
+// Chain span (`sb.chain(steps).run()` / `.stream()`): the parent of every step's call spans.
+/** `gen_ai.operation.name` of a chain's span: a GenAI workflow whose steps are the calls beneath it. */
+export const OPERATION_INVOKE_WORKFLOW = 'invoke_workflow';
+/** The chain's name (`sb.chain(steps, { name })`, default `chain`). */
+export const ATTR_WORKFLOW_NAME = 'gen_ai.workflow.name';
+/** Steps in the chain. */
+export const ATTR_SB_CHAIN_STEPS = 'switchboard.chain.steps';
+/** Span event on the chain span, once per step whose call answered. */
+export const EVENT_CHAIN_STEP = 'switchboard.chain.step';
+/** Chain step event, and a failed chain span: the step's index (from 0). */
+export const ATTR_SB_CHAIN_STEP_INDEX = 'switchboard.chain.step.index';
+/** Chain step event, and a failed chain span: the step's outputKey. */
+export const ATTR_SB_CHAIN_OUTPUT_KEY = 'switchboard.chain.step.output_key';
 
 // Content capture (opt-in only).
 /** Chat history sent to the model, JSON in the GenAI message format. */

@@ -1,7 +1,8 @@
 /**
  * The in-process summary behind `sb.stats()` (TELEMETRY.md "Stats"), fed by the same reports as
  * the metrics. Memory is bounded: latency percentiles come from a fixed ring of the latest samples
- * per model, and the per-model and per-bot maps stop growing at a cap (later keys share `_other`).
+ * per model, the per-model and per-bot maps stop growing at a cap (later keys share `_other`), and
+ * the active-call list holds the calls in flight only (capped too).
  */
 import type { Usage } from '../core/types.js';
 
@@ -28,12 +29,39 @@ export interface BotStats {
   costUsd: number;
 }
 
+/**
+ * A call in flight, as `sb.stats().activeCalls` lists it. Only bounded names: `model` and `bot` are
+ * their metric labels (catalog and configured names, else `other`), `id` an internal counter; never a
+ * session id or anything else a caller chose.
+ */
+export interface ActiveCall {
+  /** Internal call id, unique within this switchboard (not the result's id). */
+  id: string;
+  /** The primary `provider:model` the call targets. */
+  model: string;
+  bot?: string;
+  /** When it started, epoch milliseconds. */
+  startedAt: number;
+}
+
+/** What a call reports when it starts (bounded labels only: see ActiveCall). */
+export interface CallStartFacts {
+  model: string;
+  bot?: string;
+}
+
 /** What `sb.stats()` returns. */
 export interface StatsSnapshot {
   /** Finished calls (succeeded or failed). */
   requests: number;
   /** Calls started and not yet finished. */
   active: number;
+  /** The calls in flight, oldest first (at most `maxActiveCalls` of them). */
+  activeCalls: ActiveCall[];
+  /** Sum of the latencies of the calls that succeeded (cache hits included), in ms. */
+  totalLatencyMs: number;
+  /** `totalLatencyMs` over the calls that succeeded; 0 before the first. */
+  averageLatencyMs: number;
   errors: number;
   cacheHits: number;
   /** USD spent on priced calls; unpriced calls add nothing. */
@@ -49,6 +77,8 @@ export interface StatsOptions {
   window?: number;
   /** Distinct models and bots kept (default 1000 each); later ones are counted under `_other`. */
   maxKeys?: number;
+  /** Calls listed in `activeCalls` (default 10,000; in-flight calls are fewer: `resilience.maxConcurrency`). */
+  maxActiveCalls?: number;
 }
 
 /** The key that collects everything past `maxKeys`. */
@@ -90,6 +120,8 @@ interface ModelEntry {
 
 /** Rounds float sums so many small costs do not show binary noise. */
 const roundUsd = (value: number): number => Math.round(value * 1e12) / 1e12;
+/** Latencies to the microsecond: enough for ms figures, without float noise. */
+const roundMs = (value: number): number => Math.round(value * 1000) / 1000;
 
 /** Counts calls, inferences, tokens, cost and latency into a bounded summary. */
 export class StatsCollector {
@@ -97,6 +129,12 @@ export class StatsCollector {
   private readonly maxKeys: number;
   private readonly models = new Map<string, ModelEntry>();
   private readonly bots = new Map<string, BotStats>();
+  private readonly maxActiveCalls: number;
+  /** In-flight calls by id: entries leave when their call settles (recorders settle exactly once). */
+  private readonly activeCalls = new Map<string, ActiveCall>();
+  private nextCallId = 0;
+  private timedCalls = 0;
+  private totalLatencyMs = 0;
   private requests = 0;
   private active = 0;
   private errors = 0;
@@ -106,21 +144,35 @@ export class StatsCollector {
   constructor(options: StatsOptions = {}) {
     this.window = Math.max(1, Math.floor(options.window ?? 1024));
     this.maxKeys = Math.max(1, Math.floor(options.maxKeys ?? 1000));
+    this.maxActiveCalls = Math.max(0, Math.floor(options.maxActiveCalls ?? 10_000));
   }
 
-  /** A pipeline call began. */
-  callStarted(): void {
+  /**
+   * A pipeline call began. With `call`, it is listed in `activeCalls` until it settles; the returned
+   * id is what `callFinished` / `callFailed` take to take it off (undefined: not listed).
+   */
+  callStarted(call?: CallStartFacts): string | undefined {
     this.active++;
+    if (!call || this.activeCalls.size >= this.maxActiveCalls) return undefined;
+    const id = String(++this.nextCallId);
+    const entry: ActiveCall = { id, model: call.model, startedAt: Date.now() };
+    if (call.bot !== undefined) entry.bot = call.bot;
+    this.activeCalls.set(id, entry);
+    return id;
   }
 
-  /** A pipeline call succeeded. */
-  callFinished(bot: string | undefined): void {
-    this.settle(bot, false);
+  /** A pipeline call succeeded after `latencyMs` (when known); `callId` is what callStarted returned. */
+  callFinished(bot: string | undefined, latencyMs?: number, callId?: string): void {
+    if (latencyMs !== undefined && Number.isFinite(latencyMs) && latencyMs >= 0) {
+      this.timedCalls++;
+      this.totalLatencyMs += latencyMs;
+    }
+    this.settle(bot, false, callId);
   }
 
-  /** A pipeline call failed. */
-  callFailed(bot: string | undefined): void {
-    this.settle(bot, true);
+  /** A pipeline call failed; `callId` is what callStarted returned. */
+  callFailed(bot: string | undefined, callId?: string): void {
+    this.settle(bot, true, callId);
   }
 
   /** A response-cache hit. */
@@ -169,6 +221,9 @@ export class StatsCollector {
     return {
       requests: this.requests,
       active: this.active,
+      activeCalls: [...this.activeCalls.values()].map((call) => ({ ...call })),
+      totalLatencyMs: roundMs(this.totalLatencyMs),
+      averageLatencyMs: this.timedCalls === 0 ? 0 : roundMs(this.totalLatencyMs / this.timedCalls),
       errors: this.errors,
       cacheHits: this.cacheHits,
       totalCostUsd: roundUsd(this.totalCostUsd),
@@ -178,7 +233,8 @@ export class StatsCollector {
     };
   }
 
-  private settle(bot: string | undefined, failed: boolean): void {
+  private settle(bot: string | undefined, failed: boolean, callId: string | undefined): void {
+    if (callId !== undefined) this.activeCalls.delete(callId);
     this.active = Math.max(0, this.active - 1);
     this.requests++;
     if (failed) this.errors++;

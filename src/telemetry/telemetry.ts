@@ -11,7 +11,8 @@ import type { ManagedResult } from '../core/types.js';
 import { processSecrets, type SecretRegistry } from '../core/secrets.js';
 import { SwitchboardEvents, eventError } from './events.js';
 import { SwitchboardMetrics } from './metrics.js';
-import { noopObserver, safely, type CallObserver, type CallOutcome, type CallRecorder, type CallStart, type InferenceRecorder, type InferenceStart } from './observer.js';
+import { startEmbedCall, startEmbedding } from './embedding-telemetry.js';
+import { noopEmbedCall, noopEmbedding, noopObserver, safely, type CallObserver, type CallOutcome, type CallRecorder, type CallStart, type InferenceRecorder, type InferenceStart } from './observer.js';
 import { ATTR_SB_ATTEMPTS, ATTR_SB_HISTORY_SENT, ATTR_SB_HISTORY_TRIMMED, ATTR_SB_MODEL, ENV_CAPTURE_MESSAGE_CONTENT, EVENT_HISTORY, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { StatsCollector } from './stats.js';
 import { MetricLabels, OTHER_LABEL } from './metric-labels.js';
@@ -42,6 +43,8 @@ export interface Telemetry {
   events: SwitchboardEvents;
   /** The bounded label sets; the composition root tells them which models and bots are known. */
   labels: MetricLabels;
+  /** The switchboard's tracer (its `tracerProvider`, else the global one): spans made outside the call path (chains) use it too. */
+  tracer: Tracer;
 }
 
 /** Failures logged in full before logging thins out to one in this many (a broken exporter fails every call). */
@@ -90,9 +93,12 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     stats,
     events,
     labels,
+    tracer,
     observer: {
       startInference: (start) => attempt(() => startInference(parts, start), log) ?? noopObserver.startInference(start),
       startCall: (start) => attempt(() => startCall(parts, start), log) ?? noopObserver.startCall(start),
+      startEmbedCall: (start) => attempt(() => startEmbedCall(parts, start), log) ?? noopEmbedCall,
+      startEmbedding: (start) => attempt(() => startEmbedding(parts, start), log) ?? noopEmbedding,
     },
   };
 }
@@ -171,18 +177,25 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
   };
 }
 
+/** The bounded label of a `provider:model` id; `other` for one without a provider (a call that failed to plan). */
+function modelLabelOf(labels: MetricLabels, id: string): string {
+  const { provider, model } = splitModel(id);
+  return provider === undefined ? OTHER_LABEL : labels.modelId(provider, model);
+}
+
 function startCall(parts: Parts, start: CallStart): CallRecorder {
   const { log } = parts;
   let settled = false;
-  safely(() => parts.stats.callStarted(), log);
-  const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
-  const who = { bot: start.bot, sessionId: start.sessionId };
   // A bot name a caller made up (the call then fails to plan) must not become a label.
   const bot = parts.labels.bot(start.bot);
+  // Listed in stats' activeCalls by bounded labels only (never a session id a caller chose).
+  const callId = attempt(() => parts.stats.callStarted({ model: modelLabelOf(parts.labels, start.model), bot }), log);
+  const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
+  const who = { bot: start.bot, sessionId: start.sessionId };
   const fail = (error: LLMError, attempts: number): void => {
     if (settled) return;
     settled = true;
-    safely(() => parts.stats.callFailed(bot), log);
+    safely(() => parts.stats.callFailed(bot, callId), log);
     safely(() => parts.meter().recordRequest(bot, errorTypeOf(error)), log);
     safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }, parts.scrub), log);
     if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
@@ -210,7 +223,7 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
     end(outcome: CallOutcome) {
       if (settled) return;
       settled = true;
-      safely(() => parts.stats.callFinished(bot), log);
+      safely(() => parts.stats.callFinished(bot, outcome.latencyMs, callId), log);
       safely(() => parts.meter().recordRequest(bot), log);
       safely(() => agent && endAgentSpan(agent.span, start, outcome, parts.captureContent, parts.scrub), log);
       // Payloads are copies built per call: only when someone listens.

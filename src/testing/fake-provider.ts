@@ -5,7 +5,7 @@
  * Everything above it (retries, timeouts, fallbacks, adapters, cost, telemetry) runs for real.
  */
 import { sleep } from '../core/abort.js';
-import { messageText } from '../core/messages.js';
+import { messageText, reasoningStreamParts } from '../core/messages.js';
 import { errorFromStatus, type ErrorOrigin } from '../core/error-mapping.js';
 import { InvalidRequestError, LLMError } from '../core/errors.js';
 import type { CallContext, ModelInfo, ModelPricing, ProviderRequest, ProviderResult, ProviderStreamPart } from '../core/types.js';
@@ -174,7 +174,8 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
     }
     await sleep(reply.delayMs ?? 0, context.signal);
     const reasoning = replyReasoning(reply);
-    for (const block of reasoning ?? []) if (block.text !== '') yield { type: 'reasoning-delta', text: block.text };
+    // As a provider that signs thinking streams it: each block's text, its signature, redacted blocks whole.
+    for (const part of reasoningStreamParts(reasoning)) yield part;
     const chunks = reply.chunks ?? splitWords(replyText(reply));
     for (let i = 0; i < chunks.length; i++) {
       // The connection "closes": the stream ends without its finish part.

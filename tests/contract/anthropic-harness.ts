@@ -80,7 +80,7 @@ export function anthropicRichWire(request: RecordedRequest): RichWire {
 /** The generation parameters an Anthropic request body carries, in our names. */
 export function anthropicParamsOnWire(request: RecordedRequest): CallParams {
   const body = (request.body ?? {}) as Record<string, unknown>;
-  const wire: Record<string, unknown> = { maxTokens: body.max_tokens, stop: body.stop_sequences, temperature: body.temperature, topP: body.top_p };
+  const wire: Record<string, unknown> = { maxTokens: body.max_tokens, stop: body.stop_sequences, temperature: body.temperature, topP: body.top_p, topK: body.top_k };
   for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
   return wire as CallParams;
 }
@@ -102,9 +102,10 @@ export async function anthropicHarness(modelId: string, makeManager: (baseURL: s
     dieMidStream: (reply, afterChunks) => server.script(modelId, { ...toAnthropicReply(reply), dieAfterChunks: afterChunks, dieMode: 'end' }),
     requests: () => server.requests,
     paramsOnWire: anthropicParamsOnWire,
-    // temperature/topP are rejected by API version 2026-10-21 and penalties and seed do not exist:
-    // the manager refuses all five by name (anthropic-manager.test.ts checks it).
+    // temperature/topP/topK are rejected by API version 2026-10-21 and penalties and seed do not exist:
+    // the manager refuses all six by name.
     supportedParams: ['maxTokens', 'stop'],
+    refusedParams: ['temperature', 'topP', 'topK', 'frequencyPenalty', 'presencePenalty', 'seed'],
     reportsUsage: true,
     capabilities: { tools: true, vision: 'url-and-base64', json: true, reasoning: 'budget', returnsReasoning: true, sendsReasoningBack: true },
     replyRich: (reply) => server.script(modelId, toAnthropicRichReply(reply)),

@@ -53,6 +53,8 @@ export interface ContractHarness {
   paramsOnWire(request: RecordedRequest): CallParams;
   /** The parameters this provider maps onto its wire format. */
   supportedParams: Array<keyof CallParams>;
+  /** Parameters it cannot carry: each refused by name (UnsupportedCapabilityError `params.<name>`) before any request. */
+  refusedParams?: Array<keyof CallParams>;
   /** False when the provider's wire format has no usage (exact-usage assertions are skipped). */
   reportsUsage: boolean;
   close(): Promise<void>;

@@ -114,11 +114,11 @@ export async function llamaRichHarness(): Promise<RichContractHarness> {
     paramsOnWire: (request) => {
       const options = (request.body as AskedGeneration).options;
       const penalty = options.repeatPenalty as { frequencyPenalty?: number; presencePenalty?: number } | undefined;
-      const wire: Record<string, unknown> = { temperature: options.temperature, maxTokens: options.maxTokens, topP: options.topP, seed: options.seed, stop: options.customStopTriggers, frequencyPenalty: penalty?.frequencyPenalty, presencePenalty: penalty?.presencePenalty };
+      const wire: Record<string, unknown> = { temperature: options.temperature, maxTokens: options.maxTokens, topP: options.topP, topK: options.topK, seed: options.seed, stop: options.customStopTriggers, frequencyPenalty: penalty?.frequencyPenalty, presencePenalty: penalty?.presencePenalty };
       for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
       return wire as CallParams;
     },
-    supportedParams: ['temperature', 'maxTokens', 'topP', 'seed', 'stop', 'frequencyPenalty', 'presencePenalty'],
+    supportedParams: ['temperature', 'maxTokens', 'topP', 'topK', 'seed', 'stop', 'frequencyPenalty', 'presencePenalty'],
     // Usage is exact, but it is the model's own count: a script cannot set it.
     reportsUsage: false,
     capabilities: { tools: true, vision: false, json: true, reasoning: false, returnsReasoning: false, sendsReasoningBack: false, toolCallIds: false, parallelToolCalls: false },

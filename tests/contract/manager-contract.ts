@@ -15,6 +15,7 @@ import {
   ProviderError,
   RateLimitError,
   StreamInterruptedError,
+  UnsupportedCapabilityError,
 } from '../../src/core/errors.js';
 import type { CallContext, CallParams, ChatMessage, ManagedStreamPart, ProviderRequest } from '../../src/core/types.js';
 import { DEFAULT_RESPONSE_LIMITS } from '../../src/transport/bounded-fetch.js';
@@ -25,6 +26,7 @@ const PARAM_VALUES: Required<Omit<CallParams, 'timeoutMs' | 'reasoning'>> = {
   temperature: 0.35,
   maxTokens: 77,
   topP: 0.85,
+  topK: 7,
   frequencyPenalty: 0.25,
   presencePenalty: 0.15,
   stop: ['END-MARK'],
@@ -241,6 +243,21 @@ export function runManagerContract(name: string, factory: HarnessFactory): void 
       await harness.manager.generateResponse(request(conversation(), params), context());
       const sent = harness.paramsOnWire(harness.requests()[harness.requests().length - 1]!);
       for (const key of harness.supportedParams) expect({ [key]: sent[key] }).toEqual({ [key]: params[key] });
+    });
+
+    it('every parameter it cannot carry is refused by name, JSON and streamed, before any request', async () => {
+      for (const key of harness.refusedParams ?? []) {
+        const before = harness.requests().length;
+        const asked = request(conversation(), { [key]: PARAM_VALUES[key as keyof typeof PARAM_VALUES] });
+        const json = await caught(harness.manager.generateResponse(asked, context()));
+        // Some managers refuse as streamResponse is called, others at the first read: both count.
+        const streamed = await caught((async () => collect(harness.manager.streamResponse(asked, context())))());
+        for (const error of [json, streamed]) {
+          expect(error).toBeInstanceOf(UnsupportedCapabilityError);
+          expect({ key, capability: (error as UnsupportedCapabilityError).capability }).toEqual({ key, capability: `params.${key}` });
+        }
+        expect({ key, requests: harness.requests().length }).toEqual({ key, requests: before });
+      }
     });
 
     it('a stream that dies mid-way throws StreamInterruptedError with the partial text', async () => {

@@ -46,6 +46,7 @@ export function openAIParamsOnWire(request: RecordedRequest): CallParams {
     temperature: body.temperature,
     maxTokens: body.max_tokens ?? body.max_completion_tokens,
     topP: body.top_p,
+    topK: body.top_k,
     frequencyPenalty: body.frequency_penalty,
     presencePenalty: body.presence_penalty,
     stop: body.stop,
@@ -88,6 +89,8 @@ export async function openAIHarnessWith(modelId: string, build: (baseURL: string
     requests: () => server.requests,
     paramsOnWire: openAIParamsOnWire,
     supportedParams: ['temperature', 'maxTokens', 'topP', 'frequencyPenalty', 'presencePenalty', 'stop', 'seed'],
+    // Chat completions have no top-k (HuggingFace's chat wire neither): refused, never dropped.
+    refusedParams: ['topK'],
     reportsUsage: true,
     close: async () => {
       await built.close?.();

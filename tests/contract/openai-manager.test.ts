@@ -234,8 +234,15 @@ describe('OpenAIManager specifics', () => {
     for (const info of openai) {
       expect(info.contextWindow).toBeGreaterThan(info.maxOutputTokens ?? 0);
       expect(info.pricing!.inputPerMTok).toBeGreaterThan(0);
-      expect(info.pricing!.outputPerMTok).toBeGreaterThanOrEqual(info.pricing!.inputPerMTok);
+      // Embedding models have input tokens only: their output price is 0.
+      if (info.kind === 'embedding') expect(info.pricing!.outputPerMTok).toBe(0);
+      else expect(info.pricing!.outputPerMTok).toBeGreaterThanOrEqual(info.pricing!.inputPerMTok);
     }
+    expect(openai.filter((info) => info.kind === 'embedding').map((info) => [info.model, info.pricing!.inputPerMTok])).toEqual([
+      ['text-embedding-3-small', 0.02],
+      ['text-embedding-3-large', 0.13],
+      ['text-embedding-ada-002', 0.1],
+    ]);
     expect(catalog.get('openai:gpt-3.5-turbo')!.deprecated?.replacement).toBeTruthy();
     // params.reasoning goes as reasoning_effort, which only the reasoning models take.
     for (const info of openai) expect(info.capabilities.reasoning).toBe(usesMaxCompletionTokens(info.model));

@@ -1,7 +1,8 @@
 /**
  * A fake Ollama server on 127.0.0.1:0 speaking the native wire format: `/api/chat` and
  * `/api/generate` as one JSON object or NDJSON lines ending with `done: true`, `/api/tags`,
- * `/api/show`, and `{ "error": "..." }` bodies. Answers are scripted per model; unscripted requests
+ * `/api/show`, `/api/embed` (vectors from embed-vectors.ts; a scripted status failure, malformed body or
+ * hang applies to it too), and `{ "error": "..." }` bodies. Answers are scripted per model; unscripted requests
  * for a pulled model get a default answer, for an unknown model a 404 like the real server.
  * Rich answers as Ollama 0.12.10+ writes them: `message.thinking` (generate: `thinking`), and
  * `message.tool_calls: [{ id, function: { index, name, arguments: <object> } }]`; a stream sends
@@ -11,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RecordedRequest, ScriptedFailure, ScriptedReply, ScriptedRichReply } from '../contract/contract-harness.js';
+import { ollamaEmbedAnswer } from './embed-vectors.js';
 
 /** A model the fake has "pulled". */
 export interface FakeOllamaModel {
@@ -259,6 +261,30 @@ export async function startFakeOllamaServer(
         return;
       }
       answer(path, model, body.stream !== false, script ?? { kind: 'reply', reply: DEFAULT_REPLY }, response);
+      return;
+    }
+    if (path === '/api/embed' && request.method === 'POST') {
+      const script = scripts.get(model)?.shift();
+      if (!script && !pulled.some((entry) => entry.name === model)) {
+        sendJson(response, 404, { error: `model "${model}" not found, try pulling it first` });
+        return;
+      }
+      if (script?.kind === 'hang') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.flushHeaders();
+        return;
+      }
+      if (script?.kind === 'fail') {
+        const failure = script.failure;
+        if (failure.kind === 'status') sendJson(response, failure.status, { error: failure.message ?? `fake failure ${failure.status}` }, failure.headers);
+        else {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end('{"model": "broken', 'utf8');
+        }
+        return;
+      }
+      const answer = ollamaEmbedAnswer(body);
+      sendJson(response, answer.status, answer.json);
       return;
     }
     sendJson(response, 404, { error: `no route ${request.method} ${path}` });

@@ -8,12 +8,17 @@
  *   parallel calls one after the other or interleaved), reasoning (`reasoning_content` as DeepSeek
  *   and vLLM send it, or `reasoning`), and a structured-output `refusal`;
  * - POST .../completions: `{ choices: [{ text }] }` and its stream form;
- * - GET .../models: `{ object: 'list', data: [...] }`.
+ * - GET .../models: `{ object: 'list', data: [...] }`;
+ * - POST .../embeddings: OpenAI's embeddings (float or base64 `encoding_format`, `dimensions`), and the
+ *   HF feature-extraction routes the HF client calls (an endpoint's `POST /`, TEI's `/embed`, the
+ *   router's `/hf-inference/models/<model>/pipeline/feature-extraction` after its hub mapping look-up):
+ *   vectors from embed-vectors.ts; scripted faults apply, a reply may set `usage` (prompt tokens) and `model`.
  * Routes match on the path's end, so any base path works (`/v1`, `/openai/v1`, none).
  * Errors use OpenAI's body `{ error: { message, type, param, code } }`.
  */
 import { FakeHttpServer, type Exchange, type FakeHttpOptions, type RecordedRequest } from './fake-http.js';
 import type { BrokenShape } from './fake-broken-answers.js';
+import { featureExtractionAnswer, openAIEmbeddingsAnswer } from './embed-vectors.js';
 import {
   FakeProviderServer,
   LIST_MODELS,
@@ -174,6 +179,12 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
     const path = request.path.split('?')[0]!.replace(/\/+$/, '');
     const body = bodyOf(request);
     const stream = body.stream === true;
+    if (request.method === 'GET' && path.startsWith('/api/models/')) {
+      // The HF hub's provider mapping, which the HF client looks up (without its token, as public models
+      // allow) before a router feature-extraction call.
+      const model = decodeURIComponent(path.slice('/api/models/'.length));
+      return exchange.json(200, { id: model, inferenceProviderMapping: { 'hf-inference': { providerId: model, status: 'live', task: 'feature-extraction' } } });
+    }
     const unauthorized = this.checkKey(request);
     if (unauthorized) return this.playFault(exchange, unauthorized, false, this.chat);
     if (request.method === 'GET' && path.endsWith('/models')) {
@@ -186,7 +197,21 @@ export class FakeOpenAIServer extends FakeProviderServer<OpenAIWireUsage> {
       const chat = path.endsWith('/chat/completions');
       return this.play(exchange, request, model, stream, this.noteRich(this.nextStep(model, request), request, chat), chat ? this.chat : this.completions);
     }
+    if (request.method === 'POST' && path.endsWith('/embeddings')) return this.embeddings(exchange, request, String(body.model ?? ''), 'openai');
+    if (request.method === 'POST' && (path === '' || path.endsWith('/embed') || path.endsWith('/pipeline/feature-extraction'))) {
+      return this.embeddings(exchange, request, /\/models\/(.+)\/pipeline\//.exec(path)?.[1] ?? '', 'feature-extraction');
+    }
     return exchange.json(404, { error: { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error', param: null, code: null } });
+  }
+
+  /** An embeddings request in OpenAI's or HF's feature-extraction form: a scripted fault, or the vectors. */
+  private async embeddings(exchange: Exchange, request: RecordedRequest, model: string, form: 'openai' | 'feature-extraction'): Promise<void> {
+    const step = this.nextStep(model, request);
+    if ('kind' in step) return this.playFault(exchange, step, false, this.chat, request, model);
+    if (step.delayMs && !(await exchange.sleep(step.delayMs))) return;
+    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+    const answer = form === 'openai' ? openAIEmbeddingsAnswer(body, { model: step.model, promptTokens: step.usage === null ? null : step.usage?.promptTokens }) : featureExtractionAnswer(body);
+    return exchange.json(answer.status, answer.json, this.chat.responseHeaders());
   }
 
   /**

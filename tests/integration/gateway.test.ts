@@ -151,7 +151,7 @@ describe('gateway (JSON, auth, errors, sessions, listings)', () => {
     const notJson = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEY_ACME}`, 'content-type': 'application/json' }, body: '{"model": ' });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toEqual({ error: { message: 'The request body is not valid JSON', type: 'invalid_request_error', code: 'invalid_json', param: null } });
-    const unknownRoute = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${KEY_ACME}` } });
+    const unknownRoute = await fetch(`${gw.url}/v1/audio/speech`, { method: 'POST', headers: { authorization: `Bearer ${KEY_ACME}` } });
     expect(unknownRoute.status).toBe(404);
     expect(fake.calls).toHaveLength(0);
   });

@@ -1,7 +1,8 @@
 /**
  * Anthropic message -> our ProviderResult: text blocks join to the text, `tool_use` blocks become
  * tool calls (arguments = the JSON text of `input`), `thinking` / `redacted_thinking` blocks become
- * reasoning blocks with what Anthropic needs back (signature, encrypted data). With a structured
+ * reasoning blocks with what Anthropic needs back (signature, encrypted data); a `stop_sequence` stop
+ * names the sequence that ended the answer (`stopSequence`). With a structured
  * answer through the answer tool (structured-output.ts), that tool's input is the text instead.
  * Anthropic's `input_tokens` excludes cache reads and cache writes, so normalised input is their
  * sum; thinking tokens are already inside `output_tokens` and become `reasoningTokens`.
@@ -40,6 +41,14 @@ export function mapStopReason(reason: string | null | undefined, answerTool?: st
     default:
       return 'other';
   }
+}
+
+/**
+ * The stop sequence that ended the answer: Anthropic names it (`stop_sequence`) with `stop_reason:
+ * 'stop_sequence'`; undefined otherwise (finishReason says `stop` either way).
+ */
+export function mapStopSequence(reason: string | null | undefined, sequence: unknown): string | undefined {
+  return reason === 'stop_sequence' && typeof sequence === 'string' && sequence !== '' ? sequence : undefined;
 }
 
 /** Anthropic usage -> ours; undefined when the server reported neither input nor output. */
@@ -129,6 +138,8 @@ export function mapMessage(body: unknown, origin: AnswerOrigin, answerTool?: str
   const result: ProviderResult = { id: message.id, text: gathered.text, finishReason: mapStopReason(message.stop_reason, answerTool), responseModel: message.model };
   if (gathered.toolCalls.length > 0) result.toolCalls = gathered.toolCalls;
   if (gathered.reasoning.length > 0) result.reasoning = gathered.reasoning;
+  const stopSequence = mapStopSequence(message.stop_reason, message.stop_sequence);
+  if (stopSequence !== undefined) result.stopSequence = stopSequence;
   const usage = mapUsage(message.usage);
   if (usage) result.usage = usage;
   return result;

@@ -19,6 +19,7 @@ import { answersThroughTool } from './structured-output.js';
 const NO_SUCH_PARAMS: ReadonlyArray<[keyof CallParams, string, string]> = [
   ['temperature', 'params.temperature', 'API version 2026-10-21 takes no sampling parameters'],
   ['topP', 'params.topP', 'API version 2026-10-21 takes no sampling parameters'],
+  ['topK', 'params.topK', 'API version 2026-10-21 takes no sampling parameters'],
   ['frequencyPenalty', 'params.frequencyPenalty', 'Anthropic has no frequency penalty'],
   ['presencePenalty', 'params.presencePenalty', 'Anthropic has no presence penalty'],
   ['seed', 'params.seed', 'Anthropic has no seed'],

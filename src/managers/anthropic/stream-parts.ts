@@ -3,9 +3,10 @@
  * content_block_start and filled by deltas: `text_delta` -> text deltas; a `tool_use` block's
  * `input_json_delta`s -> tool-call deltas (index = the call's ordinal among the answer's tool
  * calls, not the block index) joined by ToolCallAssembly; `thinking_delta` -> reasoning deltas, and
- * `signature_delta` signs that block. An answer through the answer tool (structured-output.ts)
- * streams its input as text deltas instead. The stop reason and final usage come from
- * `message_delta`; `finish` (with the tool calls and reasoning blocks) is yielded only after
+ * `signature_delta` signs that block (a `reasoning-signature` part, where it arrives: just before the
+ * block stops); a `redacted_thinking` block -> a `reasoning-redacted` part in its place. An answer
+ * through the answer tool (structured-output.ts) streams its input as text deltas instead. The stop
+ * reason, the stop sequence that ended the answer and the final usage come from `message_delta`; `finish` (with the tool calls and reasoning blocks) is yielded only after
  * `message_stop` was seen and the SDK's iterator has ended (it ends quietly when the connection
  * closes early, which must read as an interruption, not a finish). An event that is not an object,
  * a message_start without its message, a delta whose text is not text, or a message_stop with no
@@ -16,7 +17,7 @@ import { abortReason } from '../../core/abort.js';
 import { malformedAnswer, type AnswerOrigin } from '../../core/answer-errors.js';
 import type { ProviderStreamPart, ReasoningBlock } from '../../core/types.js';
 import { ToolCallAssembly } from '../tool-call-assembly.js';
-import { mapStopReason, mergeStreamUsage, type AnthropicUsageFields } from './map-response.js';
+import { mapStopReason, mapStopSequence, mergeStreamUsage, type AnthropicUsageFields } from './map-response.js';
 
 /** What an open content block is, by its index. */
 type OpenBlock =
@@ -57,7 +58,7 @@ class StreamedBlocks {
         if (typeof block.data !== 'string') throw malformedAnswer(this.origin, 'a redacted_thinking block holds no data');
         this.reasoning.push({ text: '', redacted: block.data });
         this.open.set(event.index, { kind: 'other' });
-        return undefined;
+        return { type: 'reasoning-redacted', redacted: block.data };
       case 'tool_use': {
         if (typeof block.id !== 'string' || typeof block.name !== 'string') throw malformedAnswer(this.origin, 'a tool_use block has no id or name');
         if (block.name === this.answerTool) {
@@ -97,8 +98,9 @@ class StreamedBlocks {
         return { type: 'reasoning-delta', text: delta.thinking };
       case 'signature_delta':
         // The whole signature, sent once just before the block stops (the SDK's own accumulator replaces too).
-        if (open?.kind === 'thinking' && typeof delta.signature === 'string' && delta.signature !== '') open.block.signature = delta.signature;
-        return undefined;
+        if (open?.kind !== 'thinking' || typeof delta.signature !== 'string' || delta.signature === '') return undefined;
+        open.block.signature = delta.signature;
+        return { type: 'reasoning-signature', signature: delta.signature };
       default:
         return undefined;
     }
@@ -120,6 +122,7 @@ export async function* messageEventsToParts(events: AsyncIterable<RawMessageStre
   let startUsage: AnthropicUsageFields | undefined;
   let deltaUsage: AnthropicUsageFields | undefined;
   let stopReason: string | null | undefined;
+  let stopSequence: unknown;
   let started = false;
   let stopped = false;
   for await (const event of events) {
@@ -152,6 +155,7 @@ export async function* messageEventsToParts(events: AsyncIterable<RawMessageStre
       }
       case 'message_delta':
         stopReason = event.delta?.stop_reason ?? stopReason;
+        stopSequence = event.delta?.stop_sequence ?? stopSequence;
         if (event.usage) deltaUsage = event.usage;
         break;
       case 'message_stop':
@@ -167,5 +171,7 @@ export async function* messageEventsToParts(events: AsyncIterable<RawMessageStre
   const finish: Extract<ProviderStreamPart, { type: 'finish' }> = { type: 'finish', finishReason: mapStopReason(stopReason, answerTool), usage: mergeStreamUsage(startUsage, deltaUsage), id, responseModel };
   if (blocks.calls.size > 0) finish.toolCalls = blocks.calls.finish();
   if (blocks.reasoning.length > 0) finish.reasoning = blocks.reasoning;
+  const sequence = mapStopSequence(stopReason, stopSequence);
+  if (sequence !== undefined) finish.stopSequence = sequence;
   yield finish;
 }

@@ -13,6 +13,7 @@ import type { InferenceClient } from '@huggingface/inference';
 import type { CallParams, ProviderRequest } from '../../core/types.js';
 import { messageText } from '../../core/messages.js';
 import { toOpenAIMessages } from '../openai/convert-messages.js';
+import { refuseTopK } from '../openai/convert-request.js';
 import { toResponseFormat, toToolFields } from '../openai/convert-tools.js';
 import { mergeProviderOptions } from '../provider-options.js';
 import { HUGGINGFACE_ID } from './huggingface-config.js';
@@ -53,8 +54,12 @@ export function needsChat(request: ProviderRequest): boolean {
   return request.messages.some((message) => typeof message.content !== 'string' || message.role === 'tool' || (message.role === 'assistant' && message.toolCalls !== undefined));
 }
 
-/** Arguments for `chatCompletion` / `chatCompletionStream`. */
+/**
+ * Arguments for `chatCompletion` / `chatCompletionStream`. `params.topK` is refused before any request:
+ * the library's ChatCompletionInput has no top_k (OpenAI's wire); providerOptions may send a vendor one.
+ */
 export function toChatArgs(request: ProviderRequest, stream: boolean): ChatArgs & { model: string } {
+  refuseTopK(request, HUGGINGFACE_ID);
   const { params } = request;
   const args: ChatArgs & { model: string } = {
     model: request.modelId,
@@ -87,8 +92,12 @@ export function toPrompt(request: ProviderRequest): string {
   return [...system, ...rest].join('\n\n');
 }
 
-/** Arguments for `textGeneration` / `textGenerationStream` (a plain-text request: see needsChat). */
+/**
+ * Arguments for `textGeneration` / `textGenerationStream` (a plain-text request: see needsChat).
+ * `params.topK` is refused as for chat: the library sends these to OpenAI's `/v1/completions` wire.
+ */
 export function toTextGenerationArgs(request: ProviderRequest, stream: boolean): TextGenerationArgs & { model: string } {
+  refuseTopK(request, HUGGINGFACE_ID);
   const { params } = request;
   const args: TextGenerationArgs & { model: string } = {
     model: request.modelId,

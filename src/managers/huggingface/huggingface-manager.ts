@@ -11,7 +11,7 @@
  */
 import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
 import { malformedAnswer } from '../../core/answer-errors.js';
-import type { CallContext, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, EmbedSupport, ProviderEmbedding, ProviderEmbedRequest, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { answerResult, checkChatCompletion } from '../openai/map-response.js';
 import { AnswerDeltas } from '../openai/read-answer.js';
 import { BaseLLMManager, type ManagerDeps, type ProviderSupport } from '../base-llm-manager.js';
@@ -22,6 +22,7 @@ import { needsChat, toChatArgs, toTextGenerationArgs } from './convert-request.j
 import { adaptHuggingFaceError } from './huggingface-errors.js';
 import { chunkDelta, chunkFinish, chunkText, completionDetails, toFinishReason, toUsage, type StreamChunk } from './read-response.js';
 import { ResponseTap } from './response-tap.js';
+import { featureExtractionEmbeddings, HUGGINGFACE_EMBED_MAX_INPUTS } from './huggingface-embed.js';
 
 /** The handle the ModelCache keeps for a hosted model: the name; the endpoint holds the weights. */
 export interface HuggingFaceModelHandle {
@@ -86,12 +87,12 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     await this.upstream.close();
   }
 
-  private tap(request: ProviderRequest, captureJson = false): ResponseTap {
+  private tap(request: Pick<ProviderRequest, 'modelId'>, captureJson = false): ResponseTap {
     const fetch = this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport);
     return new ResponseTap(fetch, this.responseLimits, this.config.timeoutMs, this.origin(request), captureJson);
   }
 
-  private origin(request: ProviderRequest): { provider: string; model: string } {
+  private origin(request: Pick<ProviderRequest, 'modelId'>): { provider: string; model: string } {
     return { provider: this.provider, model: request.modelId };
   }
 
@@ -110,6 +111,15 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
 
   private options(tap: ResponseTap, signal: AbortSignal) {
     return { retry_on_error: false, signal, fetch: tap.fetch };
+  }
+
+  /** Feature extraction (huggingface-embed.ts): 32 texts per request, no `dimensions`. */
+  override embedSupport(): EmbedSupport {
+    return { maxInputs: HUGGINGFACE_EMBED_MAX_INPUTS, dimensions: false };
+  }
+
+  protected override doEmbed(handle: HuggingFaceModelHandle, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
+    return featureExtractionEmbeddings(this.client, handle.model, request, this.tap(request), context.signal, this.origin(request));
   }
 
   protected async doGenerate(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {

@@ -3,8 +3,9 @@
  * the chat history, the functions the model may call (tool choice `auto`: the model decides, in the
  * chat wrapper's syntax), or a grammar (a JSON-schema answer, any JSON object, or a forced tool call
  * `{ name, arguments }` for tool choice `required` / `{ name }`), and the extra generation options
- * `providerOptions.llamacpp` may give. And how the answer maps back: function calls or the forced
- * call's JSON become tool calls with ids of our own (llama.cpp has none).
+ * (`params.topK` as node-llama-cpp's `topK`, and what `providerOptions.llamacpp` may give). And how
+ * the answer maps back: function calls or the forced call's JSON become tool calls with ids of our
+ * own (llama.cpp has none).
  */
 import { randomBytes } from 'node:crypto';
 import type { ChatHistoryItem, ChatModelFunctions, Llama, LlamaChatResponse, LlamaGrammar } from 'node-llama-cpp';
@@ -50,7 +51,7 @@ export interface GenerationPlan {
   grammar?: LlamaGrammar;
   /** The answer is a forced call (its JSON is the call, not text). */
   forcedCall: boolean;
-  /** `providerOptions.llamacpp`, checked against what the manager sets. */
+  /** `providerOptions.llamacpp`, checked against what the manager sets, and `topK` from params.topK. */
   extraOptions: Record<string, unknown>;
 }
 
@@ -76,7 +77,11 @@ interface CheckedRequest {
  * The manager asks before it loads the model; planning asks again (cheap) and uses the answer.
  */
 export function checkRequest(request: ProviderRequest): CheckedRequest {
-  const extraOptions = mergeProviderOptions<Record<string, unknown>>({}, request, LLAMACPP_ID, RESERVED_OPTIONS);
+  const { topK } = request.params;
+  // providerOptions.llamacpp.topK stays open to requests without params.topK (it was the way before).
+  const reserved = topK === undefined ? RESERVED_OPTIONS : [...RESERVED_OPTIONS, 'topK'];
+  const extraOptions = mergeProviderOptions<Record<string, unknown>>({}, request, LLAMACPP_ID, reserved);
+  if (topK !== undefined) extraOptions.topK = topK;
   const history = toChatHistory(request);
   const forced = forcedTools(request);
   // request-rules.ts checks this for every call; a manager called on its own must not fall back to `auto`.

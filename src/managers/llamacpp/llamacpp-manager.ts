@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Llama } from 'node-llama-cpp';
-import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStatus, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, EmbedSupport, ModelInfo, ProviderEmbedding, ProviderEmbedRequest, ProviderRequest, ProviderResult, ProviderStatus, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { checkRequest, planGeneration } from './generation-plan.js';
 import { BaseLLMManager, type ManagerDeps, type TokenMeasure } from '../base-llm-manager.js';
 import { validationOf } from '../provider-definition.js';
@@ -19,6 +19,7 @@ import { GgufDirectory, type GgufModelFile } from './gguf-directory.js';
 import { countPromptTokens, runChat, streamChat, type LoadedGguf } from './llama-chat-run.js';
 import { LLAMACPP_ID, validateLlamaCppConfig, type LlamaCppProviderConfig } from './llamacpp-config.js';
 import { NodeLlamaCppLoader, type ImportNodeLlamaCpp } from './node-llama-cpp-loader.js';
+import { EmbeddingContexts, embedWithGguf, LLAMACPP_EMBED_MAX_INPUTS } from './llamacpp-embed.js';
 
 /** Options beyond the config block (programmatic only). */
 export interface LlamaCppManagerOptions {
@@ -49,6 +50,8 @@ export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
   private readonly loader: NodeLlamaCppLoader;
   private readonly directory: GgufDirectory;
   private llama: Promise<Llama> | undefined;
+  /** Each loaded model's embedding context, made on its first embedding call, freed with the model. */
+  private readonly embeddingContexts: EmbeddingContexts;
 
   constructor(deps: ManagerDeps | undefined, config: LlamaCppProviderConfig, options: LlamaCppManagerOptions = {}) {
     super(deps);
@@ -58,6 +61,7 @@ export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
     this.threads = config.threads > 0 ? Math.floor(config.threads) : availableParallelism();
     this.loader = new NodeLlamaCppLoader(options.importModule);
     this.directory = new GgufDirectory(config.modelsDir, this.loader);
+    this.embeddingContexts = new EmbeddingContexts(this.threads);
   }
 
   /** Absolute path of the models directory. */
@@ -170,8 +174,18 @@ export class LlamaCppManager extends BaseLLMManager<LoadedGguf> {
   /** Waits for the call under way (if any), then frees the context and the weights. */
   protected override async unloadModel(loaded: LoadedGguf): Promise<void> {
     await loaded.queue.close();
+    await this.embeddingContexts.dispose(loaded);
     await loaded.context.dispose();
     await loaded.model.dispose();
+  }
+
+  /** The model's embedding context (llamacpp-embed.ts): 64 texts per batch, no `dimensions` (the length is the model's). */
+  override embedSupport(): EmbedSupport {
+    return { maxInputs: LLAMACPP_EMBED_MAX_INPUTS, dimensions: false };
+  }
+
+  protected override doEmbed(loaded: LoadedGguf, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
+    return embedWithGguf(loaded, this.embeddingContexts, request, context.signal);
   }
 
   protected async doGenerate(loaded: LoadedGguf, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {

@@ -17,6 +17,9 @@ const ALWAYS_RESERVED = ['model', 'stream', 'messages', 'prompt', 'system', 'ima
 
 const origin = (request: ProviderRequest) => ({ provider: OLLAMA_ID, model: request.modelId });
 
+/** Ollama's `options` key for `params.topK` (the other sampling parameters map in ollama-wire.ts). */
+const TOP_K_OPTION = 'top_k';
+
 /** Do the request's tools go to the model? (`toolChoice: 'none'` offers none: Ollama has no tool choice.) */
 function offersTools(request: ProviderRequest): boolean {
   return (request.tools?.length ?? 0) > 0 && request.toolChoice !== 'none';
@@ -76,7 +79,8 @@ function mergeOllamaOptions(body: OllamaRequestBody, request: ProviderRequest): 
     throw new InvalidRequestError(`providerOptions.${OLLAMA_ID}.options must be an object of Ollama options (e.g. { num_ctx: 8192 })`, origin(request));
   }
   for (const [key, value] of Object.entries(options)) {
-    const param = MAPPED_OPTION_KEYS[key];
+    // top_k stays an option of its own for requests without params.topK (it was one before topK existed).
+    const param = key === TOP_K_OPTION && request.params.topK !== undefined ? 'topK' : MAPPED_OPTION_KEYS[key];
     if (param !== undefined) {
       throw new InvalidRequestError(`providerOptions.${OLLAMA_ID}.options.${key} is set by the request itself; use params.${param} instead`, origin(request));
     }
@@ -107,6 +111,7 @@ export function buildOllamaRequest(request: ProviderRequest, stream: boolean, ke
   if (think !== undefined) body.think = think;
   const options = toOllamaOptions(request.params);
   if (options) body.options = options;
+  if (request.params.topK !== undefined) (body.options ??= {})[TOP_K_OPTION] = request.params.topK;
   const keep = toKeepAlive(keepAlive);
   if (keep !== undefined) body.keep_alive = keep;
   mergeOllamaOptions(body, request);

@@ -8,7 +8,7 @@
  */
 import { malformedAnswer } from '../../core/answer-errors.js';
 import { ProviderError } from '../../core/errors.js';
-import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, EmbedSupport, ModelInfo, ProviderEmbedding, ProviderEmbedRequest, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { BaseLLMManager, type ManagerDeps } from '../base-llm-manager.js';
 import { UpstreamFetch } from '../hosted-endpoint.js';
 import { validationOf } from '../provider-definition.js';
@@ -18,6 +18,7 @@ import { readNdjson, requestOllama, type OllamaHttpOptions } from './ollama-http
 import { buildOllamaRequest } from './convert-request.js';
 import { OllamaStreamMapper, toProviderResult } from './map-response.js';
 import { checkAnswer } from './ollama-wire.js';
+import { OLLAMA_EMBED_MAX_INPUTS, ollamaEmbed } from './ollama-embed.js';
 
 /** The handle the ModelCache keeps for an Ollama model: the server holds the weights. */
 export interface OllamaModelHandle {
@@ -86,6 +87,15 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   /** The models pulled on the server, with context length and size (`GET /api/tags`, `POST /api/show`). */
   override async listModels(): Promise<ModelInfo[]> {
     return discoverOllamaModels(this.http, this.provider);
+  }
+
+  /** `/api/embed` (ollama-embed.ts): 512 texts per request, `dimensions` passed on. */
+  override embedSupport(): EmbedSupport {
+    return { maxInputs: OLLAMA_EMBED_MAX_INPUTS, dimensions: true };
+  }
+
+  protected override doEmbed(handle: OllamaModelHandle, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
+    return ollamaEmbed(this.http, { ...request, modelId: handle.model }, this.config.keepAlive, context.signal, { provider: this.provider, model: request.modelId });
   }
 
   protected async doGenerate(handle: OllamaModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {

@@ -5,7 +5,7 @@
  * and the parameters here; then `providerOptions[provider]` on top (src/managers/provider-options.ts).
  */
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError, UnsupportedCapabilityError } from '../../core/errors.js';
 import type { ProviderRequest } from '../../core/types.js';
 import { mergeProviderOptions } from '../provider-options.js';
 import { toOpenAIMessages } from './convert-messages.js';
@@ -50,11 +50,27 @@ export function usesMaxCompletionTokens(modelId: string): boolean {
 }
 
 /**
- * What chat completions cannot carry, refused before any request: a thinking budget
- * (`params.reasoning.maxTokens`). OpenAI takes an effort (`reasoning_effort`) only; a budget sent as
- * an effort would be a guess, and dropping it would be silent. `provider` names the provider in the error.
+ * `params.topK`: chat completions have no top-k parameter, so it is refused (UnsupportedCapabilityError:
+ * the pipeline skips to a candidate that can) rather than dropped. A server that takes a vendor `top_k`
+ * (vLLM, TGI) gets it through `providerOptions.<provider>.top_k`. HuggingFace's wire is the same.
+ */
+export function refuseTopK(request: ProviderRequest, provider: string): void {
+  if (request.params.topK === undefined) return;
+  throw new UnsupportedCapabilityError(
+    'params.topK',
+    `Provider "${provider}" cannot carry params.topK: its chat completions have no top-k parameter; send the request without it or to a model whose provider can (ollama, llamacpp), or set providerOptions.${provider}.top_k for a server that takes one`,
+    { provider, model: request.modelId },
+  );
+}
+
+/**
+ * What chat completions cannot carry, refused before any request: `params.topK` (refuseTopK) and a
+ * thinking budget (`params.reasoning.maxTokens`). OpenAI takes an effort (`reasoning_effort`) only; a
+ * budget sent as an effort would be a guess, and dropping it would be silent. `provider` names the
+ * provider in the error.
  */
 export function assertChatCompletionCarries(request: ProviderRequest, provider: string): void {
+  refuseTopK(request, provider);
   if (request.params.reasoning?.maxTokens !== undefined) {
     throw new InvalidRequestError(
       `params.reasoning.maxTokens (a thinking budget) cannot be sent to ${provider}: its chat completions take an effort only; use params.reasoning.effort (params.maxTokens bounds reasoning and answer together)`,

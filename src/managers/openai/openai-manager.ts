@@ -11,7 +11,7 @@
  */
 import OpenAI, { type ClientOptions } from 'openai';
 import type { ErrorQuirks } from '../../core/error-mapping.js';
-import type { CallContext, ModelInfo, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
+import type { CallContext, EmbedSupport, ModelInfo, ProviderEmbedding, ProviderEmbedRequest, ProviderRequest, ProviderResult, ProviderStreamPart, ValidationResult } from '../../core/types.js';
 import { IMAGE_TOKENS_ESTIMATE } from '../../resilience/input-limits.js';
 import { BaseLLMManager, type ManagerDeps, type ProviderSupport, type TokenMeasure } from '../base-llm-manager.js';
 import { endpointAddress, sdkLogger, UpstreamFetch } from '../hosted-endpoint.js';
@@ -22,6 +22,7 @@ import { mapChatCompletion } from './map-response.js';
 import { SseDoneTracker } from './sse-done-tracker.js';
 import { chatChunksToParts } from './stream-parts.js';
 import { measureOpenAIChat, openAIEncodingFor } from './openai-tokens.js';
+import { createOpenAIEmbeddings, openAIEmbedSupport } from './openai-embed.js';
 
 /** What the model cache holds for an OpenAI model: the shared client and the model name. */
 export interface OpenAIModelHandle {
@@ -152,13 +153,23 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     }, context.signal, { provider: this.provider, model: request.modelId });
   }
 
-  /** GET /models through the SDK, chat models only, each merged with what the catalog knows. */
+  /** `POST /embeddings` through the SDK (openai-embed.ts): every OpenAI-compatible server takes it too. */
+  protected override doEmbed(model: OpenAIModelHandle, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
+    return createOpenAIEmbeddings(model.client, request, context.signal, { provider: this.provider, model: request.modelId });
+  }
+
+  /** 2048 inputs per request, fewer when the answer would outgrow `limits.maxResponseBytes`; `dimensions` on text-embedding-3 models. */
+  override embedSupport(modelId: string, dimensions?: number): EmbedSupport {
+    return openAIEmbedSupport(modelId, this.responseLimits, dimensions);
+  }
+
   /** Exact counts for OpenAI model families (gpt-tokenizer); other models (a compatible server's) are estimated. */
   override async measureTokens(request: ProviderRequest): Promise<TokenMeasure | undefined> {
     const encoding = openAIEncodingFor(request.modelId);
     return encoding === undefined ? undefined : measureOpenAIChat(encoding, request.messages, request.tools, IMAGE_TOKENS_ESTIMATE);
   }
 
+  /** GET /models through the SDK, chat models only, each merged with what the catalog knows. */
   override async listModels(): Promise<ModelInfo[]> {
     return this.discoverModels(() => this.getClient().models.list(), (id) => this.isChatModel(id), MAX_LISTED_MODELS);
   }

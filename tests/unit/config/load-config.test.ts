@@ -33,7 +33,7 @@ describe('loadConfig defaults and files', () => {
     expect(config.sessions).toEqual({ store: 'memory', ttlMs: 1800000, max: 100000, maxHistoryBytes: 1048576 });
     expect(config.resilience.circuitBreaker).toEqual({ failureThreshold: 5, cooldownMs: 30000 });
     expect(config.telemetry).toMatchObject({ serviceName: 'llm-switchboard', captureContent: false, logLevel: 'warn' });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, apiKeys: [], bodyLimitBytes: 1048576 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, apiKeys: [], bodyLimitBytes: 1048576, responseItems: { max: 10000, maxBytes: 33554432, ttlMs: 3600000 } });
     expect(config.redis).toEqual({ url: '', keyPrefix: 'switchboard:' });
     expect(config.bots).toEqual({});
     expect(config.models).toBe('config/models.json');
@@ -48,7 +48,7 @@ describe('loadConfig defaults and files', () => {
     expect(config.providers.openaiCompatible).toEqual({});
     expect(config.bots.support).toEqual({
       model: 'openai:gpt-4o-mini',
-      fallbacks: ['anthropic:claude-3-5-haiku-latest'],
+      fallbacks: ['anthropic:claude-haiku-4-5'],
       system: 'You are a concise support agent.',
       params: { maxTokens: 512 },
       adapters: [{ name: 'pii-redact' }, { name: 'max-length', options: { maxChars: 1200 } }],

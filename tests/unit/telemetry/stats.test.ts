@@ -64,7 +64,14 @@ describe('stats through the observer', () => {
     const first = observer.startCall(start);
     const second = observer.startCall(start);
     const third = observer.startCall({ ...start, bot: undefined });
-    expect(stats.snapshot(['openai:gpt-4o-mini']).active).toBe(3);
+    const during = stats.snapshot(['openai:gpt-4o-mini']);
+    expect(during.active).toBe(3);
+    expect(during.activeCalls).toEqual([
+      { id: expect.any(String), model: 'openai:gpt-4o-mini', bot: 'support', startedAt: expect.any(Number) },
+      { id: expect.any(String), model: 'openai:gpt-4o-mini', bot: 'support', startedAt: expect.any(Number) },
+      { id: expect.any(String), model: 'openai:gpt-4o-mini', startedAt: expect.any(Number) },
+    ]);
+    expect(new Set(during.activeCalls.map((call) => call.id)).size).toBe(3);
 
     const inference = observer.startInference({ operation: 'chat', provider: 'openai', model: 'gpt-4o-mini', request: chatRequest('gpt-4o-mini'), stream: false, inProcess: false, bot: 'support' });
     const usage = makeUsage({ inputTokens: 100, outputTokens: 20 });
@@ -77,6 +84,10 @@ describe('stats through the observer', () => {
     expect(stats.snapshot(['openai:gpt-4o-mini'])).toEqual({
       requests: 3,
       active: 0,
+      activeCalls: [],
+      // The two calls that answered (42 ms and a 0 ms cache hit); the failed one is not timed.
+      totalLatencyMs: 42,
+      averageLatencyMs: 21,
       errors: 1,
       cacheHits: 1,
       totalCostUsd: 0.002,
@@ -84,5 +95,56 @@ describe('stats through the observer', () => {
       byModel: { 'openai:gpt-4o-mini': { requests: 1, errors: 0, inputTokens: 100, outputTokens: 20, costUsd: 0.002, latencyMs: { p50: 42, p95: 42 } } },
       byBot: { support: { requests: 2, errors: 0, costUsd: 0.002 } },
     });
+  });
+});
+
+describe('stats: latency totals and the active-call list', () => {
+  it('averages the latencies of calls that succeeded and ignores failures', () => {
+    const stats = new StatsCollector();
+    expect(stats.snapshot([])).toMatchObject({ totalLatencyMs: 0, averageLatencyMs: 0, activeCalls: [] });
+    for (const ms of [10, 20, 60]) stats.callFinished(undefined, ms, stats.callStarted({ model: 'p:m' }));
+    stats.callFailed(undefined, stats.callStarted({ model: 'p:m' }));
+    expect(stats.snapshot([])).toMatchObject({ requests: 4, errors: 1, totalLatencyMs: 90, averageLatencyMs: 30, active: 0, activeCalls: [] });
+  });
+
+  it('lists calls in flight oldest first with internal ids, and takes each off when it settles', () => {
+    const stats = new StatsCollector();
+    const before = Date.now();
+    const a = stats.callStarted({ model: 'p:a', bot: 'support' });
+    const b = stats.callStarted({ model: 'p:b' });
+    const listed = stats.snapshot([]).activeCalls;
+    expect(listed.map((call) => [call.id, call.model, call.bot])).toEqual([
+      [a, 'p:a', 'support'],
+      [b, 'p:b', undefined],
+    ]);
+    expect(listed[0]!.startedAt).toBeGreaterThanOrEqual(before);
+    // A copy: changing it changes nothing inside.
+    listed.pop();
+    expect(stats.snapshot([]).activeCalls).toHaveLength(2);
+    stats.callFinished('support', 5, a);
+    expect(stats.snapshot([]).activeCalls.map((call) => call.id)).toEqual([b]);
+    stats.callFailed(undefined, b);
+    expect(stats.snapshot([]).activeCalls).toEqual([]);
+  });
+
+  it('is bounded: past maxActiveCalls calls are counted as active but not listed', () => {
+    const stats = new StatsCollector({ maxActiveCalls: 2 });
+    const ids = Array.from({ length: 5 }, () => stats.callStarted({ model: 'p:m' }));
+    expect(ids.filter((id) => id !== undefined)).toHaveLength(2);
+    const snap = stats.snapshot([]);
+    expect(snap.active).toBe(5);
+    expect(snap.activeCalls).toHaveLength(2);
+    for (const id of ids) stats.callFinished(undefined, 1, id);
+    expect(stats.snapshot([])).toMatchObject({ active: 0, activeCalls: [] });
+  });
+
+  it('lists a model and bot a caller made up under the bounded labels only', () => {
+    const { observer, stats, labels } = createTelemetry();
+    labels.setKnown({ model: (id) => id === 'openai:gpt-4o-mini', bot: (name) => name === 'support' });
+    const recorder = observer.startCall({ operation: 'chat', stream: false, bot: 'made-up-bot', sessionId: 'caller-chosen-session', model: 'openai:invented-model', messages: [], params: {} });
+    expect(stats.snapshot([]).activeCalls).toEqual([{ id: expect.any(String), model: 'openai:other', bot: 'other', startedAt: expect.any(Number) }]);
+    expect(JSON.stringify(stats.snapshot([]))).not.toContain('caller-chosen-session');
+    recorder.fail(new AuthenticationError('no key'), 0);
+    expect(stats.snapshot([]).activeCalls).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ export interface ReasoningBlock {
 
 /**
  * What a stream says of reasoning blocks besides their text, where the provider signs or redacts
- * them (Anthropic), in their place among the deltas: `reasoning-signature` signs the reasoning
+ * them, in their place among the deltas: `reasoning-signature` signs the reasoning
  * streamed since the previous signature, and that block ends there; `reasoning-redacted` is a whole
  * redacted block (encrypted thinking, no text). The finish carries the same blocks again, complete.
  */

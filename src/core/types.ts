@@ -13,7 +13,7 @@ export interface CallParams {
   temperature?: number;
   maxTokens?: number;
   topP?: number;
-  /** Sample from the K most likely next tokens only (Ollama, llama.cpp; other providers refuse it). */
+  /** Sample from the K most likely next tokens only (providers whose wire has no such field refuse it). */
   topK?: number;
   frequencyPenalty?: number;
   presencePenalty?: number;
@@ -104,7 +104,7 @@ export interface GenerateResult {
   reasoning?: string;
   /**
    * The stop sequence (`params.stop`) that ended the answer, when the provider says which one did
-   * (Anthropic); finishReason is `stop` all the same. Absent when none did or the provider does not say.
+   * (not every provider does); finishReason is `stop` all the same. Absent when none did or the provider does not say.
    */
   stopSequence?: string;
   /**

@@ -7,7 +7,8 @@
  */
 import { paramProblem, PARAM_RULES } from '../core/param-rules.js';
 import { excerpt } from '../core/secrets.js';
-import type { CallParams } from '../core/types.js';
+import { checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
+import type { CallParams, RichRequestFields, ToolChoice, ToolDefinition } from '../core/types.js';
 import { GatewayHttpError } from './errors.js';
 
 /** Longest `user` (an end-user id, forwarded upstream; OpenAI's own ids are far shorter). */
@@ -178,4 +179,30 @@ export function parseCommon(body: Body): ParsedCommon {
   const parsed: ParsedCommon = { model: model.trim(), params: parseParams(body), stream, includeUsage };
   if (typeof user === 'string' && user !== '') parsed.user = user;
   return parsed;
+}
+
+/** How one dialect reads its `tools` and `tool_choice` shapes, and reports a rule's problem with its own paths. */
+export interface ToolFieldReaders {
+  tools(value: unknown): ToolDefinition[] | undefined;
+  choice(value: unknown): ToolChoice | undefined;
+  checked<T>(result: Checked<T>): T;
+}
+
+/**
+ * `tools`, `tool_choice` and `parallel_tool_calls`, shared by the OpenAI-shaped routes (chat
+ * completions, responses), each reading its own tool shapes, checked by the same request rules.
+ */
+export function parseToolFields(body: Body, read: ToolFieldReaders): Pick<RichRequestFields, 'tools' | 'toolChoice' | 'parallelToolCalls'> {
+  const fields: Pick<RichRequestFields, 'tools' | 'toolChoice' | 'parallelToolCalls'> = {};
+  const tools = read.tools(given(body, 'tools'));
+  if (tools) fields.tools = read.checked(checkTools(tools));
+  const choice = read.choice(given(body, 'tool_choice'));
+  // Without tools of its own a request may name its bot's: the pipeline checks the choice once merged.
+  if (choice !== undefined) fields.toolChoice = read.checked(checkToolChoice(choice, fields.tools ?? 'later'));
+  const parallel = given(body, 'parallel_tool_calls');
+  if (parallel !== undefined) {
+    if (typeof parallel !== 'boolean') throw invalid('parallel_tool_calls must be true or false', 'parallel_tool_calls');
+    fields.parallelToolCalls = parallel;
+  }
+  return fields;
 }

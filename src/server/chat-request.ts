@@ -10,9 +10,9 @@
  * `tools[0].function.parameters`), and the pipeline runs them again on its own input.
  */
 import { REASONING_EFFORTS } from '../core/param-rules.js';
-import { checkMessages, checkResponseFormat, checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
+import { checkMessages, checkResponseFormat, type Checked } from '../core/request-rules.js';
 import type { ChatMessage, ResponseFormat, RichRequestFields, ToolChoice, ToolDefinition } from '../core/types.js';
-import { anyValue, asBody, checkFields, checkKeys, describedSchema, given, invalid, isObject, parseCommon, unsupported, type ParsedCommon, type RefusedField } from './body-fields.js';
+import { anyValue, asBody, checkFields, checkKeys, describedSchema, given, invalid, isObject, parseCommon, parseToolFields, unsupported, type ParsedCommon, type RefusedField } from './body-fields.js';
 import { toChatMessages } from './chat-messages.js';
 
 /** A checked chat completion request. */
@@ -154,16 +154,7 @@ export function parseChatBody(raw: unknown): ParsedChatBody {
   const parsed: ParsedChatBody = { ...common, messages: checked(checkMessages(toChatMessages(body.messages))) };
   const effort = parseReasoningEffort(given(body, 'reasoning_effort'));
   if (effort !== undefined) parsed.params.reasoning = { effort: effort as 'minimal' | 'low' | 'medium' | 'high' };
-  const tools = parseTools(given(body, 'tools'));
-  if (tools) parsed.tools = checked(checkTools(tools));
-  const choice = parseToolChoice(given(body, 'tool_choice'));
-  // Without tools of its own a request may name its bot's: the pipeline checks the choice once merged.
-  if (choice !== undefined) parsed.toolChoice = checked(checkToolChoice(choice, parsed.tools ?? 'later'));
-  const parallel = given(body, 'parallel_tool_calls');
-  if (parallel !== undefined) {
-    if (typeof parallel !== 'boolean') throw invalid('parallel_tool_calls must be true or false', 'parallel_tool_calls');
-    parsed.parallelToolCalls = parallel;
-  }
+  Object.assign(parsed, parseToolFields(body, { tools: parseTools, choice: parseToolChoice, checked: (result) => checked(result) }));
   const format = parseResponseFormat(given(body, 'response_format'));
   if (format) parsed.responseFormat = checked(checkResponseFormat(format));
   return parsed;

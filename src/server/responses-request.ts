@@ -11,9 +11,9 @@
  * path (`input[3].call_id`, `tools[0].parameters`, `text.format.schema`).
  */
 import { REASONING_EFFORTS } from '../core/param-rules.js';
-import { checkMessages, checkResponseFormat, checkToolChoice, checkTools, type Checked } from '../core/request-rules.js';
+import { checkMessages, checkResponseFormat, type Checked } from '../core/request-rules.js';
 import type { CallParams, ChatMessage, ReasoningParams, ResponseFormat, RichRequestFields, ToolChoice, ToolDefinition } from '../core/types.js';
-import { anyValue, asBody, checkFields, checkKeys, describedSchema, given, invalid, isObject, paramField, parseCommon, unsupported, type Body, type RefusedField } from './body-fields.js';
+import { anyValue, asBody, checkFields, checkKeys, describedSchema, given, invalid, isObject, paramField, parseCommon, parseToolFields, unsupported, type Body, type RefusedField } from './body-fields.js';
 import { inputPath, toResponsesMessages, type MessageOrigin } from './responses-input.js';
 
 /** What the response object repeats of the request (OpenAI's Response echoes its configuration). */
@@ -243,16 +243,7 @@ export function parseResponsesBody(raw: unknown): ParsedResponsesBody {
   const { messages, origins } = toResponsesMessages(given(body, 'instructions'), given(body, 'input'));
   const parsed: Omit<ParsedResponsesBody, 'echo'> = { model: common.model, messages: checked(checkMessages(messages), origins), params, stream: common.stream };
   if (common.user !== undefined) parsed.user = common.user;
-  const tools = parseTools(given(body, 'tools'));
-  if (tools) parsed.tools = checked(checkTools(tools));
-  const choice = parseToolChoice(given(body, 'tool_choice'));
-  // Without tools of its own a request may name its bot's: the pipeline checks the choice once merged.
-  if (choice !== undefined) parsed.toolChoice = checked(checkToolChoice(choice, parsed.tools ?? 'later'));
-  const parallel = given(body, 'parallel_tool_calls');
-  if (parallel !== undefined) {
-    if (typeof parallel !== 'boolean') throw invalid('parallel_tool_calls must be true or false', 'parallel_tool_calls');
-    parsed.parallelToolCalls = parallel;
-  }
+  Object.assign(parsed, parseToolFields(body, { tools: parseTools, choice: parseToolChoice, checked: (result) => checked(result) }));
   const format = parseTextFormat(given(body, 'text'));
   if (format) parsed.responseFormat = checked(checkResponseFormat(format));
   return { ...parsed, echo: echoOf(body, parsed) };

@@ -4,90 +4,29 @@
  * inference span, usage and cost); subclasses write only `loadModel`, `doGenerate`, optionally
  * `doStream`, `unloadModel`, `listModels` and their readiness check.
  */
-import type { ModelCache, ModelOwner } from '../cache/model-cache.js';
+import type { ModelOwner } from '../cache/model-cache.js';
 import { throwIfAborted } from '../core/abort.js';
 import { mapProviderError, type ErrorOrigin, type ErrorQuirks } from '../core/error-mapping.js';
-import { AuthenticationError, InvalidRequestError, UnsupportedCapabilityError, type LLMError, type RequiredCapability } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { EMPTY_USAGE } from '../core/usage.js';
+import { AuthenticationError, InvalidRequestError, type LLMError } from '../core/errors.js';
 import { requestTexts } from '../core/request-text.js';
-import { requiredCapabilities } from '../core/request-capabilities.js';
 import { processSecrets, SecretRegistry } from '../core/secrets.js';
-import type {
-  CallContext,
-  CandidateContext,
-  EmbedSupport,
-  ManagedEmbedding,
-  ManagedResult,
-  ManagedStreamPart,
-  ModelInfo,
-  ProviderEmbedding,
-  ProviderEmbedRequest,
-  ProviderRequest,
-  ProviderResult,
-  ProviderStatus,
-  ProviderStreamPart,
-  ValidationResult,
-} from '../core/types.js';
-import type { ModelCatalog } from '../registry/model-catalog.js';
-import { priceUsage } from '../telemetry/cost.js';
-import { noopEmbedding, type CallObserver, type InferenceRecorder } from '../telemetry/observer.js';
+import type { CallContext, CandidateContext, EmbedSupport, ManagedEmbedding, ManagedResult, ManagedStreamPart, ModelInfo, ProviderEmbedding, ProviderEmbedRequest, ProviderRequest, ProviderResult, ProviderStatus, ProviderStreamPart, ValidationResult } from '../core/types.js';
+import { noopEmbedding, type InferenceRecorder } from '../telemetry/observer.js';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../transport/bounded-fetch.js';
-import type { UpstreamTransport } from '../transport/transport.js';
-import { ModelCall, type ModelPort, type ResilienceSettings } from './model-call.js';
+import { ModelCall, type ModelPort } from './model-call.js';
 import { runSideCall } from './side-call.js';
 import { runEmbedBatch, type EmbedPort } from './embed-call.js';
+import { refuseUnsupported } from './capability-refusal.js';
+import { managedResult, resultAsParts } from './provider-answer.js';
+import { DEFAULT_EMBED_BATCH, type ManagerDeps, type ProviderSupport, type TokenMeasure } from './manager-deps.js';
 
 export type { ResilienceSettings } from './model-call.js';
 
-/** What every manager is built with; the DI container supplies it, tests may build it by hand. */
-export interface ManagerDeps {
-  modelCache: ModelCache;
-  catalog: ModelCatalog;
-  observer: CallObserver;
-  logger: Logger;
-  resilience: ResilienceSettings;
-  /** Bounds on upstream answers (config `limits`); absent in hand-built deps: DEFAULT_RESPONSE_LIMITS. */
-  responseLimits?: ResponseLimits;
-  /**
-   * The switchboard's secret registry: managers register their credentials here and upstream text is
-   * scrubbed with it. Absent in hand-built deps: the process-wide registry is used.
-   */
-  secrets?: SecretRegistry;
-  /**
-   * The switchboard's connection pools (src/transport/): hosted managers send through it unless
-   * their config gives a `fetch`. Absent in hand-built deps: the process-wide transport is used.
-   */
-  transport?: UpstreamTransport;
-}
+export type { ManagerDeps, ProviderSupport, TokenMeasure } from './manager-deps.js';
+export { DEFAULT_EMBED_BATCH } from './manager-deps.js';
 
 /** Longest `id` / `model` an upstream answer may set on a result; longer is cut. */
 const MAX_UPSTREAM_FIELD_CHARS = 256;
-
-/** Inputs per embedding request for a provider that names no batch size of its own. */
-export const DEFAULT_EMBED_BATCH = 256;
-
-/**
- * A request's tokens as a model counts them: each message's (chat-format overhead included) and the
- * rest of the request (reply priming, tool definitions). `exact` is false when part of it was estimated
- * (images, whose size is not known here).
- */
-export interface TokenMeasure {
-  perMessage: number[];
-  fixed: number;
-  exact: boolean;
-}
-
-/** What a manager's wire format carries besides text (BaseLLMManager.supports). */
-export type ProviderSupport = Partial<Record<RequiredCapability, boolean>>;
-
-/** The request field behind each capability, for the refusal message. */
-const CAPABILITY_FIELDS: Record<RequiredCapability, string> = {
-  tools: 'tools',
-  vision: 'image parts (messages[].content)',
-  json: 'responseFormat',
-  reasoning: 'params.reasoning',
-};
 
 /** The template method for one provider. `TModel` is whatever `loadModel` returns. */
 export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
@@ -348,11 +287,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   protected assertCallable(request: ProviderRequest, context: CallContext): void {
     throwIfAborted(context.signal);
     this.assertReady(request.modelId);
-    for (const need of requiredCapabilities(request)) {
-      if (this.supports[need] !== true) {
-        throw new UnsupportedCapabilityError(need, `Provider "${this.provider}" cannot carry ${CAPABILITY_FIELDS[need]}: send the request without it or to a model whose provider can`, { provider: this.provider, model: request.modelId });
-      }
-    }
+    refuseUnsupported(request, this.supports, this.provider);
   }
 
   /** Throw AuthenticationError naming what to set when the provider is not ready (checked before any network call). */
@@ -421,6 +356,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private get runtime(): ModelPort<TModel> {
     if (this.port && this.port.resilience === this.deps.resilience) return this.port;
     const resilience = this.deps.resilience;
+    const field = (value: unknown, request: ProviderRequest) => this.upstreamField(value, request);
     this.port = {
       provider: this.provider,
       resilience,
@@ -429,16 +365,14 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       generate: (model, request, context) => this.doGenerate(model, request, context),
       stream: (model, request, context) => (this.doStream ? this.doStream(model, request, context) : this.streamFromGenerate(model, request, context)),
       mapError: (error, request, signal) => this.mapError(error, request, signal),
-      finish: (request, value, attempts, latencyMs, info) => this.finishResult(request, value, attempts, latencyMs, info),
+      finish: (request, value, attempts, latencyMs, info) => managedResult(`${this.provider}:${request.modelId}`, value, attempts, latencyMs, info, request, field),
     };
     return this.port;
   }
 
   /** For providers without `doStream`: the whole answer as one delta, then finish. */
   private async *streamFromGenerate(model: TModel, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
-    const result = await this.doGenerate(model, request, context);
-    if (result.text) yield { type: 'text-delta', text: result.text };
-    yield { type: 'finish', finishReason: result.finishReason, usage: result.usage, id: result.id, responseModel: result.responseModel, toolCalls: result.toolCalls, reasoning: result.reasoning, stopSequence: result.stopSequence };
+    yield* resultAsParts(await this.doGenerate(model, request, context));
   }
 
   private startRecorder(request: ProviderRequest, context: CandidateContext, stream: boolean): InferenceRecorder {
@@ -453,24 +387,5 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       bot: context.caller?.bot,
       parent: context.telemetryParent,
     });
-  }
-
-  private finishResult(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number, info: ModelInfo): ManagedResult {
-    // Fields listed one by one: a spread of provider results (whose shapes vary) is a slow path in V8.
-    return {
-      id: this.upstreamField(value.id, request),
-      text: value.text,
-      finishReason: value.finishReason,
-      responseModel: this.upstreamField(value.responseModel, request),
-      model: `${this.provider}:${request.modelId}`,
-      toolCalls: value.toolCalls ?? [],
-      reasoning: value.reasoning,
-      stopSequence: value.stopSequence,
-      usage: value.usage ?? { ...EMPTY_USAGE },
-      usageReported: value.usage !== undefined,
-      costUsd: priceUsage(value.usage, info.pricing),
-      attempts,
-      latencyMs,
-    };
   }
 }

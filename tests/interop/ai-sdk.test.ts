@@ -7,11 +7,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai';
+import { generateObject, generateText, Output, stepCountIs, streamText } from 'ai';
 import { z } from 'zod';
+import { expectWeatherRoundTrip, WEATHER_CALL, weatherTools } from './ai-sdk-weather.js';
 import { GATEWAY_KEY, startInteropGateway, type InteropGateway, type Upstream } from './interop-gateway.js';
 
-const CALL = { id: 'call_weather_1', name: 'get_weather', arguments: '{"city":"Paris"}' };
+const CALL = WEATHER_CALL;
 
 // The AI SDK logs its warnings to the console unless told otherwise.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
@@ -34,29 +35,8 @@ describe.each(['openai', 'anthropic'])('AI SDK through the gateway to the %s fak
   });
   beforeEach(() => upstream.reset());
 
-  const weather = () => {
-    const cities: string[] = [];
-    const getWeather = tool({
-      description: 'The weather in a city',
-      inputSchema: z.object({ city: z.string() }),
-      execute: async ({ city }) => {
-        cities.push(city);
-        return { sky: 'sunny', temp: 21 };
-      },
-    });
-    return { cities, tools: { get_weather: getWeather } };
-  };
-
-  const expectToolRoundTrip = () => {
-    const requests = upstream.requests();
-    expect(requests).toHaveLength(2);
-    const second = upstream.wire(requests[1]!);
-    expect(second.tools.map((offered) => offered.name)).toEqual(['get_weather']);
-    expect(second.assistantToolCalls).toEqual([{ id: CALL.id, name: CALL.name, arguments: { city: 'Paris' } }]);
-    expect(second.toolResults).toHaveLength(1);
-    expect(second.toolResults[0]!.toolCallId).toBe(CALL.id);
-    expect(JSON.parse(second.toolResults[0]!.content)).toEqual({ sky: 'sunny', temp: 21 });
-  };
+  const weather = weatherTools;
+  const expectToolRoundTrip = () => expectWeatherRoundTrip(upstream);
 
   it('generateText calls the tool, then answers in a second step', async () => {
     upstream.reply({ text: '', toolCalls: [CALL] });

@@ -48,6 +48,7 @@ const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
   redis: {
     url: field('', 'sb-redis-url', 'redis:// or rediss:// URL; needed by any store set to "redis"', 'REDIS_URL', true),
     keyPrefix: field('switchboard:', 'sb-string', 'Prefix of every Redis key'),
+    commandTimeoutMs: field(1000, 'sb-int-min1', 'Longest wait for one Redis command; past it the store call fails (RedisStoreError)'),
   },
   resilience: {
     maxRetries: field(2, 'sb-retries', 'Retries per candidate model after the first attempt'),

@@ -85,7 +85,7 @@ export interface SwitchboardConfig {
   modelCache: { max: number; maxMemoryBytes: number; ttlMs: number };
   responseCache: { enabled: boolean; store: 'memory' | 'redis'; max: number; ttlMs: number; maxBytes: number };
   sessions: { store: 'memory' | 'redis'; ttlMs: number; max: number; maxHistoryBytes: number };
-  redis: { url: string; keyPrefix: string };
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
   resilience: {
     maxRetries: number;
     maxRetryAfterMs: number;

@@ -79,7 +79,7 @@ export async function createStores(config: SwitchboardConfig, logger: Logger, se
       close: () => closeUserStores(config, given),
     };
   }
-  const client = createRedisClient({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, { logger, secrets });
+  const client = createRedisClient({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }, { logger, secrets, commandTimeoutMs: config.redis.commandTimeoutMs });
   try {
     await waitForRedis(client, REDIS_STARTUP_WAIT_MS);
   } catch (error) {

@@ -48,7 +48,8 @@ describe('reliability: budgets under concurrency', () => {
     const sb = await chaosSwitchboard(servers, {
       models: { 'openai:gpt-metered': { pricing: PRICING } },
       bots: { [bot]: { model: 'openai:gpt-metered', params: { maxTokens: MAX_TOKENS }, budget: { usdPerDay: BUDGET_USD } } },
-      redis: { url: redisUrl },
+      // 1,000 reservations at once queue on one connection: on a loaded 2-core CI box the last waits past 1 s.
+      redis: { url: redisUrl, commandTimeoutMs: 10_000 },
     });
     opened.push(sb);
     return sb;

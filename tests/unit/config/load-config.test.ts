@@ -34,7 +34,7 @@ describe('loadConfig defaults and files', () => {
     expect(config.resilience.circuitBreaker).toEqual({ failureThreshold: 5, cooldownMs: 30000 });
     expect(config.telemetry).toMatchObject({ serviceName: 'llm-switchboard', captureContent: false, logLevel: 'warn' });
     expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, apiKeys: [], bodyLimitBytes: 1048576 });
-    expect(config.redis).toEqual({ url: '', keyPrefix: 'switchboard:' });
+    expect(config.redis).toEqual({ url: '', keyPrefix: 'switchboard:', commandTimeoutMs: 1000 });
     expect(config.bots).toEqual({});
     expect(config.models).toBe('config/models.json');
     expect('organization' in config.providers.openai).toBe(false);

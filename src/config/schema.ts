@@ -95,6 +95,11 @@ const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
     port: field(8787, 'sb-port', 'Gateway listen port', 'SWITCHBOARD_PORT'),
     apiKeys: field<Array<{ key: string; tenant: string }>>([], 'sb-array', 'Gateway keys: [{ key, tenant }]; none = loopback only'),
     bodyLimitBytes: field(1048576, 'sb-int-min1', 'Largest request body; larger gets 413 before parsing'),
+    responseItems: {
+      max: field(10000, 'sb-int-min1', 'Most output items of /v1/responses answers kept for item_reference (in process)'),
+      maxBytes: field(32 * 1024 * 1024, 'sb-int-min1', 'Memory bound of the kept items: the sum of their JSON lengths'),
+      ttlMs: field(3600000, 'sb-int-min1', 'How long an answer\'s items stay resolvable after it was written (in process and in Redis)'),
+    },
   },
 };
 

@@ -126,5 +126,7 @@ export interface SwitchboardConfig {
     port: number;
     apiKeys: Array<{ key: string; tenant: string }>;
     bodyLimitBytes: number;
+    /** The output items `/v1/responses` keeps so that later requests may send `item_reference`s to them. */
+    responseItems: { max: number; maxBytes: number; ttlMs: number };
   };
 }

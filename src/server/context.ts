@@ -9,6 +9,7 @@ import type { Switchboard } from '../switchboard.js';
 import type { Caller } from './auth.js';
 import type { HttpFailure } from './errors.js';
 import type { InFlightRequests } from './in-flight.js';
+import type { ResponseItems } from './response-items.js';
 
 /** Shared state of one gateway. */
 export interface GatewayContext {
@@ -19,6 +20,8 @@ export interface GatewayContext {
   bodyLimitBytes: number;
   /** Unix seconds the gateway started (the `created` of listed models). */
   startedAt: number;
+  /** Output items of `/v1/responses` answers, kept for later item references. */
+  responseItems: ResponseItems;
   /** The caller the auth hook found for a request. */
   callers: WeakMap<FastifyRequest, Caller>;
   /** True once close() began: new work is refused, readiness fails. */

@@ -23,6 +23,7 @@ import { registerCompletions } from './completions.js';
 import { registerEmbeddings } from './embeddings.js';
 import { registerMessages } from './messages.js';
 import { headerValue, logFailure, newId, type GatewayContext } from './context.js';
+import { openResponseItems, type ResponseItems } from './response-items.js';
 import { GatewayHttpError, toHttpFailure } from './errors.js';
 import { registerHealth } from './health.js';
 import { InFlightRequests } from './in-flight.js';
@@ -122,6 +123,10 @@ async function buildSwitchboard(options: GatewayOptions): Promise<Built> {
   }
 }
 
+/** Every route, as the 404 answer lists them. */
+const ROUTES =
+  'POST /v1/chat/completions, POST /v1/completions, POST /v1/responses, POST /v1/messages, POST /v1/messages/count_tokens, POST /v1/embeddings, GET /v1/models, GET /v1/models/{id}, GET /healthz, GET /readyz and GET /metrics';
+
 function buildApp(context: GatewayContext, keys: KeyVerifier, metrics: GatewayMetrics): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -159,7 +164,8 @@ function buildApp(context: GatewayContext, keys: KeyVerifier, metrics: GatewayMe
     return reply.code(failure.status).headers(failure.headers).send(failure.body);
   });
   app.setNotFoundHandler(async (request) => {
-    throw new GatewayHttpError(404, `Unknown URL (${request.method} ${request.url.split('?')[0]}); the gateway serves /v1/chat/completions, /v1/completions and /v1/models`, 'invalid_request_error', 'unknown_url');
+    // The path is the caller's text: not repeated (it may hold anything), only what is served.
+    throw new GatewayHttpError(404, `Unknown URL for ${request.method}; the gateway serves ${ROUTES}`, 'invalid_request_error', 'unknown_url');
   });
   registerChatCompletions(app, context);
   registerResponses(app, context);
@@ -176,7 +182,9 @@ function buildApp(context: GatewayContext, keys: KeyVerifier, metrics: GatewayMe
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   checkOptions(options);
   const { sb, owned, config, metrics } = await buildSwitchboard(options);
+  let responseItems: ResponseItems | undefined;
   const release = async () => {
+    await responseItems?.close();
     if (owned) await sb.close();
     await metrics.shutdown();
   };
@@ -189,9 +197,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     assertSafeBinding(host, keys.enabled);
     // Gateway logs carry request paths and upstream details: scrubbed with the switchboard's own registry.
     const logger: Logger = options.logger ? scrubbingLogger(options.logger, sb.secrets) : createConsoleLogger(config.telemetry.logLevel, undefined, sb.secrets);
+    responseItems = await openResponseItems(config, { logger, secrets: sb.secrets });
     const context: GatewayContext = {
       sb,
       logger,
+      responseItems,
       inFlight: new InFlightRequests(),
       bodyLimitBytes: config.server.bodyLimitBytes,
       startedAt: Math.floor(Date.now() / 1000),

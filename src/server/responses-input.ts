@@ -12,13 +12,15 @@
  *
  * Fields an echoed output item carries that ask for nothing (`id`, `status`, `annotations: []`,
  * `logprobs`, `phase`, and what the openai SDK's parsing adds: `parsed_arguments`, `parsed`) are accepted. Anything the switchboard cannot carry is refused by path
- * (`input[2].content[0]`): file parts, image detail levels, hosted-tool items, and `item_reference`
- * (the gateway stores no items). Each message remembers the input path it came from, so that a problem
+ * (`input[2].content[0]`): file parts, image detail levels and hosted-tool items. An `item_reference`
+ * (or OpenAI's typeless `{ "id" }`) to a message or reasoning item this gateway wrote converts as that
+ * item would (responses-references.ts); the items come looked up already (`held`). Each message remembers the input path it came from, so that a problem
  * core's rules find (request-rules.ts) names the caller's path (`inputPath`).
  */
 import type { ChatMessage, ReasoningBlock, ToolCall, UserPart } from '../core/types.js';
 import { checkKeys, invalid, isObject, unsupported, type Body } from './body-fields.js';
 import { reasoningBlocks } from './responses-reasoning.js';
+import { isReference, NO_ITEMS, referencedItem, type HeldItems } from './responses-references.js';
 
 /** Where one converted message came from: its item, its content field, each tool call's item, its reasoning item. */
 export interface MessageOrigin {
@@ -146,6 +148,10 @@ class Conversation {
   /** Index of the assistant message function calls join, while no other message came after it. */
   private openTurn: number | undefined;
   private pending: { blocks: ReasoningBlock[]; path: string } | undefined;
+  /** Item references converted so far (a request may hold at most MAX_REFERENCES). */
+  references = 0;
+
+  constructor(readonly held: HeldItems) {}
 
   add(message: ChatMessage, path: string, content = path): void {
     if (this.pending && message.role !== 'assistant') throw this.orphanReasoning();
@@ -205,6 +211,10 @@ function messageItem(item: Body, path: string, conversation: Conversation): void
 
 function convertItem(item: unknown, path: string, conversation: Conversation): void {
   if (!isObject(item)) throw invalid(`${path} must be an item such as {"role": "user", "content": "..."}`, path);
+  if (isReference(item)) {
+    // The item it names, converted as if sent inline (its own fields were checked when it was written).
+    return convertItem(referencedItem(item, path, conversation.references++, conversation.held), path, conversation);
+  }
   const type = item.type ?? 'message';
   switch (type) {
     case 'message':
@@ -222,17 +232,19 @@ function convertItem(item: unknown, path: string, conversation: Conversation): v
     case 'reasoning':
       checkKeys(item, REASONING_KEYS, path);
       return conversation.reasoning(reasoningBlocks(item, path), path);
-    case 'item_reference':
-      throw unsupported(path, 'the gateway stores no responses, so it cannot resolve item references: send the item itself (the AI SDK does with providerOptions.openai.store = false)');
     default:
       if (typeof type !== 'string') throw invalid(`${path}.type must be a string`, `${path}.type`);
       throw unsupported(`${path}.type`, NOT_CARRIED);
   }
 }
 
-/** `instructions` (a system message first) and `input` -> messages; a 400 names the path of what cannot be converted. */
-export function toResponsesMessages(instructions: unknown, input: unknown): ConvertedInput {
-  const conversation = new Conversation();
+/**
+ * `instructions` (a system message first) and `input` -> messages; a 400 names the path of what cannot
+ * be converted. `held` holds the items the input's references name (looked up before, as reading the
+ * store may wait on Redis).
+ */
+export function toResponsesMessages(instructions: unknown, input: unknown, held: HeldItems = NO_ITEMS): ConvertedInput {
+  const conversation = new Conversation(held);
   if (instructions !== undefined && instructions !== '') {
     if (typeof instructions !== 'string') throw invalid('instructions must be a string', 'instructions');
     conversation.add({ role: 'system', content: instructions }, 'instructions');

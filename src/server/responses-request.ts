@@ -15,6 +15,7 @@ import { checkMessages, checkResponseFormat, type Checked } from '../core/reques
 import type { CallParams, ChatMessage, ReasoningParams, ResponseFormat, RichRequestFields, ToolChoice, ToolDefinition } from '../core/types.js';
 import { anyValue, asBody, checkFields, checkKeys, describedSchema, given, invalid, isObject, paramField, parseCommon, parseToolFields, unsupported, type Body, type RefusedField } from './body-fields.js';
 import { inputPath, toResponsesMessages, type MessageOrigin } from './responses-input.js';
+import { NO_ITEMS, type HeldItems } from './responses-references.js';
 
 /** What the response object repeats of the request (OpenAI's Response echoes its configuration). */
 export interface ResponsesEcho {
@@ -229,7 +230,7 @@ function echoOf(body: Body, parsed: Omit<ParsedResponsesBody, 'echo'>): Response
 }
 
 /** Check a `/v1/responses` body. */
-export function parseResponsesBody(raw: unknown): ParsedResponsesBody {
+export function parseResponsesBody(raw: unknown, held: HeldItems = NO_ITEMS): ParsedResponsesBody {
   const body = asBody(raw);
   checkFields(body, HONOURED, REFUSED, '/v1/responses');
   checkStatelessFields(body);
@@ -240,7 +241,7 @@ export function parseResponsesBody(raw: unknown): ParsedResponsesBody {
   if (maxTokens !== undefined) params.maxTokens = maxTokens as number;
   const reasoning = parseReasoning(given(body, 'reasoning'));
   if (reasoning) params.reasoning = reasoning;
-  const { messages, origins } = toResponsesMessages(given(body, 'instructions'), given(body, 'input'));
+  const { messages, origins } = toResponsesMessages(given(body, 'instructions'), given(body, 'input'), held);
   const parsed: Omit<ParsedResponsesBody, 'echo'> = { model: common.model, messages: checked(checkMessages(messages), origins), params, stream: common.stream };
   if (common.user !== undefined) parsed.user = common.user;
   Object.assign(parsed, parseToolFields(body, { tools: parseTools, choice: parseToolChoice, checked: (result) => checked(result) }));

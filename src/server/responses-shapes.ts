@@ -25,13 +25,20 @@ export function responsesFailure(failure: HttpFailure): HttpFailure {
   return { ...failure, body: { error: { ...failure.body.error, param: RESPONSES_PARAM[param]! } } };
 }
 
-/** `/v1/responses`: the `response` object, and its typed event stream. */
-export function responsesWire(meta: ResponsesMeta): WireFormat {
+/**
+ * `/v1/responses`: the `response` object, and its typed event stream. `onOutput` receives a finished
+ * answer's output items before the client does (the gateway keeps them for item references).
+ */
+export function responsesWire(meta: ResponsesMeta, onOutput?: (output: Array<Record<string, unknown>>) => void): WireFormat {
   return {
     framing: 'typed',
-    json: (result) => responseObject(meta, { status: resultStatus(result).status, output: outputItems(result), result }),
+    json: (result) => {
+      const output = outputItems(result);
+      onOutput?.(output);
+      return responseObject(meta, { status: resultStatus(result).status, output, result });
+    },
     stream: () => {
-      const stream = new ResponsesStream(meta);
+      const stream = new ResponsesStream(meta, onOutput);
       return {
         opening: () => stream.opening(),
         delta: (text) => stream.delta(text),

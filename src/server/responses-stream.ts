@@ -63,7 +63,11 @@ export class ResponsesStream implements StreamWire {
   private message: TextEntry | undefined;
   private reasoning: TextEntry | undefined;
 
-  constructor(private readonly meta: ResponsesMeta) {}
+  /** `onOutput` receives the finished answer's output items (the gateway keeps them for item references). */
+  constructor(
+    private readonly meta: ResponsesMeta,
+    private readonly onOutput?: (output: Frame[]) => void,
+  ) {}
 
   opening(): Frame[] {
     return ['response.created', 'response.in_progress'].map((type) => this.event(type, { response: responseObject(this.meta, { status: 'in_progress', output: [] }) }));
@@ -104,7 +108,9 @@ export class ResponsesStream implements StreamWire {
     const { status } = resultStatus(result);
     this.closeMessage(frames, status);
     for (const call of result.toolCalls) if (!this.calls.some((entry) => entry.done?.id === call.id)) this.completeCall(call, frames);
-    frames.push(this.event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: responseObject(this.meta, { status, output: this.snapshot(blocks), result }) }));
+    const output = this.snapshot(blocks);
+    this.onOutput?.(output);
+    frames.push(this.event(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: responseObject(this.meta, { status, output, result }) }));
     return frames;
   }
 

@@ -72,6 +72,14 @@ describe('gateway edge errors in OpenAI shape', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
+  it('an unknown URL is 404 unknown_url listing every route, without repeating the path', async () => {
+    const response = await fetch(`${gw.url}/v1/sk-path-secret-9Xq2Lm7Kw4/answers?x=1`, { headers: { authorization: `Bearer ${KEY}` } });
+    const body = (await response.json()) as { error: { message: string; code: string; type: string } };
+    expect([response.status, body.error.type, body.error.code]).toEqual([404, 'invalid_request_error', 'unknown_url']);
+    for (const route of ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/messages/count_tokens', '/v1/embeddings', '/v1/models/{id}', '/metrics']) expect(body.error.message).toContain(route);
+    expect(body.error.message).not.toContain('sk-path');
+  });
+
   it('GET /v1/models/{id} is 404 model_not_found for a model nobody lists, and answers listed ones', async () => {
     for (const id of ['openai:gpt-no-such-qx7', 'fake:never-listed-qx7', 'gpt-4o-mini-qx7', 'nobody-qx7:model-qx7', 'bot:nobody']) {
       const missing = await client.models.retrieve(id).catch((error: unknown) => error);

@@ -4,9 +4,10 @@
  * input items converted to the switchboard's messages, the typed SSE events in their order with
  * sequence numbers (text; reasoning, text and a tool call), failures before and after the first delta
  * (an HTTP error; `error` then `response.failed`, never a silent end), and what is refused by name before
- * any upstream call (stateless fields, hosted tools, item references, unknown fields), with problems
+ * any upstream call (stateless fields, hosted tools, unknown fields), with problems
  * found by the library's rules named by the caller's path. Routed to the real OpenAI and Anthropic
- * managers in gateway-responses-upstreams.test.ts; every SDK field in gateway-responses-fields.test.ts.
+ * managers in gateway-responses-upstreams.test.ts; every SDK field in gateway-responses-fields.test.ts;
+ * item references in gateway-responses-references.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../../src/core/logger.js';
@@ -215,7 +216,6 @@ describe('POST /v1/responses (FakeProvider)', () => {
     ['previous_response_id', { previous_response_id: 'resp_123' }, 'previous_response_id', 'unsupported_parameter'],
     ['conversation', { conversation: 'conv_1' }, 'conversation', 'unsupported_parameter'],
     ['a hosted tool', { tools: [{ type: 'web_search' }] }, 'tools[0].type', 'unsupported_parameter'],
-    ['an item reference', { input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]', 'unsupported_parameter'],
     ['a file part', { input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0]', 'unsupported_parameter'],
     ['an image detail level', { input: [{ role: 'user', content: [{ type: 'input_image', image_url: PNG, detail: 'high' }] }] }, 'input[0].content[0].detail', 'unsupported_parameter'],
     ['a hosted-tool item', { input: [{ type: 'web_search_call', id: 'ws_1', status: 'completed' }] }, 'input[0].type', 'unsupported_parameter'],

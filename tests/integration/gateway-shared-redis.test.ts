@@ -1,7 +1,7 @@
 /**
  * Issue 7's "done when": two gateway instances with one real redis-server behave as one. A session
  * started through one continues through the other, an answer cached by one is a hit on the other, a
- * budget is shared, and Redis going down mid-run falls back to the provider without failing calls.
+ * budget is shared, an item reference to one's /v1/responses answer resolves on the other, and Redis going down mid-run falls back to the provider without failing calls.
  * The client is the official openai SDK; the upstream is the fake OpenAI server on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -90,6 +90,28 @@ describeRedis('two gateways sharing one Redis', () => {
     expect(succeeded).toBeGreaterThan(0);
     expect(succeeded).toBeLessThanOrEqual(3);
     expect(outcomes.slice(succeeded).every((o) => o.startsWith('http-4'))).toBe(true);
+  });
+
+  it('resolves on one instance an item reference to an answer written by the other', async () => {
+    const call = { id: 'call_shared_1', name: 'get_weather', arguments: '{"city":"Oslo"}' };
+    upstream.script('gpt-4o-mini', { text: 'Checking the sky.', toolCalls: [call] }, { text: 'Clear.' });
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }];
+    const first = await clients[0].responses.create({ model: 'openai:gpt-4o-mini', input: 'Weather in Oslo?', tools });
+    const message = first.output.find((item) => item.type === 'message')!;
+    const before = upstream.requestCount;
+    const second = await clients[1].responses.create({
+      model: 'openai:gpt-4o-mini',
+      tools,
+      input: [
+        { role: 'user', content: 'Weather in Oslo?' },
+        { type: 'item_reference', id: message.id },
+        { type: 'function_call', call_id: call.id, name: call.name, arguments: call.arguments },
+        { type: 'function_call_output', call_id: call.id, output: '{"sky":"clear"}' },
+      ],
+    });
+    expect(second.output_text).toBe('Clear.');
+    expect(upstream.requestCount - before).toBe(1);
+    expect(JSON.stringify(upstream.requests.at(-1)!.body)).toContain('Checking the sky.');
   });
 
   it('keeps answering through the provider when Redis goes down mid-run', async () => {

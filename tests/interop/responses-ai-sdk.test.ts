@@ -4,12 +4,12 @@
  * the OpenAI fake and the Anthropic fake: `generateText`, `streamText`, a tool round trip with
  * `tools` / `stopWhen` (generated and streamed), and `Output.object`. The tool result must reach the
  * upstream wire under the id of the call it answers. A step that wrote text before its call comes back
- * as an `item_reference` unless the AI SDK is told `store: false` (the gateway stores no items): with it,
- * that text goes back whole.
+ * as an `item_reference`, which the gateway resolves from the items it kept (with `store: false` the
+ * AI SDK sends that text whole instead): either way the upstream sees the text.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createOpenAI } from '@ai-sdk/openai';
-import { APICallError, generateText, Output, stepCountIs, streamText } from 'ai';
+import { generateText, Output, stepCountIs, streamText } from 'ai';
 import { z } from 'zod';
 import { expectWeatherRoundTrip, WEATHER_CALL, weatherTools } from './ai-sdk-weather.js';
 import { GATEWAY_KEY, startInteropGateway, type InteropGateway, type Upstream } from './interop-gateway.js';
@@ -89,21 +89,42 @@ describe.each(['openai', 'anthropic'])('AI SDK default OpenAI provider through t
     expectToolRoundTrip();
   });
 
-  it('sends text written before a call back whole with store: false (and names the item reference without it)', async () => {
+  /** The second step's upstream request carries the first step's text, its call and the call's result. */
+  const expectTextBeforeCall = () => {
+    expectToolRoundTrip();
+    const second = upstream.requests()[1]!;
+    expect(JSON.stringify(second.body)).toContain('Let me check.');
+  };
+
+  it('sends text written before a call back as an item reference the gateway resolves (no client settings)', async () => {
     upstream.reply({ text: 'Let me check.', toolCalls: [CALL] });
     upstream.reply({ text: 'Sunny.' });
     const { tools } = weather();
-    const options = { model: provider(upstream.model), tools, stopWhen: stepCountIs(2), maxRetries: 0, prompt: 'What is the weather in Paris?' };
-    const result = await generateText({ ...options, providerOptions: { openai: { store: false } } });
+    const result = await generateText({ model: provider(upstream.model), tools, stopWhen: stepCountIs(2), maxRetries: 0, prompt: 'What is the weather in Paris?' });
     expect(result.text).toBe('Sunny.');
-    expectToolRoundTrip();
+    // What the AI SDK sent back: a reference, not the text.
+    expect(JSON.stringify(result.steps[1]!.request.body)).toContain('"item_reference"');
+    expectTextBeforeCall();
+  });
 
-    upstream.reset();
+  it('streams a step with text before its call and resolves its item reference in the next step', async () => {
+    upstream.reply({ text: 'Let me check.', chunks: ['Let me ', 'check.'], toolCalls: [CALL] });
+    upstream.reply({ text: 'Sunny.', chunks: ['Sunny.'] });
+    const { tools } = weather();
+    const result = streamText({ model: provider(upstream.model), tools, stopWhen: stepCountIs(2), maxRetries: 0, prompt: 'What is the weather in Paris?' });
+    for await (const part of result.fullStream) if (part.type === 'error') throw part.error;
+    expect((await result.steps).map((step) => step.text)).toEqual(['Let me check.', 'Sunny.']);
+    expectTextBeforeCall();
+  });
+
+  it('sends text written before a call back whole with store: false', async () => {
     upstream.reply({ text: 'Let me check.', toolCalls: [CALL] });
-    const refused = await generateText(options).catch((error: unknown) => error);
-    expect(APICallError.isInstance(refused)).toBe(true);
-    expect(JSON.parse((refused as APICallError).responseBody!).error).toMatchObject({ code: 'unsupported_parameter', param: 'input[1]' });
-    expect(upstream.requests()).toHaveLength(1);
+    upstream.reply({ text: 'Sunny.' });
+    const { tools } = weather();
+    const result = await generateText({ model: provider(upstream.model), tools, stopWhen: stepCountIs(2), maxRetries: 0, prompt: 'What is the weather in Paris?', providerOptions: { openai: { store: false } } });
+    expect(result.text).toBe('Sunny.');
+    expect(JSON.stringify(result.steps[1]!.request.body)).not.toContain('"item_reference"');
+    expectTextBeforeCall();
   });
 
   it('generateText with Output.object returns the validated object', async () => {

@@ -33,7 +33,7 @@ describe('loadConfig defaults and files', () => {
     expect(config.sessions).toEqual({ store: 'memory', ttlMs: 1800000, max: 100000, maxHistoryBytes: 1048576 });
     expect(config.resilience.circuitBreaker).toEqual({ failureThreshold: 5, cooldownMs: 30000 });
     expect(config.telemetry).toMatchObject({ serviceName: 'llm-switchboard', captureContent: false, logLevel: 'warn' });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, apiKeys: [], bodyLimitBytes: 1048576 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8787, apiKeys: [], bodyLimitBytes: 1048576, responseItems: { max: 10000, maxBytes: 33554432, ttlMs: 3600000 } });
     expect(config.redis).toEqual({ url: '', keyPrefix: 'switchboard:', commandTimeoutMs: 1000 });
     expect(config.bots).toEqual({});
     expect(config.models).toBe('config/models.json');

@@ -35,6 +35,8 @@ export const ATTR_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens';
 export const ATTR_REQUEST_TEMPERATURE = 'gen_ai.request.temperature';
 /** Request parameter: top_p. */
 export const ATTR_REQUEST_TOP_P = 'gen_ai.request.top_p';
+/** Request parameter: top_k. */
+export const ATTR_REQUEST_TOP_K = 'gen_ai.request.top_k';
 /** Request parameter: frequency penalty. */
 export const ATTR_REQUEST_FREQUENCY_PENALTY = 'gen_ai.request.frequency_penalty';
 /** Request parameter: presence penalty. */

@@ -54,6 +54,7 @@ export function inferenceStartAttributes(start: InferenceStart): Attributes {
   setIfDefined(attributes, sc.ATTR_REQUEST_MAX_TOKENS, params.maxTokens);
   setIfDefined(attributes, sc.ATTR_REQUEST_TEMPERATURE, params.temperature);
   setIfDefined(attributes, sc.ATTR_REQUEST_TOP_P, params.topP);
+  setIfDefined(attributes, sc.ATTR_REQUEST_TOP_K, params.topK);
   setIfDefined(attributes, sc.ATTR_REQUEST_FREQUENCY_PENALTY, params.frequencyPenalty);
   setIfDefined(attributes, sc.ATTR_REQUEST_PRESENCE_PENALTY, params.presencePenalty);
   setIfDefined(attributes, sc.ATTR_REQUEST_STOP_SEQUENCES, params.stop === undefined ? undefined : ([] as string[]).concat(params.stop));

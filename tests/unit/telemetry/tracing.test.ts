@@ -20,7 +20,7 @@ describe('inference span', () => {
     const usage = makeUsage({ inputTokens: 1200, outputTokens: 300, cacheReadTokens: 1000, reasoningTokens: 100 });
     const manager = new CannedManager(harness.telemetry.observer, [{ kind: 'answer', text: 'hi', usage, id: 'resp-1', responseModel: 'priced-2025' }], { catalog: PRICED });
     const result = await manager.generateResponse(
-      chatRequest('priced', { temperature: 0.2, maxTokens: 64, topP: 0.9, frequencyPenalty: 0.1, presencePenalty: 0.3, stop: 'END', seed: 7 }),
+      chatRequest('priced', { temperature: 0.2, maxTokens: 64, topP: 0.9, topK: 40, frequencyPenalty: 0.1, presencePenalty: 0.3, stop: 'END', seed: 7 }),
       callContext(),
     );
 
@@ -41,6 +41,7 @@ describe('inference span', () => {
       'gen_ai.request.temperature': 0.2,
       'gen_ai.request.max_tokens': 64,
       'gen_ai.request.top_p': 0.9,
+      'gen_ai.request.top_k': 40,
       'gen_ai.request.frequency_penalty': 0.1,
       'gen_ai.request.presence_penalty': 0.3,
       'gen_ai.request.stop_sequences': ['END'],

@@ -83,6 +83,20 @@ describe('LlamaCppManager models', () => {
     expect(loaded.context.disposed).toBe(true);
   });
 
+  it('stops at a stop sequence and reports which one ended the answer', async () => {
+    const manager = track(new LlamaCppManager(makeManagerDeps(), config()));
+    const greedy = (stop?: string[]): ProviderRequest => ({ ...request('alpha'), params: { maxTokens: 12, temperature: 0, ...(stop ? { stop } : {}) } });
+    // Greedy decoding is deterministic: the free answer shows which text a stop sequence will meet.
+    const free = await manager.generateResponse(greedy(), context());
+    expect(free.text.length).toBeGreaterThanOrEqual(4);
+    const sequence = free.text.slice(2, 4);
+    const stopped = await manager.generateResponse(greedy(['never-in-this-text', sequence]), context());
+    expect(stopped.stopSequence).toBe(sequence);
+    expect(stopped.finishReason).toBe('stop');
+    expect(free.text.startsWith(stopped.text)).toBe(true);
+    expect(stopped.text.length).toBeLessThan(free.text.length);
+  });
+
   it('keeps within the byte bound: only one model fits, and every eviction disposes exactly one model', async () => {
     const bound = Math.floor(fileBytes * 1.5);
     const deps = makeManagerDeps({ modelCache: { maxMemoryBytes: bound } });

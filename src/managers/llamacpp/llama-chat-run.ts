@@ -32,6 +32,17 @@ export interface LoadedGguf {
 
 type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
 
+/**
+ * The caller's stop sequence that ended the answer: node-llama-cpp reports the trigger it matched as
+ * text and token pieces; its text parts joined name one of the sequences the request gave.
+ */
+function matchedStop(metadata: object, stop: readonly string[] | undefined): string | undefined {
+  const trigger = (metadata as { customStopTrigger?: ReadonlyArray<unknown> }).customStopTrigger;
+  if (!trigger || !stop) return undefined;
+  const text = trigger.filter((piece): piece is string => typeof piece === 'string').join('');
+  return stop.find((sequence) => sequence === text) ?? stop.find((sequence) => sequence !== '' && text.includes(sequence));
+}
+
 function toFinishReason(reason: StopReason, calledTools: boolean): FinishReason {
   if (calledTools) return 'tool-calls';
   if (reason === 'maxTokens') return 'length';
@@ -109,6 +120,10 @@ export async function runChat(loaded: LoadedGguf, request: ProviderRequest, sign
         responseModel: loaded.name,
       };
       if (toolCalls.length > 0) result.toolCalls = toolCalls;
+      if (stopReason === 'customStopTrigger') {
+        const matched = matchedStop(response.metadata, stop);
+        if (matched !== undefined) result.stopSequence = matched;
+      }
       return result;
     } finally {
       chat.dispose({ disposeSequence: false });

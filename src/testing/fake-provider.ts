@@ -8,8 +8,9 @@ import { sleep } from '../core/abort.js';
 import { messageText, reasoningStreamParts } from '../core/messages.js';
 import { errorFromStatus, type ErrorOrigin } from '../core/error-mapping.js';
 import { InvalidRequestError, LLMError } from '../core/errors.js';
-import type { CallContext, ModelInfo, ModelPricing, ProviderRequest, ProviderResult, ProviderStreamPart } from '../core/types.js';
-import { BaseLLMManager, type ProviderSupport } from '../managers/base-llm-manager.js';
+import type { CallContext, EmbedSupport, ModelInfo, ModelPricing, ProviderEmbedding, ProviderEmbedRequest, ProviderRequest, ProviderResult, ProviderStreamPart } from '../core/types.js';
+import { BaseLLMManager, DEFAULT_EMBED_BATCH, type ProviderSupport } from '../managers/base-llm-manager.js';
+import { fakeEmbedding } from './fake-embedding.js';
 import { FAKE_PROVIDER_NAME } from './fake-provider-name.js';
 import {
   checkReply,
@@ -43,6 +44,8 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
   protected override readonly supports: ProviderSupport;
   /** Every attempt received, oldest first (at most 10,000). */
   readonly calls: FakeCall[] = [];
+  /** Every embedding batch received (model name, its texts, dimensions asked), oldest first (at most 10,000). */
+  readonly embedCalls: Array<{ model: string; input: string[]; dimensions?: number }> = [];
   /** Models loaded and unloaded through the ModelCache, in order. */
   readonly loads: string[] = [];
   readonly unloads: string[] = [];
@@ -105,6 +108,7 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
     this.queues.clear();
     this.scripted = 0;
     this.calls.length = 0;
+    this.embedCalls.length = 0;
     this.loads.length = 0;
     this.unloads.length = 0;
     this.defaultReply = this.options.defaultReply;
@@ -197,6 +201,33 @@ export class FakeProvider extends BaseLLMManager<FakeModel> {
     if (reply.toolCalls) finish.toolCalls = structuredClone(reply.toolCalls);
     if (reasoning) finish.reasoning = structuredClone(reasoning);
     yield finish;
+  }
+
+  /**
+   * Embeddings: `fakeEmbedding(text, dimensions)` per input (deterministic unit vectors, 8 numbers unless
+   * the call asks for `dimensions`), input tokens counted as characters / 4. A failure scripted with
+   * `fail()` at the head of the model's queue fails the batch as it would a chat attempt; scripted
+   * replies are chat answers and are left for chat calls.
+   */
+  protected override async doEmbed(model: FakeModel, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
+    const entry = { model: `${this.provider}:${model.name}`, input: [...request.input], ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }) };
+    remember(this.embedCalls, entry);
+    const queue = this.queues.get(model.name);
+    const head = queue?.[0];
+    if (head && 'failure' in head) {
+      queue!.shift();
+      this.scripted--;
+      if (queue!.length === 0) this.queues.delete(model.name);
+      if ('interruptAfterChunks' in head.failure) throw connectionReset();
+      throw await this.failureError(head.failure, model.name, context.signal);
+    }
+    const inputTokens = request.input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0);
+    return { embeddings: request.input.map((text) => fakeEmbedding(text, request.dimensions)), inputTokens, responseModel: model.name };
+  }
+
+  /** Batches of `options.embedBatchSize` (default the library's), `dimensions` honoured. */
+  override embedSupport(_modelId: string, _dimensions?: number): EmbedSupport {
+    return { maxInputs: this.options.embedBatchSize ?? DEFAULT_EMBED_BATCH, dimensions: true };
   }
 
   private enqueue(model: string, step: Step): this {

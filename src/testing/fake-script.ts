@@ -77,6 +77,8 @@ export interface FakeCall {
 export interface FakeProviderOptions {
   /** Provider name (the part before ":"); default `fake`. */
   provider?: string;
+  /** Most texts in one embedding batch (longer `sb.embed` inputs are split); default the library's. */
+  embedBatchSize?: number;
   /** Prices per million tokens by model name, so cost is computed (catalog entries still win). */
   pricing?: Record<string, ModelPricing>;
   /** When given, only these models exist; others fail with NoSuchModelError as a 404 would. */

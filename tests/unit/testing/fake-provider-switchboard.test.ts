@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSwitchboard, type Switchboard } from '../../../src/index.js';
-import { FakeProvider } from '../../../src/testing/index.js';
+import { FakeProvider, fakeEmbedding } from '../../../src/testing/index.js';
 
 // What a platform's own test does: register the fake at run time, script it, call through bots and sessions.
 describe('FakeProvider registered on a switchboard', () => {
@@ -44,5 +44,21 @@ describe('FakeProvider registered on a switchboard', () => {
     expect(fake.calls[1]!.messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
     await sb.sessions.end(session.id);
     expect(await sb.sessions.get(session.id)).toBeUndefined();
+  });
+
+  it('embeds with deterministic vectors, in batches, with dimensions, and fails as scripted', async () => {
+    const batching = new FakeProvider({ provider: 'fakeemb', embedBatchSize: 2 });
+    sb.registry.register(batching);
+    const input = ['one', 'two', 'three'];
+    const result = await sb.embed({ model: 'fakeemb:vec', input, dimensions: 4, cache: false });
+    expect(result.embeddings).toEqual(input.map((text) => fakeEmbedding(text, 4)));
+    expect(result.embeddings[0]!.reduce((sum, value) => sum + value * value, 0)).toBeCloseTo(1, 12);
+    expect(batching.embedCalls.map((call) => call.input)).toEqual([['one', 'two'], ['three']]);
+    expect(fakeEmbedding('one')).toHaveLength(8);
+    expect(fakeEmbedding('one')).not.toEqual(fakeEmbedding('two'));
+
+    batching.fail('vec', { status: 400, message: 'bad input' });
+    await expect(sb.embed({ model: 'fakeemb:vec', input: 'x', cache: false })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    expect(batching.pending()).toBe(0);
   });
 });

@@ -36,11 +36,11 @@ export function ollamaParamsOnWire(request: RecordedRequest): CallParams {
   return wire as CallParams;
 }
 
-/** The manager-contract harness. */
-export async function ollamaHarness(): Promise<ContractHarness> {
+/** The manager-contract harness (`overrides`: config fields the manager gets besides the fake's URL). */
+export async function ollamaHarness(overrides: Partial<OllamaProviderConfig> = {}): Promise<ContractHarness> {
   const server = await startFakeOllamaServer();
   return {
-    manager: new OllamaManager(makeManagerDeps(), config(server)),
+    manager: new OllamaManager(makeManagerDeps(), config(server, overrides)),
     modelId: MODEL,
     reply: (reply) => server.reply(MODEL, reply),
     fail: (failure) => server.fail(MODEL, failure),

@@ -69,6 +69,8 @@ export interface CreateSwitchboardOptions {
    * `performance.now`. Tests pass a manual clock to step through cooldowns by counting, not waiting.
    */
   circuitClock?: () => number;
+  /** Random source in [0, 1) of deployment routing (`weighted`, exploration); default Math.random. Tests seed it. */
+  routingRandom?: () => number;
 }
 
 /** Build a ready Switchboard. Invalid config throws ConfigError before any network call. */
@@ -106,6 +108,7 @@ export async function createSwitchboard(options: CreateSwitchboardOptions = {}):
     createOptions: { onModelLoadProgress: options.onModelLoadProgress },
     stores: options.stores,
     circuitClock: options.circuitClock,
+    routingRandom: options.routingRandom,
   });
   try {
     for (const manager of options.managers ?? []) switchboard.registry.register(manager);

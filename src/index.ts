@@ -61,9 +61,11 @@ export { loadConfig, loadCatalog, configField, fetchField, type DeepPartial, typ
 export type { UserStores } from './di/stores.js';
 export type { BudgetStore } from './resilience/budget.js';
 export type { RateLimitStore } from './resilience/rate-limit-store.js';
+export { MemorySpendStore, type SpendStore, type SpendTotals } from './tenants/spend-store.js';
+export type { SpendQuery } from './tenants/spend-ledger.js';
 export type * from './config/types.js';
 export { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
-export type { StatsSnapshot, ActiveCall } from './telemetry/stats.js';
+export type { StatsSnapshot, ActiveCall, TenantStats } from './telemetry/stats.js';
 export type { ModelDeprecatedEvent } from './telemetry/events.js';
 export { priceUsage } from './telemetry/cost.js';
 export type { CallObserver, CallRecorder, InferenceRecorder, EmbedCallRecorder, EmbeddingRecorder } from './telemetry/observer.js';
@@ -73,6 +75,7 @@ export {
   RedisResponseStore,
   RedisBudgetStore,
   RedisRateLimitStore,
+  RedisSpendStore,
   RedisHistoryStore,
   RedisStoreError,
   createRedisClient,

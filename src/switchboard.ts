@@ -28,6 +28,9 @@ import type { CircuitBreakerRegistry } from './resilience/circuit-breaker.js';
 import type { ConcurrencyLimiter } from './resilience/concurrency-limiter.js';
 import type { RateLimiter } from './resilience/rate-limiter.js';
 import type { SessionManager } from './sessions/session-manager.js';
+import type { SpendLedger, SpendQuery } from './tenants/spend-ledger.js';
+import type { SpendTotals } from './tenants/spend-store.js';
+import type { TenantPolicy } from './tenants/tenant-policy.js';
 import type { Telemetry } from './telemetry/telemetry.js';
 
 /** Everything the facade is built from (the composition root in src/di/ assembles it). */
@@ -46,6 +49,10 @@ export interface SwitchboardServices {
   rateLimiter: RateLimiter;
   concurrency: ConcurrencyLimiter;
   budgets: BudgetManager;
+  /** Configured tenants (`tenants`): allow-lists, rpm, budgets. */
+  tenants?: TenantPolicy;
+  /** Per-tenant spend (`sb.spend()`). */
+  spend?: SpendLedger;
   responseCache?: ResponseCache;
   /** Extra clean-up run by close() (stores, SDK clients). */
   onClose?: () => Promise<void>;
@@ -80,6 +87,9 @@ export class Switchboard {
    */
   readonly secrets: SecretRegistry;
 
+  /** The configured tenants' rules (`tenants`), for applications that list what a tenant may call (the gateway's /v1/models). */
+  readonly tenants: TenantPolicy | undefined;
+
   private readonly services: SwitchboardServices;
   private readonly pipeline: CallPipeline;
   /** What `embed` runs with: the same guards, limits, cache and telemetry as the call pipeline. */
@@ -96,6 +106,7 @@ export class Switchboard {
     this.events = services.telemetry.events;
     this.config = services.config;
     this.secrets = services.secrets;
+    this.tenants = services.tenants;
     this.pipeline = new CallPipeline({
       registry: services.registry,
       bots: services.bots,
@@ -105,6 +116,8 @@ export class Switchboard {
       breakers: services.breakers,
       rateLimiter: services.rateLimiter,
       budgets: services.budgets,
+      tenants: services.tenants,
+      spend: services.spend,
       concurrency: services.concurrency,
       limits: services.config.limits,
       requestLimits: services.config.limits,
@@ -120,6 +133,8 @@ export class Switchboard {
       breakers: services.breakers,
       rateLimiter: services.rateLimiter,
       budgets: services.budgets,
+      tenants: services.tenants,
+      spend: services.spend,
       concurrency: services.concurrency,
       observer: services.telemetry.observer,
       limits: services.config.limits,
@@ -204,9 +219,21 @@ export class Switchboard {
     return countRequestTokens(request, this.registry, this.config.limits);
   }
 
-  /** In-process summary: totals, active calls, per model and per bot figures. */
+  /** In-process summary: totals, active calls, per model, per bot and per tenant figures. */
   stats() {
-    return this.services.telemetry.stats.snapshot(this.modelCache.keys());
+    const snapshot = this.services.telemetry.stats.snapshot(this.modelCache.keys());
+    for (const manager of this.registry.allManagers()) Object.assign(snapshot.byDeployment, manager.deploymentStats());
+    return snapshot;
+  }
+
+  /**
+   * A tenant's spend since `since` (default: all kept, `spend.retentionDays`): USD, tokens and calls
+   * of its finished calls, per UTC day, shared by every instance when Redis is configured.
+   */
+  async spend(query: SpendQuery): Promise<SpendTotals> {
+    this.assertOpen();
+    if (!this.services.spend) return { costUsd: 0, inputTokens: 0, outputTokens: 0, calls: 0 };
+    return this.services.spend.query(query);
   }
 
   /** Unload model instances, close clients and stores, end timers. Calls after close are refused. */
@@ -221,6 +248,8 @@ export class Switchboard {
     await this.services.responseCache?.close();
     await this.sessions.close();
     await this.services.budgets.close?.();
+    await this.services.spend?.close();
+    await this.services.tenants?.close();
     await this.services.onClose?.();
   }
 

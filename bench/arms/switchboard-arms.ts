@@ -3,7 +3,8 @@
  * providers: the @opentelemetry/api no-ops), with telemetry on (real SDK providers, discarding
  * exporters), on Anthropic, through a bot with two adapters, as a response-cache hit, and (over
  * loopback) on Node's own fetch given in config instead of the transport, to tell the layer's cost
- * from the transport's.
+ * from the transport's; and with 4 deployments of openai at the same upstream, the router's cost per
+ * call against `sb-openai` (issue 17).
  * Each builds the real library from the repository's config/default.json (its catalog prices the
  * model, so cost is computed as in production) with the bench's keys, base URLs and fetch (the
  * canned one; over loopback none, so the providers use the transport, as users run them).
@@ -30,7 +31,12 @@ interface SwitchboardSetup {
   responseCache?: boolean;
   /** A fetch in config instead of the arm's (which is none over loopback). */
   fetch?: typeof fetch;
+  /** Deployments of openai, all at the bench upstream (each inherits the provider's key and fetch). */
+  deployments?: number;
 }
+
+/** Deployments of the router arm: enough that the picker compares several candidates per attempt. */
+const BENCH_DEPLOYMENTS = 4;
 
 /** A switchboard for the bench: every provider pointed at the bench upstream, logs off. */
 export async function benchSwitchboard(env: ArmEnv, setup: SwitchboardSetup = {}): Promise<Switchboard> {
@@ -43,7 +49,12 @@ export async function benchSwitchboard(env: ArmEnv, setup: SwitchboardSetup = {}
     meterProvider: setup.telemetry?.meterProvider,
     config: {
       providers: {
-        openai: { apiKey: BENCH_API_KEY, baseURL: env.openaiBaseURL, fetch: setup.fetch ?? env.fetch },
+        openai: {
+          apiKey: BENCH_API_KEY,
+          baseURL: env.openaiBaseURL,
+          fetch: setup.fetch ?? env.fetch,
+          deployments: Array.from({ length: setup.deployments ?? 0 }, (_, index) => ({ name: `bench-${index}`, baseURL: env.openaiBaseURL })),
+        },
         anthropic: { apiKey: BENCH_API_KEY, baseURL: env.anthropicBaseURL, fetch: setup.fetch ?? env.fetch },
       },
       bots: {
@@ -92,6 +103,20 @@ const telemetryOff: ArmDefinition = {
   transports: ['canned', 'loopback'],
   async create(env) {
     return switchboardClient(await benchSwitchboard(env), { model: `openai:${BENCH_MODEL}`, messages });
+  },
+};
+
+const deployments: ArmDefinition = {
+  name: 'sb-openai+deployments',
+  label: `switchboard → openai with ${BENCH_DEPLOYMENTS} deployments (least-busy, same upstream), telemetry off`,
+  baseline: 'raw-openai',
+  transports: ['canned', 'loopback'],
+  async create(env) {
+    const sb = await benchSwitchboard(env, { deployments: BENCH_DEPLOYMENTS });
+    // The arm measures the router only if the calls really go through it.
+    await sb.chat({ model: `openai:${BENCH_MODEL}`, messages });
+    if (Object.keys(sb.stats().byDeployment).length !== BENCH_DEPLOYMENTS) throw new Error('sb-openai+deployments: the calls did not go through the deployments');
+    return switchboardClient(sb, { model: `openai:${BENCH_MODEL}`, messages });
   },
 };
 
@@ -202,4 +227,4 @@ const sessionMemory: ArmDefinition = {
 };
 
 /** The switchboard arms. */
-export const switchboardArms: ArmDefinition[] = [telemetryOff, onNodeFetch, telemetryOn, anthropic, bot, cacheHit, sessionNoMemory, sessionMemory];
+export const switchboardArms: ArmDefinition[] = [telemetryOff, deployments, onNodeFetch, telemetryOn, anthropic, bot, cacheHit, sessionNoMemory, sessionMemory];

@@ -178,7 +178,7 @@ export function renderReport(input: ReportInput): string {
 
   if (input.local) out.push(renderLocal(input.local));
 
-  out.push('\n## Targets (issues 8, 12, 15, 18)');
+  out.push('\n## Targets (issues 8, 12, 15, 17, 18)');
   out.push(table(['issue', 'target', 'measured', 'met'], input.targets.map((target) => [target.issue, target.target, target.measured, target.met === undefined ? '—' : target.met ? '✅' : '❌'])));
   const skipped = Object.entries(input.skipped);
   if (skipped.length) out.push(`\nNot run: ${skipped.map(([arm, why]) => `${arm} (${why})`).join('; ')}.`);

@@ -1,5 +1,5 @@
 /**
- * The targets of issues 8, 12, 15 and 18, checked against one run. Each says what was measured (median
+ * The targets of issues 8, 12, 15, 17 and 18, checked against one run. Each says what was measured (median
  * [range] over rounds) and whether it is met; a target whose arms did not run is "not measured".
  * Issue 18's are about the switchboard as users run it: over loopback, on its transport, against the
  * raw SDK on its default fetch.
@@ -49,7 +49,7 @@ function added(a: ArmRun | undefined, b: ArmRun | undefined, figure: Figure, mea
 /** Every target of the three issues, each in its issue's order. */
 export function checkTargets(runs: ArmRun[], sessions: SessionsFigure | undefined): TargetResult[] {
   const index = new RunIndex(runs);
-  return [...ofIssue('8', issue8(index, sessions)), ...ofIssue('12', issue12(index)), ...ofIssue('15', issue15(index)), ...ofIssue('18', issue18(index))];
+  return [...ofIssue('8', issue8(index, sessions)), ...ofIssue('12', issue12(index)), ...ofIssue('15', issue15(index)), ...ofIssue('17', issue17(index)), ...ofIssue('18', issue18(index))];
 }
 
 function issue8(index: RunIndex, sessions: SessionsFigure | undefined): Verdict[] {
@@ -110,6 +110,15 @@ function issue15(index: RunIndex): Verdict[] {
   return [
     verdict('CPU/call, session with 20 stored turns ÷ session without memory ≤ 1.10×', ratio(canned('sb-memory'), canned('sb-session'), 'c50', cpuPerCall), 1.1, 'lower', '×'),
   ];
+}
+
+/**
+ * Issue 17: the router's CPU per call, a provider with 4 deployments (at one upstream) minus the same
+ * provider without any, round by round in the same run (canned: the layer alone, no sockets).
+ */
+function issue17(index: RunIndex): Verdict[] {
+  const canned = (arm: string) => index.get(arm, 'canned');
+  return [verdict('router adds ≤ 5 µs CPU per call (4 deployments − none, canned, c50)', added(canned('sb-openai+deployments'), canned('sb-openai'), 'c50', cpuPerCall), 5, 'lower', ' µs', 2)];
 }
 
 /** Issue 18: the transport; over loopback, against the raw SDK on its default fetch. */

@@ -11,6 +11,7 @@ import type { SwitchboardConfig } from './types.js';
 import type { ProviderDefinition } from '../managers/provider-definition.js';
 import { configField, fetchField, registerConfigFormats, type ConfigSchemaNode } from './schema-fields.js';
 import { DEFAULT_RESPONSE_LIMITS } from '../transport/bounded-fetch.js';
+import { ROUTING_STRATEGIES, type RoutingStrategy } from '../routing/deployment-config.js';
 
 /** A core leaf, positionally (the core sections are long tables; positions keep them readable). */
 function field<T>(defaultValue: T, format: string | readonly string[] | ObjectConstructor, doc: string, env?: string, sensitive = false): convict.SchemaObj<T> {
@@ -26,6 +27,11 @@ export const STORES = ['memory', 'redis'] as const;
 const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
   models: field<string | Record<string, unknown>>('config/models.json', 'sb-models', 'Catalog file path (relative to cwd) or the catalog itself'),
   bots: field({}, Object, 'Bot types by name'),
+  tenants: field({}, Object, 'Tenants by id: { budget?: { usdPerDay?, usdPerMonth? }, allowedModels?, allowedBots?, rpm? }'),
+  spend: {
+    retentionDays: field(400, 'sb-int-min1', 'Days of per-tenant spend kept (memory day buckets; Redis key expiry)'),
+    maxTenants: field(10000, 'sb-int-min1', 'Most tenants whose spend the memory ledger keeps (least recently charged dropped first)'),
+  },
   redirectDeprecated: field(false, 'sb-boolean', 'Send calls to a deprecated catalog model to its replacement (false: warn once per model)'),
   modelCache: {
     max: field(16, 'sb-int-min1', 'Most model instances kept loaded'),
@@ -49,6 +55,11 @@ const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
     url: field('', 'sb-redis-url', 'redis:// or rediss:// URL; needed by any store set to "redis"', 'REDIS_URL', true),
     keyPrefix: field('switchboard:', 'sb-string', 'Prefix of every Redis key'),
     commandTimeoutMs: field(1000, 'sb-int-min1', 'Longest wait for one Redis command; past it the store call fails (RedisStoreError)'),
+  },
+  routing: {
+    strategy: field<RoutingStrategy>('least-busy', ROUTING_STRATEGIES, 'How a provider with deployments picks one per attempt: least-busy, weighted, usage-based, latency-based'),
+    cooldownMs: field(30000, 'sb-int-min1', 'How long a deployment answering 5xx, failing to connect or 429 without Retry-After is skipped'),
+    latencyExploration: field(0.1, 'sb-fraction', 'latency-based: probability of trying a random healthy deployment instead of the fastest'),
   },
   resilience: {
     maxRetries: field(2, 'sb-retries', 'Retries per candidate model after the first attempt'),
@@ -93,7 +104,7 @@ const CORE_SCHEMA: convict.Schema<Omit<SwitchboardConfig, 'providers'>> = {
   server: {
     host: field('127.0.0.1', 'sb-nonempty-string', 'Gateway listen address', 'SWITCHBOARD_HOST'),
     port: field(8787, 'sb-port', 'Gateway listen port', 'SWITCHBOARD_PORT'),
-    apiKeys: field<Array<{ key: string; tenant: string }>>([], 'sb-array', 'Gateway keys: [{ key, tenant }]; none = loopback only'),
+    apiKeys: field<SwitchboardConfig['server']['apiKeys']>([], 'sb-array', 'Gateway keys: [{ key, tenant, botsOnly? }]; none = loopback only'),
     bodyLimitBytes: field(1048576, 'sb-int-min1', 'Largest request body; larger gets 413 before parsing'),
     responseItems: {
       max: field(10000, 'sb-int-min1', 'Most output items of /v1/responses answers kept for item_reference (in process)'),

@@ -5,6 +5,7 @@
  */
 import type { CallParams, ModelInfo, RichRequestFields } from '../core/types.js';
 import type { BuiltinProvidersConfig } from '../managers/builtin-providers.js';
+import type { RoutingConfig } from '../routing/deployment-config.js';
 
 /**
  * All provider settings: the built-in sections, typed from the list of built-in definitions
@@ -74,18 +75,52 @@ export interface BotConfig extends RichRequestFields {
   memory?: MemoryConfig | false;
 }
 
+/** A tenant's USD limits per UTC day and calendar month (UTC); an absent limit is not enforced. */
+export interface TenantBudgetConfig {
+  usdPerDay?: number;
+  usdPerMonth?: number;
+}
+
+/**
+ * What one tenant may do (config `tenants.<id>`, API.md "Deployments and tenants"). With neither
+ * allow-list the tenant may call anything; with either, only what its lists match (`*` globs).
+ */
+export interface TenantConfig {
+  budget?: TenantBudgetConfig;
+  /** `provider:model` patterns the tenant may call directly, e.g. `<provider>:*`, `<provider>:<family>-*`. */
+  allowedModels?: string[];
+  /** `bot:<name>` patterns the tenant may call, e.g. `bot:support`, `bot:*`. */
+  allowedBots?: string[];
+  /** Calls per minute (every route, cache hits included), shared over Redis when configured. */
+  rpm?: number;
+}
+
+/** A gateway key (`server.apiKeys[]`). */
+export interface GatewayKeyConfig {
+  key: string;
+  tenant: string;
+  /** The key may call `bot:<name>` only (a `provider:model` call is a 403). */
+  botsOnly?: boolean;
+}
+
 /** The whole configuration. */
 export interface SwitchboardConfig {
   providers: ProvidersConfig;
   /** Path to the model catalog (config/models.json), or the catalog itself. */
   models: string | Record<string, unknown>;
   bots: Record<string, BotDefinition>;
+  /** Tenants by id: budgets, allow-lists, rpm. */
+  tenants: Record<string, TenantConfig>;
+  /** The per-tenant spend ledger behind `sb.spend()` (day buckets; memory bounded, Redis keys expire). */
+  spend: { retentionDays: number; maxTenants: number };
   /** Send calls to a deprecated catalog model to its replacement (default false: warn only). */
   redirectDeprecated: boolean;
   modelCache: { max: number; maxMemoryBytes: number; ttlMs: number };
   responseCache: { enabled: boolean; store: 'memory' | 'redis'; max: number; ttlMs: number; maxBytes: number };
   sessions: { store: 'memory' | 'redis'; ttlMs: number; max: number; maxHistoryBytes: number };
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number };
+  /** How providers with `deployments` pick one per attempt, and how long a failing one is skipped. */
+  routing: RoutingConfig;
   resilience: {
     maxRetries: number;
     maxRetryAfterMs: number;
@@ -124,7 +159,7 @@ export interface SwitchboardConfig {
   server: {
     host: string;
     port: number;
-    apiKeys: Array<{ key: string; tenant: string }>;
+    apiKeys: GatewayKeyConfig[];
     bodyLimitBytes: number;
     /** The output items `/v1/responses` keeps so that later requests may send `item_reference`s to them. */
     responseItems: { max: number; maxBytes: number; ttlMs: number };

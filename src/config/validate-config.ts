@@ -1,7 +1,7 @@
 /**
  * Semantic checks convict's per-key formats cannot do: the provider sections (placeholder secrets,
  * map entries, each definition's own checks: provider-sections.ts), the maps with user-chosen keys
- * (`bots`, `resilience.rateLimits`), gateway keys, stores that need Redis, and settings that must agree
+ * (`bots`, `resilience.rateLimits`, `tenants`: validate-tenants.ts), gateway keys, stores that need Redis, and settings that must agree
  * with each other. Runs on a config whose keys already passed the schema (schema-check.ts), so fixed
  * keys hold values of the right type.
  */
@@ -10,10 +10,11 @@ import { BUILTIN_PROVIDER_DEFINITIONS, RUNTIME_PROVIDER_NAMES } from '../manager
 import type { ProviderDefinition } from '../managers/provider-definition.js';
 import type { SwitchboardConfig } from './types.js';
 import { checkEntry } from './entry-checks.js';
-import { checkNonEmptyString, intCheck, looksLikePlaceholder, type FieldCheck } from './field-checks.js';
+import { checkBoolean, checkNonEmptyString, intCheck, looksLikePlaceholder, type FieldCheck } from './field-checks.js';
 import { ProblemList, type PathSegment } from './problems.js';
 import { checkProviderSections, providerNamesOf } from './provider-sections.js';
 import { validateBot } from './validate-bot.js';
+import { checkTenants } from './validate-tenants.js';
 
 /**
  * Providers the library ships, by name: the object sections of the built-in definitions, and the
@@ -37,7 +38,7 @@ const RATE_LIMIT_KEYS: Record<string, FieldCheck> = {
   tokensPerMinute: intCheck(1),
   maxWaitMs: intCheck(0),
 };
-const GATEWAY_KEY_KEYS: Record<string, FieldCheck> = { key: checkNonEmptyString, tenant: checkNonEmptyString };
+const GATEWAY_KEY_KEYS: Record<string, FieldCheck> = { key: checkNonEmptyString, tenant: checkNonEmptyString, botsOnly: checkBoolean };
 /** Shorter gateway keys can be guessed; they are also too short to be registered as secrets. */
 export const MIN_GATEWAY_KEY_LENGTH = 16;
 
@@ -89,6 +90,7 @@ export function collectSemanticProblems(config: SwitchboardConfig, problems: Pro
   for (const [name, bot] of Object.entries(config.bots)) validateBot(name, bot, providers, problems);
   checkRateLimits(config, providers, problems);
   checkGatewayKeys(config, problems);
+  checkTenants(config, problems);
   checkCrossField(config, problems);
 }
 

@@ -29,7 +29,8 @@ export type LLMErrorCode =
   | 'adapter_error'
   | 'invalid_output'
   | 'unsupported_capability'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'permission_denied';
 
 /**
  * An LLMError (of any copy of this package) with this code: what every subclass's `isInstance`
@@ -278,15 +279,41 @@ export class CircuitOpenError extends LLMError {
   }
 }
 
-/** A bot or session budget would be exceeded. */
+/** A bot, session or tenant budget would be exceeded. */
 export class BudgetExceededError extends LLMError {
   /** True for a BudgetExceededError of any copy of this package. */
   static override isInstance(value: unknown): value is BudgetExceededError {
     return hasCode(value, 'budget_exceeded');
   }
   declare readonly code: 'budget_exceeded';
-  constructor(message: string, options: LLMErrorOptions = {}) {
+  /**
+   * When every full budget is a time window (a day or a month): ms until the last of them starts over.
+   * Absent when waiting does not help (a session budget is full for the session's life).
+   */
+  readonly retryAfterMs?: number;
+  constructor(message: string, options: LLMErrorOptions & { retryAfterMs?: number } = {}) {
     super('budget_exceeded', message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+  override toJSON(): Record<string, unknown> {
+    const out = super.toJSON();
+    if (this.retryAfterMs !== undefined) out.retryAfterMs = this.retryAfterMs;
+    return out;
+  }
+}
+
+/**
+ * A tenant called what its config does not allow (`tenants.<id>.allowedModels` / `allowedBots`), or a
+ * gateway key restricted to bots called a model. The message names the config key, never the id sent.
+ */
+export class PermissionError extends LLMError {
+  /** True for a PermissionError of any copy of this package. */
+  static override isInstance(value: unknown): value is PermissionError {
+    return hasCode(value, 'permission_denied');
+  }
+  declare readonly code: 'permission_denied';
+  constructor(message: string, options: LLMErrorOptions = {}) {
+    super('permission_denied', message, options);
   }
 }
 

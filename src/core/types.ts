@@ -162,6 +162,11 @@ export interface CallContext {
   signal: AbortSignal;
   /** Who the call is for: for managers that route or record by it (the testing FakeProvider). */
   caller?: Readonly<CallIdentity>;
+  /**
+   * The deployment this attempt goes to (`providers.<p>.deployments[index]`, chosen by the router);
+   * absent when the provider has no deployments: its own client serves the attempt.
+   */
+  deployment?: { readonly name: string; readonly index: number };
 }
 
 /**
@@ -172,6 +177,8 @@ export interface CallContext {
 export interface CandidateContext extends CallContext {
   /** Called once per provider attempt (the pipeline counts attempts across candidates). */
   onAttempt?: () => void;
+  /** The deployment an attempt goes to (its configured name; providers with deployments): the pipeline's fallback event names the last one. */
+  onDeployment?: (name: string) => void;
   /** Parent telemetry context (opaque; an OpenTelemetry Context) for inference spans. */
   telemetryParent?: unknown;
   /**

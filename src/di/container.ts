@@ -32,6 +32,8 @@ export interface ContainerInput {
   stores?: UserStores;
   /** Clock of the circuit breakers (createSwitchboard's `circuitClock`). */
   circuitClock?: () => number;
+  /** Random source of deployment routing (createSwitchboard's `routingRandom`). */
+  routingRandom?: () => number;
 }
 
 /** Build the container and resolve the Switchboard. */
@@ -39,7 +41,15 @@ export async function buildContainer(input: ContainerInput): Promise<{ container
   const stores = await createStores(input.config, input.logger, input.secrets, input.stores);
   const container = new Container({ defaultScope: 'Singleton' });
   container.load(
-    coreModule({ config: input.config, catalog: input.catalog, logger: input.logger, telemetry: input.telemetry, secrets: input.secrets }),
+    coreModule({
+      config: input.config,
+      catalog: input.catalog,
+      logger: input.logger,
+      telemetry: input.telemetry,
+      secrets: input.secrets,
+      // Deployment cooldowns and rpm/tpm buckets are shared through the same stores as the rate limits.
+      routing: { settings: input.config.routing, cooldowns: stores.deploymentCooldowns, rateLimits: stores.rateLimits, random: input.routingRandom },
+    }),
     providersModule(input.config, input.definitions, input.createOptions),
     pipelineModule(input.config, stores, { circuitClock: input.circuitClock }),
   );

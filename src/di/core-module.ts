@@ -21,6 +21,8 @@ export interface CoreModuleInput {
   logger: Logger;
   telemetry: Telemetry;
   secrets: SecretRegistry;
+  /** Deployment routing: settings and shared stores (ManagerDeps.routing). */
+  routing?: ManagerDeps['routing'];
   /**
    * The environment config was loaded from: the transport reads its proxy variables (HTTPS_PROXY,
    * HTTP_PROXY, NO_PROXY) here, once. Default `process.env`, as loadConfig's.
@@ -70,6 +72,7 @@ export function coreModule(input: CoreModuleInput): ContainerModule {
           maxEventBytes: config.limits.maxEventBytes,
         },
         transport: new PooledTransport({ env: input.env }),
+        routing: input.routing,
       }))
       .inSingletonScope();
     bind<ModelRegistry>(TYPES.ModelRegistry).to(ModelRegistry).inSingletonScope();

@@ -1,7 +1,7 @@
 /**
  * Picks the stores: the caller's own where given (createSwitchboard's `stores`), else what config
  * asks for: in-memory by default; with `redis.url`, Redis for sessions (`sessions.store: "redis"`),
- * the response cache (`responseCache.store: "redis"`), and always for budgets and rate limits, so
+ * the response cache (`responseCache.store: "redis"`), and always for budgets, rate limits and tenant spend, so
  * several instances act as one. A Redis client is made only when some store still needs it.
  */
 import { MemoryResponseStore, type ResponseCacheStore } from '../cache/response-cache.js';
@@ -13,12 +13,15 @@ import type { RateLimitStore } from '../resilience/rate-limit-store.js';
 import { MemorySessionStore } from '../sessions/memory-session-store.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { MemoryHistoryStore, type HistoryStore } from '../sessions/history-store.js';
+import { MemorySpendStore, type SpendStore } from '../tenants/spend-store.js';
 import {
   RedisBudgetStore,
+  RedisDeploymentCooldownStore,
   RedisRateLimitStore,
   RedisResponseStore,
   RedisHistoryStore,
   RedisSessionStore,
+  RedisSpendStore,
   closeRedisClient,
   createRedisClient,
   waitForRedis,
@@ -36,14 +39,19 @@ export interface UserStores {
   /** Used when `responseCache.enabled`. */
   responses?: ResponseCacheStore;
   budgets?: BudgetStore;
-  /** Shared client-side rate limits (`resilience.rateLimits`); without one (and without Redis) limits are per process. */
+  /** Shared client-side rate limits (`resilience.rateLimits`, tenants' `rpm`); without one (and without Redis) limits are per process. */
   rateLimits?: RateLimitStore;
+  /** Per-tenant spend (`sb.spend()`); without one (and without Redis) it is per process. */
+  spend?: SpendStore;
 }
 
 /** How long start-up waits for Redis before going on (calls then fail or fall through per store). */
 const REDIS_STARTUP_WAIT_MS = 5_000;
 
-/** Whether config would put any store the caller did not give in Redis. */
+/**
+ * Whether config would put any store the caller did not give in Redis. Tenant spend follows: in Redis
+ * whenever a client is made anyway (so it is shared like the budgets), else in memory.
+ */
 function needsRedis(config: SwitchboardConfig, given: UserStores): boolean {
   if (!config.redis.url) return false;
   return (
@@ -76,6 +84,7 @@ export async function createStores(config: SwitchboardConfig, logger: Logger, se
       responses: given.responses ?? memoryResponses(),
       budgets: given.budgets ?? new MemoryBudgetStore(),
       rateLimits: given.rateLimits,
+      spend: given.spend ?? new MemorySpendStore({ maxTenants: config.spend.maxTenants, maxDays: config.spend.retentionDays }),
       close: () => closeUserStores(config, given),
     };
   }
@@ -96,6 +105,8 @@ export async function createStores(config: SwitchboardConfig, logger: Logger, se
       responses: given.responses ?? (config.responseCache.store === 'redis' ? new RedisResponseStore({ client, keyPrefix }) : memoryResponses()),
       budgets: given.budgets ?? new RedisBudgetStore({ client, keyPrefix }),
       rateLimits: given.rateLimits ?? new RedisRateLimitStore({ client, keyPrefix }),
+      deploymentCooldowns: new RedisDeploymentCooldownStore({ client, keyPrefix }),
+      spend: given.spend ?? new RedisSpendStore({ client, keyPrefix }),
       close: async () => {
         await closeUserStores(config, given);
         await closeRedisClient(client);

@@ -19,9 +19,9 @@ import { runEmbedBatch, type EmbedPort } from './embed-call.js';
 import { refuseUnsupported } from './capability-refusal.js';
 import { managedResult, resultAsParts } from './provider-answer.js';
 import { DEFAULT_EMBED_BATCH, type ManagerDeps, type ProviderSupport, type TokenMeasure } from './manager-deps.js';
+import { ManagerDeployments, type DeploymentConfig, type DeploymentRef, type DeploymentStats } from '../routing/manager-deployments.js';
 
 export type { ResilienceSettings } from './model-call.js';
-
 export type { ManagerDeps, ProviderSupport, TokenMeasure } from './manager-deps.js';
 export { DEFAULT_EMBED_BATCH } from './manager-deps.js';
 
@@ -32,10 +32,7 @@ const MAX_UPSTREAM_FIELD_CHARS = 256;
 export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Provider name, the part before the colon in `provider:model`. */
   abstract readonly provider: string;
-  /**
-   * How this provider's SDK departs from plain HTTP when it fails (src/core/error-mapping.ts
-   * ErrorQuirks), set from the provider definition; absent = HTTP semantics only.
-   */
+  /** How its SDK departs from plain HTTP when it fails (error-mapping.ts ErrorQuirks, from the definition); absent = HTTP only. */
   protected readonly errorQuirks?: ErrorQuirks;
   /** In-process providers (llama.cpp) get INTERNAL spans; hosted ones CLIENT. */
   readonly inProcess: boolean = false;
@@ -67,6 +64,8 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   private readonly ownSecrets: string[] = [];
   /** Scrubs with this manager's own credentials when its deps bring no registry (hand-built deps in tests). */
   private readonly localSecrets = new SecretRegistry(processSecrets);
+  /** Config `deployments` and their router (src/routing/). */
+  private readonly deployments = new ManagerDeployments(() => this.provider, () => this.attachedDeps);
 
   /**
    * Built-in managers get their deps from the container. A manager built by a user (a custom
@@ -85,10 +84,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     return this.attachedDeps;
   }
 
-  /**
-   * The bounds every upstream answer of this manager passes through (`transport/bounded-fetch.ts`);
-   * the defaults until deps with `responseLimits` are attached.
-   */
+  /** The bounds every upstream answer passes through (bounded-fetch.ts); the defaults until deps bring `responseLimits`. */
   protected get responseLimits(): ResponseLimits {
     return this.attachedDeps?.responseLimits ?? DEFAULT_RESPONSE_LIMITS;
   }
@@ -118,6 +114,16 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     this.ownSecrets.push(value);
     this.localSecrets.register(value);
     this.attachedDeps?.secrets?.register(value);
+  }
+
+  /** Route attempts over config `deployments` (subclass constructors; empty: none). Their keys are secrets. */
+  protected useDeployments(deployments: readonly DeploymentConfig[] | undefined): void {
+    for (const deployment of this.deployments.configure(deployments)) this.keepSecret(deployment.apiKey);
+  }
+
+  /** `stats().byDeployment` entries of this provider, keyed `provider/deployment` (empty without deployments). */
+  deploymentStats(): Record<string, DeploymentStats> {
+    return this.deployments.stats();
   }
 
   /** The registry upstream text is scrubbed with. */
@@ -211,10 +217,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     return this.deps.catalog.list().filter((info) => info.provider === this.provider);
   }
 
-  /**
-   * Discovery for SDKs that page through `{ id }` records: readiness first, each id merged with the
-   * catalog, at most `max` (a big endpoint must not grow the catalog without bound).
-   */
+  /** Discovery over `{ id }` pages: readiness first, each id merged with the catalog, at most `max` (bounded). */
   protected async discoverModels(list: () => AsyncIterable<{ id: string }>, keep: (id: string) => boolean = () => true, max = 5_000): Promise<ModelInfo[]> {
     this.assertReady();
     const found: ModelInfo[] = [];
@@ -275,11 +278,15 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
 
   /**
    * A provider request beside a generation (a count endpoint, embeddings): readiness checked, then
-   * the generation's retry policy, total timeout and error mapping (side-call.ts).
+   * the generation's retry policy, total timeout and error mapping (side-call.ts). With deployments,
+   * each attempt gets the router's pick (`deployment`: use its client), counted against its rpm.
    */
-  protected sideCall<T>(request: ProviderRequest, signal: AbortSignal, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  protected sideCall<T>(request: ProviderRequest, signal: AbortSignal, attempt: (signal: AbortSignal, deployment?: DeploymentRef) => Promise<T>): Promise<T> {
     this.assertReady(request.modelId);
-    const port = { resilience: this.deps.resilience, mapError: (error: unknown, attemptSignal: AbortSignal) => this.mapError(error, request, attemptSignal), where: `${this.provider}:${request.modelId}` };
+    const pool = this.deployments.router;
+    // A count generates nothing: only the request is charged to the deployment, no tokens.
+    const routing = pool && { pool, modelId: request.modelId, tokens: 0 };
+    const port = { resilience: this.deps.resilience, mapError: (error: unknown, attemptSignal: AbortSignal) => this.mapError(error, request, attemptSignal), where: `${this.provider}:${request.modelId}`, routing };
     return runSideCall(port, signal, attempt);
   }
 
@@ -331,6 +338,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       mapError: (error, request, signal) =>
         mapProviderError(error, { provider: this.provider, model: request.modelId, quirks: this.errorQuirks, clean: (text) => secrets().scrubUpstream(text, [request.modelId, ...request.input]) }, signal),
       upstreamField: (value, request) => this.upstreamField(value, request),
+      deployments: this.deployments.router,
     };
     return this.embedding;
   }
@@ -366,6 +374,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       stream: (model, request, context) => (this.doStream ? this.doStream(model, request, context) : this.streamFromGenerate(model, request, context)),
       mapError: (error, request, signal) => this.mapError(error, request, signal),
       finish: (request, value, attempts, latencyMs, info) => managedResult(`${this.provider}:${request.modelId}`, value, attempts, latencyMs, info, request, field),
+      deployments: this.deployments.router,
     };
     return this.port;
   }

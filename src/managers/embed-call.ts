@@ -3,7 +3,8 @@
  * the generation's retry policy, total timeout, abort handling and error mapping, one loop), the model
  * lease of each attempt (a local model's embedding context lives with its instance in the ModelCache),
  * the answer checked inside the attempt (so a malformed one is retried like any failed attempt), usage
- * priced from the catalog, and the `embeddings {model}` span reported once.
+ * priced from the catalog, and the `embeddings {model}` span reported once. With deployments, each
+ * attempt goes to the one the router picks (side-call.ts), as a generation's attempts do.
  */
 import type { ModelLease } from '../cache/model-cache.js';
 import { malformedAnswer, type AnswerOrigin } from '../core/answer-errors.js';
@@ -13,6 +14,8 @@ import { priceUsage } from '../telemetry/cost.js';
 import type { EmbeddingRecorder } from '../telemetry/observer.js';
 import type { ResilienceSettings } from './model-call.js';
 import { runSideCall } from './side-call.js';
+import { estimateTokens } from '../resilience/input-limits.js';
+import type { DeploymentPool } from '../routing/deployment-pool.js';
 
 /** What a manager lends its embedding batches (built once per manager). */
 export interface EmbedPort<TModel> {
@@ -26,6 +29,16 @@ export interface EmbedPort<TModel> {
   mapError(error: unknown, request: ProviderEmbedRequest, signal: AbortSignal): LLMError;
   /** A `model` an upstream answered with, bounded and cleaned. */
   upstreamField(value: unknown, request: ProviderEmbedRequest): string | undefined;
+  /** The provider's deployments, when it has some: each attempt asks them for one (src/routing/). */
+  readonly deployments?: DeploymentPool;
+}
+
+/** Tokens an embedding batch charges to a deployment's tpm before the answer says (0 when none has a tpm). */
+function estimatedInputTokens(pool: DeploymentPool, input: readonly string[]): number {
+  if (!pool.chargesTokens) return 0;
+  let tokens = 0;
+  for (const text of input) tokens += estimateTokens(text);
+  return tokens;
 }
 
 /**
@@ -84,12 +97,14 @@ export async function runEmbedBatch<TModel>(
       context.onAttempt?.();
     },
     onRetry: (attempt: number, error: LLMError, delayMs: number) => recorder.retry(attempt, error, delayMs),
+    routing: port.deployments && { pool: port.deployments, modelId: request.modelId, tokens: estimatedInputTokens(port.deployments, request.input), onDeployment: (name: string) => recorder.deployment?.(name) },
   };
   try {
-    const answer = await runSideCall(sidePort, context.signal, async (signal) => {
+    const answer = await runSideCall(sidePort, context.signal, async (signal, deployment) => {
       const lease = await port.lease(request.modelId, info, signal);
       try {
         const attemptContext: CallContext = context.caller === undefined ? { signal } : { signal, caller: context.caller };
+        if (deployment) attemptContext.deployment = deployment;
         const value = await port.embed(lease.model, request, attemptContext);
         return { value, embeddings: checkEmbeddings(value, request, origin) };
       } finally {

@@ -10,6 +10,9 @@ import type { ModelCatalog } from '../registry/model-catalog.js';
 import type { CallObserver } from '../telemetry/observer.js';
 import type { ResponseLimits } from '../transport/bounded-fetch.js';
 import type { UpstreamTransport } from '../transport/transport.js';
+import type { RateLimitStore } from '../resilience/rate-limit-store.js';
+import type { DeploymentCooldownStore } from '../routing/cooldown-store.js';
+import type { RoutingConfig } from '../routing/deployment-config.js';
 import type { ResilienceSettings } from './model-call.js';
 
 /** What every manager is built with; the DI container supplies it, tests may build it by hand. */
@@ -31,6 +34,11 @@ export interface ManagerDeps {
    * their config gives a `fetch`. Absent in hand-built deps: the process-wide transport is used.
    */
   transport?: UpstreamTransport;
+  /**
+   * How providers with `deployments` route (config `routing`) and where their cooldowns and rpm/tpm
+   * buckets are shared (Redis, when configured). Absent in hand-built deps: the defaults, per process.
+   */
+  routing?: { settings?: RoutingConfig; cooldowns?: DeploymentCooldownStore; rateLimits?: RateLimitStore; random?: () => number };
 }
 
 /** Inputs per embedding request for a provider that names no batch size of its own. */

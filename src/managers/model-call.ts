@@ -18,7 +18,10 @@ import type {
   ProviderResult,
   ProviderStreamPart,
 } from '../core/types.js';
+import { estimatePromptTokens } from '../resilience/input-limits.js';
 import { decideRetry, type RetryPolicy } from '../resilience/retry.js';
+import type { DeploymentLease, DeploymentPool } from '../routing/deployment-pool.js';
+import { acquireDeployment, movesToAnotherDeployment, retryDelayWithDeployments } from '../routing/deployment-attempts.js';
 import type { InferenceRecorder } from '../telemetry/observer.js';
 import { ChunkWatchdog, closeQuietly, nextPart } from './chunk-watchdog.js';
 
@@ -50,6 +53,8 @@ export interface ModelPort<TModel> {
   finish(request: ProviderRequest, value: ProviderResult, attempts: number, latencyMs: number, info: ModelInfo): ManagedResult;
   /** How attempt signals are linked (a seam for tests that count controllers); default linkAbort. */
   readonly link?: typeof linkAbort;
+  /** The provider's deployments, when it has some: each attempt asks them for one (src/routing/). */
+  readonly deployments?: DeploymentPool;
 }
 
 /** The caller's signal linked, aborting with TimeoutError when the candidate's total time has passed. */
@@ -61,6 +66,8 @@ interface Deadline extends LinkedAbort {
 /** One candidate model's call. Use `generate()` or `stream()` once. */
 export class ModelCall<TModel> {
   private attempts = 0;
+  /** Attempts that moved at once to another deployment after a cooling failure (not counted as retries). */
+  private switches = 0;
   private readonly started = performance.now();
   private readonly link: typeof linkAbort;
 
@@ -90,21 +97,26 @@ export class ModelCall<TModel> {
         // do not pile up on one signal across many retries.
         const own = this.attempts === 1 ? undefined : this.link(deadline.signal);
         const signal = own?.signal ?? deadline.signal;
+        let deployment: DeploymentLease | undefined;
         try {
           const info = this.modelInfo();
+          if (this.port.deployments) deployment = await this.pickDeployment(this.port.deployments);
           const lease = await this.port.lease(this.request.modelId, info, signal);
           let value: ProviderResult;
           try {
-            value = await this.port.generate(lease.model, this.request, this.attemptContext(signal));
+            value = await this.port.generate(lease.model, this.request, this.attemptContext(signal, deployment));
           } finally {
             lease.release();
           }
           const result = this.port.finish(this.request, value, this.attempts, performance.now() - this.started, info);
+          if (deployment) this.port.deployments!.succeeded(deployment, result.usageReported ? result.usage.totalTokens : undefined);
           this.recorder.end(result);
           return result;
         } catch (thrown) {
-          await this.retryOrThrow(this.port.mapError(thrown, this.request, signal), deadline);
+          const error = this.port.mapError(thrown, this.request, signal);
+          await this.retryOrThrow(error, deadline, deployment && this.port.deployments!.failed(deployment, error));
         } finally {
+          if (deployment) this.port.deployments!.abandoned(deployment);
           own?.dispose();
         }
       }
@@ -129,13 +141,15 @@ export class ModelCall<TModel> {
         this.countAttempt();
         const attempt = this.link(deadline.signal);
         let lease: ModelLease<TModel> | undefined;
+        let deployment: DeploymentLease | undefined;
         let iterator: AsyncIterator<ProviderStreamPart> | undefined;
         let watchdog: ChunkWatchdog | undefined;
         let completed = false;
         try {
           const info = this.modelInfo();
+          if (this.port.deployments) deployment = await this.pickDeployment(this.port.deployments);
           lease = await this.port.lease(this.request.modelId, info, attempt.signal);
-          iterator = this.port.stream(lease.model, this.request, this.attemptContext(attempt.signal))[Symbol.asyncIterator]();
+          iterator = this.port.stream(lease.model, this.request, this.attemptContext(attempt.signal, deployment))[Symbol.asyncIterator]();
           watchdog = new ChunkWatchdog(resilience.firstChunkTimeoutMs, resilience.idleChunkTimeoutMs, attempt.controller, this.where);
           let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
           for (;;) {
@@ -170,12 +184,14 @@ export class ModelCall<TModel> {
           completed = true;
           const value: ProviderResult = { text, finishReason: finish.finishReason, usage: finish.usage, id: finish.id, responseModel: finish.responseModel, toolCalls: finish.toolCalls, reasoning: finish.reasoning, stopSequence: finish.stopSequence };
           const result = this.port.finish(this.request, value, this.attempts, performance.now() - this.started, info);
+          if (deployment) this.port.deployments!.succeeded(deployment, result.usageReported ? result.usage.totalTokens : undefined);
           settled = true;
           this.recorder.end(result);
           yield { type: 'finish', result };
           return;
         } catch (thrown) {
           const error = this.port.mapError(thrown, this.request, attempt.signal);
+          const cooled = deployment !== undefined && this.port.deployments!.failed(deployment, error);
           if (delivered) {
             settled = true;
             const final = AbortError.isInstance(error) || StreamInterruptedError.isInstance(error)
@@ -185,7 +201,7 @@ export class ModelCall<TModel> {
             throw final;
           }
           try {
-            await this.retryOrThrow(error, deadline);
+            await this.retryOrThrow(error, deadline, cooled);
           } catch (finalError) {
             settled = true;
             this.recorder.fail(finalError as LLMError);
@@ -197,6 +213,7 @@ export class ModelCall<TModel> {
           if (!completed) attempt.controller.abort(new AbortError('The stream was closed before it finished'));
           closeQuietly(iterator);
           lease?.release();
+          if (deployment) this.port.deployments!.abandoned(deployment);
           attempt.dispose();
         }
       }
@@ -215,9 +232,25 @@ export class ModelCall<TModel> {
     this.context.onAttempt?.();
   }
 
-  /** What `do*` methods see: the attempt's signal and who the call is for, nothing of the pipeline. */
-  private attemptContext(signal: AbortSignal): CallContext {
+  /** What `do*` methods see: the attempt's signal, who the call is for and its deployment, nothing of the pipeline. */
+  private attemptContext(signal: AbortSignal, deployment?: DeploymentLease): CallContext {
+    if (deployment) return this.context.caller === undefined ? { signal, deployment: deployment.ref } : { signal, caller: this.context.caller, deployment: deployment.ref };
     return this.context.caller === undefined ? { signal } : { signal, caller: this.context.caller };
+  }
+
+  /** The router's choice for this attempt, or the typed error when none may be used (deployment-attempts.ts). */
+  private async pickDeployment(pool: DeploymentPool): Promise<DeploymentLease> {
+    const tokens = pool.chargesTokens ? estimatePromptTokens(this.request.messages) + (this.request.params.maxTokens ?? 0) : 0;
+    let lease: DeploymentLease;
+    try {
+      lease = await acquireDeployment(pool, this.request.modelId, tokens);
+    } catch (error) {
+      this.recorder.deployment?.(undefined);
+      throw error;
+    }
+    this.recorder.deployment?.(lease.ref.name);
+    this.context.onDeployment?.(lease.ref.name);
+    return lease;
   }
 
   /** Link the caller's signal and arm the candidate's total timeout (`params.timeoutMs` or config). */
@@ -237,16 +270,29 @@ export class ModelCall<TModel> {
     };
   }
 
-  /** Wait before the next attempt, or throw `error` to give up on this candidate. */
-  private async retryOrThrow(error: LLMError, deadline: Deadline): Promise<void> {
+  /**
+   * Wait before the next attempt, or throw `error` to give up on this candidate. `cooled`: the attempt's
+   * deployment went on cooldown. Then, while another deployment of the model is free, the next attempt
+   * goes there at once and is not counted as a retry (at most deployments - 1 such switches per call);
+   * otherwise the usual rule applies, waiting at least until the first deployment is free again.
+   */
+  private async retryOrThrow(error: LLMError, deadline: Deadline, cooled = false): Promise<void> {
     if (deadline.signal.aborted) throw error;
-    const decision = decideRetry(error, this.attempts - 1, this.port.resilience);
+    const pool = this.port.deployments;
+    if (movesToAnotherDeployment(pool, this.request.modelId, cooled, this.switches)) {
+      this.switches++;
+      this.recorder.retry(this.attempts, error, 0);
+      return;
+    }
+    const decision = decideRetry(error, this.attempts - 1 - this.switches, this.port.resilience);
     if (!decision.retry) throw error;
+    const delayMs = retryDelayWithDeployments(pool, this.request.modelId, decision.delayMs, this.port.resilience.maxRetryAfterMs);
+    if (delayMs === undefined) throw error;
     // A wait that outlasts the deadline cannot end in a success: give up now so a fallback can answer.
-    if (decision.delayMs >= deadline.remaining()) throw error;
-    this.recorder.retry(this.attempts, error, decision.delayMs);
+    if (delayMs >= deadline.remaining()) throw error;
+    this.recorder.retry(this.attempts, error, delayMs);
     try {
-      await sleep(decision.delayMs, deadline.signal);
+      await sleep(delayMs, deadline.signal);
     } catch (sleepError) {
       throw this.port.mapError(sleepError, this.request, deadline.signal);
     }

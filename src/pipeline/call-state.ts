@@ -13,8 +13,11 @@ import { parsedOutput } from './request-needs.js';
 import { EMPTY_USAGE } from '../core/usage.js';
 import type { Session } from '../sessions/session-store.js';
 import type { CallObserver, CallRecorder } from '../telemetry/observer.js';
+import type { SpendLedger } from '../tenants/spend-ledger.js';
+import type { TenantPolicy } from '../tenants/tenant-policy.js';
 import { planCall, planModelCall, type CallPlan, type PlanServices } from './call-plan.js';
 import type { NormalizedCall } from './normalize-request.js';
+import { admitTenantCall } from './tenant-guard.js';
 
 /** What a call ended with, before the call's own facts (attempts, adapters, latency) are added. */
 export interface FinishedAnswer {
@@ -33,10 +36,14 @@ export interface FinishedAnswer {
   stopSequence?: string;
 }
 
-/** What starting a call needs: the planner's services, the observer and the response cache. */
+/** What starting a call needs: the planner's services, the observer, the response cache and the tenant rules. */
 export interface CallServices extends PlanServices {
   observer: CallObserver;
   responseCache?: ResponseCache;
+  /** Configured tenants: checked once the call is planned, before the cache or any candidate. */
+  tenants?: TenantPolicy;
+  /** Where a tenant's finished calls are counted (`sb.spend()`). */
+  spend?: SpendLedger;
 }
 
 /** What a caller that already resolved part of the call hands over (the gateway: the session it read). */
@@ -53,12 +60,19 @@ export class CallState {
   readonly countAttempt = (): void => {
     this.attempts++;
   };
+  /** The deployment the current candidate's last attempt went to (providers with deployments); reset per candidate. */
+  lastDeployment: string | undefined;
+  /** Notes an attempt's deployment; handed to managers like `countAttempt`. */
+  readonly noteDeployment = (name: string): void => {
+    this.lastDeployment = name;
+  };
 
   constructor(
     readonly plan: CallPlan,
     readonly recorder: CallRecorder,
     readonly started: number,
     readonly cacheKey: string | undefined,
+    private readonly spend?: SpendLedger,
   ) {
     const caller: CallIdentity = {};
     if (plan.bot !== undefined) caller.bot = plan.bot;
@@ -73,7 +87,7 @@ export class CallState {
 
   /** The context a manager receives for one candidate (`modelInfo`: what its guard already resolved). */
   candidateContext(modelInfo: ModelInfo): CandidateContext {
-    return { signal: this.plan.signal ?? NEVER_ABORTED, caller: this.caller, modelInfo, onAttempt: this.countAttempt, telemetryParent: this.recorder.parent };
+    return { signal: this.plan.signal ?? NEVER_ABORTED, caller: this.caller, modelInfo, onAttempt: this.countAttempt, onDeployment: this.noteDeployment, telemetryParent: this.recorder.parent };
   }
 
   /** Build the public result and report it (the one place a call ends well). */
@@ -104,6 +118,8 @@ export class CallState {
       if (thinking) result.reasoning = thinking;
     }
     this.recorder.end(result);
+    const tenant = this.plan.tenantId;
+    if (tenant !== undefined) this.spend?.record(tenant, { costUsd: result.costUsd, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens });
     return result;
   }
 
@@ -163,9 +179,12 @@ export class CallState {
  */
 export async function startCall(call: NormalizedCall, stream: boolean, services: CallServices, resolved?: ResolvedCall): Promise<CallState> {
   const started = performance.now();
-  let plan: CallPlan;
+  let plan: CallPlan | undefined;
   try {
     plan = call.target.kind === 'model' ? planModelCall(call, call.target.model, services) : await planCall(call, services, resolved?.session);
+    // The tenant's allow-lists and rpm, before the cache and any candidate (no await without an rpm).
+    const waiting = admitTenantCall(plan, services.tenants);
+    if (waiting) await waiting;
   } catch (error) {
     const mapped = toLLMError(error);
     const target = call.target;
@@ -178,6 +197,8 @@ export async function startCall(call: NormalizedCall, stream: boolean, services:
         model: target.kind === 'model' ? target.model : '',
         messages: call.messages,
         params: call.params,
+        tenantId: plan?.tenantId ?? call.tenantId,
+        userId: plan?.userId,
       })
       .fail(mapped, 0);
     throw mapped;
@@ -190,12 +211,14 @@ export async function startCall(call: NormalizedCall, stream: boolean, services:
     model: plan.candidates[0]!,
     messages: plan.request.messages,
     params: plan.request.params,
+    tenantId: plan.tenantId,
+    userId: plan.userId,
   });
   const cacheKey =
     services.responseCache && plan.useCache
       ? responseCacheKey({ tenant: plan.tenantId, candidates: plan.candidates, request: plan.request, adaptersKey: plan.chain.requestKey })
       : undefined;
-  return new CallState(plan, recorder, started, cacheKey);
+  return new CallState(plan, recorder, started, cacheKey, services.spend);
 }
 
 /** What to cache from a managed result: only complete, successful answers. */

@@ -13,12 +13,14 @@ import type { Logger } from '../core/logger.js';
 import type { ChatRequest, ManagedResult, ModelInfo } from '../core/types.js';
 import type { ModelRegistry, ResolvedModel } from '../registry/model-registry.js';
 import type { BudgetManager } from '../resilience/budget.js';
-import { estimateMaxCostUsd } from '../resilience/budget.js';
+import { estimateMaxCostUsd, type TenantBudgetLimits } from '../resilience/budget.js';
 import type { CircuitBreakerRegistry } from '../resilience/circuit-breaker.js';
 import { checkInputLimits } from '../resilience/input-limits.js';
 import type { RateLimiter } from '../resilience/rate-limiter.js';
+import type { TenantPolicy } from '../tenants/tenant-policy.js';
 import type { CallPlan } from './call-plan.js';
 import { fitRequest } from './context-fit.js';
+import { budgetScopeOf, checkTenantCandidate } from './tenant-guard.js';
 
 /** Services the guard consults. */
 export interface GuardServices {
@@ -26,6 +28,8 @@ export interface GuardServices {
   breakers: CircuitBreakerRegistry;
   rateLimiter: RateLimiter;
   budgets: BudgetManager;
+  /** Configured tenants (allow-lists, budgets); absent: no tenant rules. */
+  tenants?: TenantPolicy;
   limits: { maxMessages: number; maxInputChars: number };
   /** How long a candidate is cooled after a provider 429 without a usable Retry-After (config `resilience.rateLimitCooldownMs`). */
   rateLimitCooldownMs: number;
@@ -76,6 +80,7 @@ const NEUTRAL_FOR_HEALTH: ReadonlySet<LLMErrorCode> = new Set<LLMErrorCode>([
   'circuit_open',
   'unsupported_capability',
   'invalid_output',
+  'permission_denied',
 ]);
 
 /** Failures after which the next candidate must not be tried: the request, the caller or our own rules. */
@@ -102,6 +107,8 @@ export function shouldFallBack(error: LLMError): boolean {
  * does not know is assumed capable; its provider's own 400 then maps as usual).
  */
 export async function enterCandidate(plan: CallPlan, candidate: string, services: GuardServices, needs: readonly RequiredCapability[] = []): Promise<CandidateTicket> {
+  // A candidate its tenant may not use is skipped like one that cannot serve the request.
+  checkTenantCandidate(plan, candidate, services.tenants);
   const resolved = services.registry.resolve(candidate);
   const info = resolved.manager.getModelInfo(resolved.model);
   for (const need of needs) {
@@ -115,8 +122,7 @@ export async function enterCandidate(plan: CallPlan, candidate: string, services
   checkInputLimits(plan.request, services.limits);
   const fitted = await fitRequest(plan.request, info, candidate, plan.history, (request) => resolved.manager.measureTokens(request));
   const maxOutput = plan.request.params.maxTokens ?? info.maxOutputTokens ?? DEFAULT_MAX_OUTPUT;
-  const budget = plan.botConfig?.budget;
-  const scope = budget && (budget.usdPerDay !== undefined || budget.usdPerSession !== undefined) ? { bot: plan.bot!, sessionId: plan.sessionId, budget } : undefined;
+  const scope = budgetScopeOf(plan, services.tenants);
   const admission = await admitCandidate(resolved, info, { inputTokens: fitted.inputTokens, maxOutput }, services, { budget: scope, signal: plan.signal });
   return {
     resolved,
@@ -138,11 +144,12 @@ export interface Admission {
   abandoned(settlement?: FailureSettlement): void;
 }
 
-/** The bot budget a call reserves against (a bot call whose bot has a budget). */
+/** The budgets a call reserves against: its bot's (and session's) when the bot has one, its tenant's when configured. */
 export interface BudgetScope {
-  bot: string;
+  bot?: string;
   sessionId?: string;
-  budget: NonNullable<NonNullable<CallPlan['botConfig']>['budget']>;
+  budget?: NonNullable<NonNullable<CallPlan['botConfig']>['budget']>;
+  tenant?: { id: string; budget: TenantBudgetLimits };
 }
 
 /**
@@ -182,9 +189,10 @@ export async function admitCandidate(
     if (options.budget) {
       const maxCostUsd = estimateMaxCostUsd(info.pricing, inputTokens, maxOutput);
       if (maxCostUsd === null) {
-        services.logger.warn('bot has a budget but the model has no price; the budget cannot be enforced for it', { bot: options.budget.bot, model: candidate });
+        const { bot, tenant } = options.budget;
+        services.logger.warn('a budget applies but the model has no price; the budget cannot be enforced for it', { bot, tenant: tenant?.id, model: candidate });
       } else {
-        reservation = await services.budgets.reserve({ bot: options.budget.bot, sessionId: options.budget.sessionId, budget: options.budget.budget, maxCostUsd });
+        reservation = await services.budgets.reserve({ ...options.budget, maxCostUsd });
       }
     }
     permit = await services.rateLimiter.acquire(resolved.provider, inputTokens + maxOutput, options.signal);

@@ -38,6 +38,8 @@ export class CandidateCursor {
     const { candidates } = this.state.plan;
     for (;;) {
       this.index++;
+      // A candidate refused by its guards tried no deployment: its fallback event names none.
+      this.state.lastDeployment = undefined;
       const candidate = candidates[this.index];
       if (candidate === undefined) throw this.finalError();
       try {
@@ -68,7 +70,7 @@ export class CandidateCursor {
     const { candidates } = this.state.plan;
     const next = candidates[this.index + 1];
     if (next === undefined || !shouldFallBack(error)) throw this.finalError();
-    this.state.recorder.fallback(candidates[this.index]!, next, error);
+    this.state.recorder.fallback(candidates[this.index]!, next, error, this.state.lastDeployment);
   }
 
   /**

@@ -22,6 +22,8 @@ import { noopEmbedCall, type CallObserver, type EmbedCallRecorder } from '../tel
 import { admitCandidate, type GuardServices } from './candidate-guard.js';
 import { toLLMError } from './call-state.js';
 import { normalizeEmbedRequest, type EmbedLimits, type NormalizedEmbed } from './embed-request.js';
+import { admitTenantCall, budgetScopeOf } from './tenant-guard.js';
+import type { SpendLedger } from '../tenants/spend-ledger.js';
 
 /** What an embedding call runs with (the switchboard's parts). */
 export interface EmbedServices extends GuardServices {
@@ -30,6 +32,8 @@ export interface EmbedServices extends GuardServices {
   responseCache?: ResponseCache;
   /** Caller-controlled sizes (config `limits`). */
   embedLimits: EmbedLimits;
+  /** Where a tenant's finished calls are counted (`sb.spend()`). */
+  spend?: SpendLedger;
 }
 
 /** A refusal the gateway maps to a 400 naming `field` (the cause says which field, as for chat). */
@@ -70,6 +74,8 @@ async function embedBatches(call: NormalizedEmbed, resolved: ResolvedModel, batc
   const { manager } = resolved;
   const info = manager.getModelInfo(resolved.model);
   const caller = callerOf(call);
+  // An embedding call is a direct model call: the tenant's own budget, no bot's.
+  const budget = budgetScopeOf({ tenantId: call.tenantId }, services.tenants);
   const embeddings: number[][] = [];
   let inputTokens = 0;
   let usageReported = true;
@@ -79,7 +85,7 @@ async function embedBatches(call: NormalizedEmbed, resolved: ResolvedModel, batc
     const input = call.input.slice(start, start + batchSize);
     let estimate = 0;
     for (const text of input) estimate += estimateTokens(text);
-    const admission = await admitCandidate(resolved, info, { inputTokens: estimate, maxOutput: 0 }, services, { signal: call.signal });
+    const admission = await admitCandidate(resolved, info, { inputTokens: estimate, maxOutput: 0 }, services, { signal: call.signal, budget });
     let batch: ManagedEmbedding;
     try {
       batch = await manager.embedResponse(
@@ -113,7 +119,10 @@ export async function runEmbed(request: EmbedRequest, services: EmbedServices): 
   let attempts = 0;
   let recorder: EmbedCallRecorder = noopEmbedCall;
   try {
-    recorder = services.observer.startEmbedCall?.({ model: call.model, inputs: call.input.length }) ?? noopEmbedCall;
+    recorder = services.observer.startEmbedCall?.({ model: call.model, inputs: call.input.length, ...(call.tenantId === undefined ? {} : { tenantId: call.tenantId }) }) ?? noopEmbedCall;
+    // The tenant's allowedModels and rpm, before the cache and any upstream call.
+    const waiting = admitTenantCall({ tenantId: call.tenantId, candidates: [call.model] }, services.tenants);
+    if (waiting) await waiting;
     const resolved = services.registry.resolve(call.model);
     const batchSize = checkProvider(call, resolved, services);
     const cacheKey = services.responseCache && call.useCache ? embeddingCacheKey({ tenant: call.tenantId, model: resolved.id, input: call.input, dimensions: call.dimensions }) : undefined;
@@ -124,6 +133,7 @@ export async function runEmbed(request: EmbedRequest, services: EmbedServices): 
         const result: EmbedResult = { embeddings: hit.embeddings, model: hit.model, usage: { inputTokens: 0 }, costUsd: 0, cached: true, attempts: 0, latencyMs: performance.now() - started };
         if (hit.responseModel !== undefined) result.responseModel = hit.responseModel;
         recorder.end({ model: result.model, inputTokens: 0, costUsd: 0, cached: true, attempts: 0, latencyMs: result.latencyMs });
+        if (call.tenantId !== undefined) services.spend?.record(call.tenantId, { costUsd: 0, inputTokens: 0, outputTokens: 0 });
         return result;
       }
     }
@@ -150,6 +160,7 @@ export async function runEmbed(request: EmbedRequest, services: EmbedServices): 
     };
     if (answer.responseModel !== undefined) result.responseModel = answer.responseModel;
     recorder.end({ model: result.model, inputTokens: answer.inputTokens, costUsd: result.costUsd, cached: false, attempts, latencyMs: result.latencyMs });
+    if (call.tenantId !== undefined) services.spend?.record(call.tenantId, { costUsd: result.costUsd, inputTokens: answer.inputTokens, outputTokens: 0 });
     return result;
   } catch (error) {
     const mapped = toLLMError(error);

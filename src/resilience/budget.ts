@@ -1,5 +1,6 @@
 /**
- * Budgets in USD per bot per UTC day and per session (a bot's `budget`), enforced so that concurrent
+ * Budgets in USD per bot per UTC day and per session (a bot's `budget`), and per tenant per UTC day and
+ * UTC calendar month (`tenants.<id>.budget`), enforced so that concurrent
  * calls cannot overspend: each call reserves its worst-case cost before it goes out, atomically
  * against every key it touches, and settles to its real cost afterwards. Spend therefore stays within
  * the limit, give or take how far one call's real cost can exceed its estimated maximum.
@@ -116,11 +117,18 @@ export interface BudgetLimits {
   usdPerSession?: number;
 }
 
-/** What `BudgetManager.reserve` needs. */
+/** A tenant's limits (config `tenants.<id>.budget`); an absent limit is not enforced. */
+export interface TenantBudgetLimits {
+  usdPerDay?: number;
+  usdPerMonth?: number;
+}
+
+/** What `BudgetManager.reserve` needs: a bot's budget, a tenant's, or both (reserved as one step). */
 export interface BudgetRequest {
-  bot: string;
+  bot?: string;
   sessionId?: string;
-  budget: BudgetLimits;
+  budget?: BudgetLimits;
+  tenant?: { id: string; budget: TenantBudgetLimits };
   /** The call's worst-case cost (see `estimateMaxCostUsd`). */
   maxCostUsd: number;
 }
@@ -153,6 +161,24 @@ export interface BudgetManagerOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** Which limit a budget entry enforces (for the refusal's message and its retry-after). */
+type EntryKind = 'bot-day' | 'session' | 'tenant-day' | 'tenant-month';
+/** An entry with what it is and when its window starts over (undefined: it does not). */
+interface DescribedEntry extends BudgetEntry {
+  kind: EntryKind;
+  resetsAt?: number;
+}
+
+/** Epoch ms of the next UTC midnight after `now`. */
+function nextUtcDay(now: number): number {
+  return (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+}
+
+/** Epoch ms of the first instant of the next UTC month after `now`. */
+function nextUtcMonth(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+}
 /** A day key outlives its day by this much, so a call reserved before midnight settles on its own day. */
 const DAY_GRACE_MS = 3_600_000;
 
@@ -184,29 +210,30 @@ export class BudgetManager {
     return `budget:day:${encodeURIComponent(bot)}:${new Date(at).toISOString().slice(0, 10)}`;
   }
 
+  /** Store key of a tenant's spend on the UTC day containing `at`. */
+  static tenantDayKey(tenant: string, at: number): string {
+    return `budget:tenant-day:${encodeURIComponent(tenant)}:${new Date(at).toISOString().slice(0, 10)}`;
+  }
+
+  /** Store key of a tenant's spend in the UTC month containing `at`. */
+  static tenantMonthKey(tenant: string, at: number): string {
+    return `budget:tenant-month:${encodeURIComponent(tenant)}:${new Date(at).toISOString().slice(0, 7)}`;
+  }
+
   /** Store key of a session's spend. */
   static sessionKey(bot: string, sessionId: string): string {
     return `budget:session:${encodeURIComponent(bot)}:${encodeURIComponent(sessionId)}`;
   }
 
   /**
-   * Hold `maxCostUsd` against the bot's day and the session (each only if it has a limit), or throw
-   * BudgetExceededError naming the bot or session and the limit when either would be exceeded.
+   * Hold `maxCostUsd` against the bot's day, the session and the tenant's day and month (each only if
+   * it has a limit), all or nothing, or throw BudgetExceededError naming the full budget's config key.
    */
   async reserve(request: BudgetRequest): Promise<BudgetReservation> {
-    const { bot, sessionId, budget } = request;
     if (!Number.isFinite(request.maxCostUsd) || request.maxCostUsd < 0) {
       throw new InvalidRequestError(`A budget reservation needs maxCostUsd >= 0 (got ${String(request.maxCostUsd)}); check the model's pricing in the catalog.`);
     }
-    const now = this.now();
-    const entries: BudgetEntry[] = [];
-    if (budget.usdPerDay !== undefined) {
-      const endOfDay = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
-      entries.push({ key: BudgetManager.dayKey(bot, now), limitUsd: budget.usdPerDay, ttlMs: endOfDay - now + DAY_GRACE_MS });
-    }
-    if (budget.usdPerSession !== undefined && sessionId !== undefined) {
-      entries.push({ key: BudgetManager.sessionKey(bot, sessionId), limitUsd: budget.usdPerSession, ttlMs: this.sessionTtlMs });
-    }
+    const entries = this.entriesFor(request, this.now());
     if (entries.length === 0) return this.reservation([], 0);
     const amount = roundUsd(request.maxCostUsd);
     if (await this.store.reserve(entries, amount)) return this.reservation(entries, amount);
@@ -218,21 +245,45 @@ export class BudgetManager {
     await this.store.close();
   }
 
-  private async exceeded(request: BudgetRequest, entries: BudgetEntry[], amount: number): Promise<BudgetExceededError> {
-    // Name the key that is full now; if a concurrent release made room since, name them all.
-    const spent = await Promise.all(entries.map((entry) => this.store.spent(entry.key).catch(() => NaN)));
-    const full = entries.filter((entry, i) => !(roundUsd(spent[i]! + amount) <= entry.limitUsd));
-    const described = (full.length ? full : entries).map((entry) => {
-      const i = entries.indexOf(entry);
-      const used = Number.isNaN(spent[i]!) ? 'unknown' : `$${spent[i]!.toFixed(6)}`;
-      return entry.key.startsWith('budget:day:')
-        ? `bot "${request.bot}" has spent ${used} of its $${entry.limitUsd} daily budget (bots.${request.bot}.budget.usdPerDay)`
-        : `session "${request.sessionId}" of bot "${request.bot}" has spent ${used} of its $${entry.limitUsd} budget (bots.${request.bot}.budget.usdPerSession)`;
-    });
-    return new BudgetExceededError(`Budget exceeded: ${described.join('; ')}; this call may cost up to $${amount.toFixed(6)}.`);
+  /** The keys a request reserves against, with their limits, lifetimes and window ends. */
+  private entriesFor(request: BudgetRequest, now: number): DescribedEntry[] {
+    const { bot, sessionId, budget, tenant } = request;
+    const entries: DescribedEntry[] = [];
+    const day = nextUtcDay(now);
+    if (bot !== undefined && budget?.usdPerDay !== undefined) {
+      entries.push({ kind: 'bot-day', key: BudgetManager.dayKey(bot, now), limitUsd: budget.usdPerDay, ttlMs: day - now + DAY_GRACE_MS, resetsAt: day });
+    }
+    if (bot !== undefined && budget?.usdPerSession !== undefined && sessionId !== undefined) {
+      entries.push({ kind: 'session', key: BudgetManager.sessionKey(bot, sessionId), limitUsd: budget.usdPerSession, ttlMs: this.sessionTtlMs });
+    }
+    if (tenant?.budget.usdPerDay !== undefined) {
+      entries.push({ kind: 'tenant-day', key: BudgetManager.tenantDayKey(tenant.id, now), limitUsd: tenant.budget.usdPerDay, ttlMs: day - now + DAY_GRACE_MS, resetsAt: day });
+    }
+    if (tenant?.budget.usdPerMonth !== undefined) {
+      const month = nextUtcMonth(now);
+      entries.push({ kind: 'tenant-month', key: BudgetManager.tenantMonthKey(tenant.id, now), limitUsd: tenant.budget.usdPerMonth, ttlMs: month - now + DAY_GRACE_MS, resetsAt: month });
+    }
+    return entries;
   }
 
-  private reservation(entries: BudgetEntry[], reservedUsd: number): BudgetReservation {
+  private async exceeded(request: BudgetRequest, entries: DescribedEntry[], amount: number): Promise<BudgetExceededError> {
+    // Name the key that is full now; if a concurrent release made room since, name them all.
+    const spent = await Promise.all(entries.map((entry) => this.store.spent(entry.key).catch(() => NaN)));
+    const fullNow = entries.filter((entry, i) => !(roundUsd(spent[i]! + amount) <= entry.limitUsd));
+    const full = fullNow.length ? fullNow : entries;
+    const described = full.map((entry) => {
+      const i = entries.indexOf(entry);
+      const used = Number.isNaN(spent[i]!) ? 'unknown' : `$${spent[i]!.toFixed(6)}`;
+      return describeEntry(entry, request, used);
+    });
+    // A wait helps only when every full budget is a window that starts over: then until the last one does.
+    const windows = full.map((entry) => entry.resetsAt);
+    const now = this.now();
+    const retryAfterMs = windows.every((at) => at !== undefined) ? Math.max(1, Math.max(...(windows as number[])) - now) : undefined;
+    return new BudgetExceededError(`Budget exceeded: ${described.join('; ')}; this call may cost up to $${amount.toFixed(6)}.`, retryAfterMs === undefined ? {} : { retryAfterMs });
+  }
+
+  private reservation(entries: readonly BudgetEntry[], reservedUsd: number): BudgetReservation {
     let done = false;
     const apply = async (delta: number) => {
       if (done) return;
@@ -254,5 +305,20 @@ export class BudgetManager {
       },
       release: () => apply(-reservedUsd),
     };
+  }
+}
+
+/** What a full budget entry is, in words naming its config key (ids are config's or the caller's own). */
+function describeEntry(entry: DescribedEntry, request: BudgetRequest, used: string): string {
+  const { bot, sessionId, tenant } = request;
+  switch (entry.kind) {
+    case 'bot-day':
+      return `bot "${bot}" has spent ${used} of its $${entry.limitUsd} daily budget (bots.${bot}.budget.usdPerDay)`;
+    case 'session':
+      return `session "${sessionId}" of bot "${bot}" has spent ${used} of its $${entry.limitUsd} budget (bots.${bot}.budget.usdPerSession)`;
+    case 'tenant-day':
+      return `tenant "${tenant?.id}" has spent ${used} of its $${entry.limitUsd} daily budget (tenants.${tenant?.id}.budget.usdPerDay, resets at 00:00 UTC)`;
+    case 'tenant-month':
+      return `tenant "${tenant?.id}" has spent ${used} of its $${entry.limitUsd} monthly budget (tenants.${tenant?.id}.budget.usdPerMonth, resets on the 1st, UTC)`;
   }
 }

@@ -11,12 +11,20 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { ConfigError } from '../core/errors.js';
+import type { GatewayKeyConfig } from '../config/types.js';
+import { ConfigError, PermissionError } from '../core/errors.js';
 import { GatewayHttpError } from './errors.js';
 
 /** Who is calling: the tenant of the matched key (undefined when the gateway has no keys). */
 export interface Caller {
   tenant?: string;
+  /** The key may call `bot:<name>` only (`server.apiKeys[].botsOnly`). */
+  botsOnly?: boolean;
+}
+
+/** The refusal of a `provider:model` call (or an embedding) with a bots-only key. */
+export function botsOnlyRefusal(): PermissionError {
+  return new PermissionError('This API key may call bots only (server.apiKeys[].botsOnly): set model to "bot:<name>" (GET /v1/models lists them)');
 }
 
 /** Checks the key headers of each request. */
@@ -32,7 +40,7 @@ export interface KeyVerifier {
 
 interface StoredKey {
   digest: Buffer;
-  tenant: string;
+  caller: Caller;
 }
 
 function digest(value: string): Buffer {
@@ -40,8 +48,8 @@ function digest(value: string): Buffer {
 }
 
 /** Build the verifier from `server.apiKeys` (already validated by the config loader). */
-export function createKeyVerifier(apiKeys: ReadonlyArray<{ key: string; tenant: string }>): KeyVerifier {
-  const stored: StoredKey[] = apiKeys.map((entry) => ({ digest: digest(entry.key), tenant: entry.tenant }));
+export function createKeyVerifier(apiKeys: ReadonlyArray<GatewayKeyConfig>): KeyVerifier {
+  const stored: StoredKey[] = apiKeys.map((entry) => ({ digest: digest(entry.key), caller: entry.botsOnly === true ? { tenant: entry.tenant, botsOnly: true } : { tenant: entry.tenant } }));
   return {
     enabled: stored.length > 0,
     verify(authorization, apiKey) {
@@ -57,15 +65,15 @@ export function createKeyVerifier(apiKeys: ReadonlyArray<{ key: string; tenant: 
       if (bearer !== undefined && header !== undefined && !timingSafeEqual(given, digest(header))) {
         throw new GatewayHttpError(401, 'Two different gateway API keys were sent (Authorization and x-api-key): send the key in one of them', 'invalid_request_error', 'conflicting_api_keys');
       }
-      let tenant: string | undefined;
+      let caller: Caller | undefined;
       // No early exit: every key is compared, whichever matches.
       for (const key of stored) {
-        if (timingSafeEqual(given, key.digest)) tenant ??= key.tenant;
+        if (timingSafeEqual(given, key.digest)) caller ??= key.caller;
       }
-      if (tenant === undefined) {
+      if (caller === undefined) {
         throw new GatewayHttpError(401, 'Incorrect gateway API key provided', 'invalid_request_error', 'invalid_api_key');
       }
-      return { tenant };
+      return caller;
     },
   };
 }

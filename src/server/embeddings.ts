@@ -9,6 +9,7 @@
 import { endianness } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { EmbedRequest, EmbedResult } from '../core/types.js';
+import { botsOnlyRefusal } from './auth.js';
 import { callerOf, type GatewayContext } from './context.js';
 import { parseEmbeddingsBody } from './embeddings-request.js';
 import { shutdownFailure } from './generation.js';
@@ -48,6 +49,8 @@ function embeddingHeaders(result: EmbedResult): Record<string, string> {
 export function registerEmbeddings(app: FastifyInstance, context: GatewayContext): void {
   app.post('/v1/embeddings', async (request, reply) => {
     const parsed = parseEmbeddingsBody(request.body, context.sb.config.limits.maxInputChars);
+    // Embeddings name a model, never a bot.
+    if (callerOf(context, request).botsOnly) throw botsOnlyRefusal();
     const controller = new AbortController();
     const release = context.inFlight.track(controller);
     const raw = reply.raw;

@@ -5,7 +5,7 @@
  * only: they are clean where they were made, and a scrubbing that knows the keys would, applied to
  * text a caller sent, tell the caller which of its guesses are key pieces (core/secrets.ts).
  */
-import { CircuitOpenError, LLMError, ProviderError, RateLimitError, UnsupportedCapabilityError } from '../core/errors.js';
+import { BudgetExceededError, CircuitOpenError, LLMError, ProviderError, RateLimitError, UnsupportedCapabilityError } from '../core/errors.js';
 import { scrubKeyShapes } from '../core/secrets.js';
 
 /** OpenAI's error object. */
@@ -146,8 +146,14 @@ function fromLLMError(error: LLMError): HttpFailure {
       return failure(429, error.message, 'rate_limit_error', 'rate_limit_exceeded', null, { headers: waitHeaders(limited.retryAfterMs) });
     }
     case 'budget_exceeded':
-      // Like OpenAI's quota error: 429 + insufficient_quota, and SDKs told not to retry (a budget does not heal in seconds).
-      return failure(429, error.message, 'insufficient_quota', 'budget_exceeded', null, { headers: { 'x-should-retry': 'false' } });
+      // Like OpenAI's quota error: 429 + insufficient_quota, and SDKs told not to retry (a budget does not heal in
+      // seconds); `retry-after` says when a full day or month window starts over, when that is what is full.
+      return failure(429, error.message, 'insufficient_quota', 'budget_exceeded', null, {
+        headers: { 'x-should-retry': 'false', ...retryAfterHeaders((error as BudgetExceededError).retryAfterMs) },
+      });
+    case 'permission_denied':
+      // A tenant's allow-lists or a bots-only key: the key is fine, this target is not for it.
+      return failure(403, error.message, 'permission_error', 'permission_denied', 'model');
     case 'timeout':
       return failure(504, error.message, 'api_error', 'timeout', null, { severity: 'warn' });
     case 'circuit_open':

@@ -8,7 +8,8 @@ import { NoSuchModelError } from '../core/errors.js';
 import { excerpt } from '../core/secrets.js';
 import type { ModelInfo } from '../core/types.js';
 import type { Switchboard } from '../switchboard.js';
-import type { GatewayContext } from './context.js';
+import type { Caller } from './auth.js';
+import { callerOf, type GatewayContext } from './context.js';
 
 /** One entry of the list. */
 export interface ModelEntry {
@@ -35,13 +36,26 @@ function modelEntry(info: ModelInfo, created: number, ready: Set<string>): Model
   return { id: info.id, object: 'model', created, owned_by: info.provider, x_switchboard: note };
 }
 
-/** Bots first (sorted), then models of registered providers (sorted). */
-export function listModelEntries(sb: Switchboard, created: number): ModelEntry[] {
+/** May this caller call bot `name`? (its tenant's allowedBots) */
+function mayCallBot(sb: Switchboard, caller: Caller, name: string): boolean {
+  return sb.tenants?.mayCallBot(caller.tenant, name) ?? true;
+}
+
+/** May this caller call `id` directly? (not with a bots-only key; its tenant's allowedModels) */
+function mayCallModel(sb: Switchboard, caller: Caller, id: string): boolean {
+  return !caller.botsOnly && (sb.tenants?.mayCallModel(caller.tenant, id) ?? true);
+}
+
+/** Bots first (sorted), then models of registered providers (sorted): those `caller` may call. */
+export function listModelEntries(sb: Switchboard, created: number, caller: Caller = {}): ModelEntry[] {
   const ready = readyProviders(sb);
-  const bots = [...sb.bots.list()].sort().map((name) => botEntry(sb, name, created, ready));
+  const bots = [...sb.bots.list()]
+    .filter((name) => mayCallBot(sb, caller, name))
+    .sort()
+    .map((name) => botEntry(sb, name, created, ready));
   const models = sb.registry
     .listModels()
-    .filter((info) => sb.registry.hasProvider(info.provider))
+    .filter((info) => sb.registry.hasProvider(info.provider) && mayCallModel(sb, caller, info.id))
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((info) => modelEntry(info, created, ready));
   return [...bots, ...models];
@@ -49,21 +63,23 @@ export function listModelEntries(sb: Switchboard, created: number): ModelEntry[]
 
 /** Register the model routes. */
 export function registerModels(app: FastifyInstance, context: GatewayContext): void {
-  app.get('/v1/models', async () => ({ object: 'list', data: listModelEntries(context.sb, context.startedAt) }));
+  app.get('/v1/models', async (request) => ({ object: 'list', data: listModelEntries(context.sb, context.startedAt, callerOf(context, request)) }));
 
   // Model ids hold ':' and '/' (huggingface:meta-llama/Llama-3.1-8B-Instruct): take the rest of the path.
   app.get('/v1/models/*', async (request) => {
     const id = (request.params as { '*': string })['*'];
     const { sb } = context;
+    const caller = callerOf(context, request);
     if (id.startsWith('bot:')) {
       const name = id.slice(4);
-      if (!sb.bots.has(name)) throw new NoSuchModelError(`Unknown bot "${excerpt(name)}"`);
+      // What this caller may not call is not listed, so it is not found either.
+      if (!sb.bots.has(name) || !mayCallBot(sb, caller, name)) throw new NoSuchModelError(`Unknown bot "${excerpt(name)}"`);
       return botEntry(sb, name, context.startedAt, readyProviders(sb));
     }
     // Only what GET /v1/models lists: a hosted provider may still answer a name nobody listed, but an
     // entry made up for any name would tell a client that every typo exists.
     const info = sb.registry.listedModel(id);
-    if (!info) throw new NoSuchModelError('No such model: neither the catalog nor discovery lists this id (GET /v1/models lists every model)');
+    if (!info || !mayCallModel(sb, caller, info.id)) throw new NoSuchModelError('No such model: neither the catalog nor discovery lists this id (GET /v1/models lists every model)');
     return modelEntry(info, context.startedAt, readyProviders(sb));
   });
 }

@@ -10,7 +10,7 @@ import { splitModelId } from '../registry/model-catalog.js';
 import { excerpt } from '../core/secrets.js';
 import type { Session } from '../sessions/session-store.js';
 import type { Switchboard } from '../switchboard.js';
-import type { Caller } from './auth.js';
+import { botsOnlyRefusal, type Caller } from './auth.js';
 import { GatewayHttpError } from './errors.js';
 
 /** The header that names a session. */
@@ -78,6 +78,7 @@ async function findOrStart(sb: Switchboard, id: string, bot: string, caller: Cal
 /** Resolve the target of one request; 400/403/404 for what cannot be called. */
 export async function resolveRoute(sb: Switchboard, input: RouteInput): Promise<CallRoute> {
   const bot = botOf(input.model, sb);
+  if (bot === undefined && input.caller.botsOnly) throw botsOnlyRefusal();
   const fromHeader = input.sessionHeader !== undefined;
   // Without a bot, `user` is only OpenAI's end-user tag; it names a session only for bots.
   const rawId = input.sessionHeader ?? (bot !== undefined ? input.user : undefined);

@@ -22,6 +22,8 @@ export interface SessionManagerOptions {
   ttlMs: number;
   /** Is a bot type defined? (the BotRegistry answers) */
   hasBot: (name: string) => boolean;
+  /** Throws (PermissionError) when `tenantId` may not use `bot` (the tenant rules: tenants.<id>.allowedBots). */
+  checkTenantBot?: (bot: string, tenantId: string | undefined) => void;
   /** Called exactly once per session when it ends, expires or is evicted. */
   onEnded?: (sessionId: string) => void;
   /**
@@ -73,6 +75,7 @@ export class SessionManager {
   private readonly maxHistoryBytes: number;
   private readonly ttlMs: number;
   private readonly hasBot: (name: string) => boolean;
+  private readonly checkTenantBot: ((bot: string, tenantId: string | undefined) => void) | undefined;
   private readonly onEnded?: (sessionId: string) => void;
   private readonly onStarted?: (sessionId: string) => void;
   private readonly now: () => number;
@@ -85,6 +88,7 @@ export class SessionManager {
     this.historyStore = options.history ?? new MemoryHistoryStore({ maxSessions: 100_000 });
     this.maxHistoryBytes = options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
     this.hasBot = options.hasBot;
+    this.checkTenantBot = options.checkTenantBot;
     this.onEnded = options.onEnded;
     this.onStarted = options.onStarted;
     this.now = options.now ?? Date.now;
@@ -104,6 +108,8 @@ export class SessionManager {
     }
     const userId = optionalField(options.userId, 'userId');
     const tenantId = optionalField(options.tenantId, 'tenantId');
+    // A session of a bot its tenant may not call would only fail every call: refused at the start.
+    this.checkTenantBot?.(bot, tenantId);
     const metadata = validateMetadata(options.metadata);
     const ttlMs = options.ttlMs === undefined ? this.ttlMs : checkTtl(options.ttlMs, 'ttlMs');
     let id: string;

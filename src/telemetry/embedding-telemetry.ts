@@ -57,17 +57,32 @@ export function startEmbedding(parts: EmbeddingTelemetryParts, start: EmbeddingS
   safely(() => {
     span = parts.tracer.startSpan(`${sc.OPERATION_EMBEDDINGS} ${start.model}`, { kind: start.inProcess ? SpanKind.INTERNAL : SpanKind.CLIENT, attributes: embeddingStartAttributes(start) }, context.active());
   }, log);
+  // The current attempt's deployment (providers with deployments): a configured name, never a key or URL.
+  let deployment: string | undefined;
+  const deploymentFailed = (error: LLMError) => {
+    if (deployment !== undefined) safely(() => parts.meter().recordDeploymentAttempt(start.provider, deployment!, errorTypeOf(error)), log);
+  };
   return {
+    deployment(name: string) {
+      if (settled) return;
+      deployment = name;
+      safely(() => span?.setAttribute(sc.ATTR_SB_DEPLOYMENT, name), log);
+    },
     retry(failedAttempt: number, error: LLMError, delayMs: number) {
       if (settled) return;
-      safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs), log);
+      deploymentFailed(error);
+      safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs, deployment), log);
       safely(() => parts.meter().recordRetry(start.provider, parts.labels.model(start.provider, start.model), errorTypeOf(error)), log);
-      if (parts.events.hasListeners('retry')) safely(() => parts.events.emit('retry', { provider: start.provider, model: start.model, attempt: failedAttempt, delayMs, error: eventError(error) }), log);
+      if (parts.events.hasListeners('retry')) {
+        const event = { provider: start.provider, model: start.model, attempt: failedAttempt, delayMs, error: eventError(error) };
+        safely(() => parts.events.emit('retry', deployment === undefined ? event : { ...event, deployment }), log);
+      }
     },
     end(outcome: EmbeddingOutcome) {
       if (settled) return;
       settled = true;
       const durationS = (performance.now() - startedAt) / 1000;
+      if (deployment !== undefined) safely(() => parts.meter().recordDeploymentAttempt(start.provider, deployment!), log);
       safely(() => {
         if (!span) return;
         const attributes: Attributes = { [sc.ATTR_SB_ATTEMPTS]: outcome.attempts };
@@ -98,6 +113,7 @@ export function startEmbedding(parts: EmbeddingTelemetryParts, start: EmbeddingS
       if (settled) return;
       settled = true;
       const durationS = (performance.now() - startedAt) / 1000;
+      deploymentFailed(error);
       safely(() => span && failSpan(span, error, {}, parts.scrub), log);
       safely(() => parts.meter().recordInference(key(), { durationS, costUsd: null, errorType: errorTypeOf(error), inputOnly: true }), log);
       safely(() => parts.stats.inferenceFailed(parts.labels.modelId(start.provider, start.model)), log);
@@ -116,6 +132,8 @@ export function startEmbedCall(parts: EmbeddingTelemetryParts, start: EmbedCallS
   safely(() => {
     callId = parts.stats.callStarted({ model: label });
   }, log);
+  const tenant = parts.labels.tenant(start.tenantId);
+  const tenantId = start.tenantId === undefined ? {} : { tenantId: start.tenantId };
   return {
     cacheLookup(hit: boolean) {
       if (settled) return;
@@ -128,11 +146,13 @@ export function startEmbedCall(parts: EmbeddingTelemetryParts, start: EmbedCallS
       if (settled) return;
       settled = true;
       safely(() => parts.stats.callFinished(undefined, outcome.latencyMs, callId), log);
-      safely(() => parts.meter().recordRequest(undefined), log);
+      if (tenant !== undefined) safely(() => parts.stats.tenantCallEnded(tenant, { failed: false, usage: { inputTokens: outcome.inputTokens, outputTokens: 0 }, costUsd: outcome.costUsd }), log);
+      safely(() => parts.meter().recordRequest(undefined, undefined, tenant), log);
       if (!parts.events.hasListeners('call.finished')) return;
       safely(
         () =>
           parts.events.emit('call.finished', {
+            ...tenantId,
             model: outcome.model,
             usage: embeddingUsage(outcome.inputTokens),
             costUsd: outcome.costUsd,
@@ -150,8 +170,9 @@ export function startEmbedCall(parts: EmbeddingTelemetryParts, start: EmbedCallS
       if (settled) return;
       settled = true;
       safely(() => parts.stats.callFailed(undefined, callId), log);
-      safely(() => parts.meter().recordRequest(undefined, errorTypeOf(error)), log);
-      if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { model: start.model, error: eventError(error), attempts, operation: 'embeddings' }), log);
+      if (tenant !== undefined) safely(() => parts.stats.tenantCallEnded(tenant, { failed: true }), log);
+      safely(() => parts.meter().recordRequest(undefined, errorTypeOf(error), tenant), log);
+      if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { ...tenantId, model: start.model, error: eventError(error), attempts, operation: 'embeddings' }), log);
     },
   };
 }

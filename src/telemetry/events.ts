@@ -19,6 +19,10 @@ export interface EventError {
 export interface CallFinishedEvent {
   bot?: string;
   sessionId?: string;
+  /** The call's tenant (the session's, the gateway key's or the caller's `tenantId`), for billing. */
+  tenantId?: string;
+  /** The session's user, when it has one. */
+  userId?: string;
   /** `provider:model` that answered. */
   model: string;
   usage: Usage;
@@ -36,6 +40,8 @@ export interface CallFinishedEvent {
 export interface CallFailedEvent {
   bot?: string;
   sessionId?: string;
+  tenantId?: string;
+  userId?: string;
   /** The primary `provider:model` of the call. */
   model: string;
   error: EventError;
@@ -53,6 +59,8 @@ export interface RetryEvent {
   attempt: number;
   delayMs: number;
   error: EventError;
+  /** The deployment the failed attempt went to (its configured name), when the provider has deployments. */
+  deployment?: string;
 }
 
 /** A move from a failed candidate to the next. */
@@ -61,6 +69,8 @@ export interface FallbackEvent {
   from: string;
   to: string;
   error: EventError;
+  /** The last deployment of `from` an attempt went to (its configured name), when its provider has deployments. */
+  deployment?: string;
 }
 
 /** A response served from the response cache. */

@@ -16,6 +16,8 @@ export interface KnownNames {
   model(id: string): boolean;
   /** Is this a configured bot? */
   bot(name: string): boolean;
+  /** Is this a configured tenant (`tenants.<id>`)? Absent: no tenant is. */
+  tenant?(id: string): boolean;
 }
 
 /** The bounded label sets of one switchboard. */
@@ -24,6 +26,7 @@ export class MetricLabels {
   private known: KnownNames | undefined;
   private readonly admittedModels = new Set<string>();
   private readonly admittedBots = new Set<string>();
+  private readonly admittedTenants = new Set<string>();
   private readonly admittedResponseModels = new Set<string>();
 
   /** `max`: dynamic models (and, separately, response models) admitted after answering. */
@@ -50,6 +53,16 @@ export class MetricLabels {
     if (name === undefined) return undefined;
     if (this.known) return this.known.bot(name) ? name : OTHER_LABEL;
     return admit(this.admittedBots, name, this.max) ? name : OTHER_LABEL;
+  }
+
+  /**
+   * A tenant label: configured tenants only, any other tenant id is `other`, no tenant none. Without a
+   * switchboard (telemetry on its own) tenants are admitted on first sight up to the cap.
+   */
+  tenant(id: string | undefined): string | undefined {
+    if (id === undefined) return undefined;
+    if (this.known) return this.known.tenant?.(id) ? id : OTHER_LABEL;
+    return admit(this.admittedTenants, id, this.max) ? id : OTHER_LABEL;
   }
 
   /** A model answered: from now on it is its own label (while there is room). */

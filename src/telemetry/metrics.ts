@@ -13,12 +13,15 @@ import {
   ATTR_REQUEST_MODEL,
   ATTR_RESPONSE_MODEL,
   ATTR_SB_CACHE_RESULT,
+  ATTR_SB_DEPLOYMENT,
   ATTR_SB_OUTCOME,
+  ATTR_SB_TENANT,
   ATTR_TOKEN_TYPE,
   DURATION_BUCKETS_S,
   METRIC_ATTRIBUTE_ALLOW_LIST,
   METRIC_CACHE_LOOKUPS,
   METRIC_COST,
+  METRIC_DEPLOYMENT_ATTEMPTS,
   METRIC_FALLBACKS,
   METRIC_OPERATION_DURATION,
   METRIC_REQUESTS,
@@ -29,6 +32,7 @@ import {
   TOKEN_BUCKETS,
   TOKEN_TYPE_INPUT,
   TOKEN_TYPE_OUTPUT,
+  UNIT_ATTEMPTS,
   UNIT_FALLBACKS,
   UNIT_LOOKUPS,
   UNIT_REQUESTS,
@@ -56,6 +60,8 @@ export interface InferenceMetricKey {
   /** Model name without the provider prefix. */
   model: string;
   bot?: string;
+  /** The tenant label (metric-labels.ts): on the token and cost points only. */
+  tenant?: string;
 }
 
 /** One finished (or failed) inference, as metrics need it. */
@@ -95,6 +101,7 @@ export class SwitchboardMetrics {
   private readonly cacheLookups: Counter;
   private readonly retries: Counter;
   private readonly fallbacks: Counter;
+  private readonly deploymentAttempts: Counter;
   /** Filtered attribute sets by their values: the allow-list runs once per distinct set, not per call. */
   private readonly inferenceSets = new Map<string, InferenceAttributeSets>();
   private readonly requestSets = new Map<string, Attributes>();
@@ -121,6 +128,12 @@ export class SwitchboardMetrics {
     this.cacheLookups = meter.createCounter(METRIC_CACHE_LOOKUPS, { description: 'Response-cache lookups by result', unit: UNIT_LOOKUPS });
     this.retries = meter.createCounter(METRIC_RETRIES, { description: 'Retried provider attempts', unit: UNIT_RETRIES });
     this.fallbacks = meter.createCounter(METRIC_FALLBACKS, { description: 'Moves from a failed model to the next candidate', unit: UNIT_FALLBACKS });
+    this.deploymentAttempts = meter.createCounter(METRIC_DEPLOYMENT_ATTEMPTS, { description: 'Attempts per deployment, error.type on failed ones', unit: UNIT_ATTEMPTS });
+  }
+
+  /** One attempt that went to `deployment` (a configured name: bounded), failed with `errorType` when given. */
+  recordDeploymentAttempt(provider: string, deployment: string, errorType?: string): void {
+    this.deploymentAttempts.add(1, allowedAttributes({ [ATTR_PROVIDER_NAME]: provider, [ATTR_SB_DEPLOYMENT]: deployment, [ATTR_ERROR_TYPE]: errorType }));
   }
 
   /** Duration, token usage, time to first chunk and cost of one inference. */
@@ -138,10 +151,11 @@ export class SwitchboardMetrics {
     }
   }
 
-  /** One finished pipeline call: `ok` or its error type. */
-  recordRequest(bot: string | undefined, errorType?: string): void {
+  /** One finished pipeline call: `ok` or its error type; `tenant` is its tenant label. */
+  recordRequest(bot: string | undefined, errorType?: string, tenant?: string): void {
     const outcome = errorType ?? OUTCOME_OK;
-    this.requests.add(1, remembered(this.requestSets, `${bot ?? ''}\u0000${outcome}`, () => allowedAttributes({ [ATTR_AGENT_NAME]: bot, [ATTR_SB_OUTCOME]: outcome })));
+    const id = `${bot ?? ''}\u0000${outcome}\u0000${tenant ?? ''}`;
+    this.requests.add(1, remembered(this.requestSets, id, () => allowedAttributes({ [ATTR_AGENT_NAME]: bot, [ATTR_SB_OUTCOME]: outcome, [ATTR_SB_TENANT]: tenant })));
   }
 
   /** One response-cache lookup. */
@@ -163,7 +177,7 @@ export class SwitchboardMetrics {
   }
 
   private inferenceAttributes(key: InferenceMetricKey, responseModel: string | undefined, errorType: string | undefined): InferenceAttributeSets {
-    const id = `${key.operation}\u0000${key.provider}\u0000${key.model}\u0000${key.bot ?? ''}\u0000${responseModel ?? ''}\u0000${errorType ?? ''}`;
+    const id = `${key.operation}\u0000${key.provider}\u0000${key.model}\u0000${key.bot ?? ''}\u0000${responseModel ?? ''}\u0000${errorType ?? ''}\u0000${key.tenant ?? ''}`;
     return remembered(this.inferenceSets, id, () => {
       const base = {
         [ATTR_OPERATION_NAME]: key.operation,
@@ -174,9 +188,9 @@ export class SwitchboardMetrics {
       };
       return {
         base: Object.freeze(allowedAttributes(base)),
-        input: Object.freeze(allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_INPUT })),
-        output: Object.freeze(allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_OUTPUT })),
-        cost: Object.freeze(allowedAttributes({ [ATTR_PROVIDER_NAME]: key.provider, [ATTR_REQUEST_MODEL]: key.model, [ATTR_AGENT_NAME]: key.bot })),
+        input: Object.freeze(allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_INPUT, [ATTR_SB_TENANT]: key.tenant })),
+        output: Object.freeze(allowedAttributes({ ...base, [ATTR_TOKEN_TYPE]: TOKEN_TYPE_OUTPUT, [ATTR_SB_TENANT]: key.tenant })),
+        cost: Object.freeze(allowedAttributes({ [ATTR_PROVIDER_NAME]: key.provider, [ATTR_REQUEST_MODEL]: key.model, [ATTR_AGENT_NAME]: key.bot, [ATTR_SB_TENANT]: key.tenant })),
       };
     });
   }

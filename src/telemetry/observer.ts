@@ -26,6 +26,11 @@ export interface InferenceStart {
 export interface InferenceRecorder {
   /** A failed attempt that will be retried after `delayMs`. */
   retry(attempt: number, error: LLMError, delayMs: number): void;
+  /**
+   * The deployment the next attempt goes to (its configured name; undefined: none was free), once per
+   * attempt of a provider with deployments. Optional: recorders without it ignore deployments.
+   */
+  deployment?(name: string | undefined): void;
   /** First text delta of a stream (once). */
   firstChunk(): void;
   /** The call succeeded (once; ends the span). */
@@ -42,6 +47,9 @@ export interface CallStart {
   sessionId?: string;
   /** Primary model id (`provider:model`). */
   model: string;
+  /** Who the call is for (events carry them as they are; metrics and stats only a configured tenant). */
+  tenantId?: string;
+  userId?: string;
   /** For content capture (opt-in); never recorded otherwise. */
   messages: ChatMessage[];
   params: CallParams;
@@ -72,8 +80,8 @@ export interface CallRecorder {
   readonly parent: unknown;
   /** A response-cache lookup. */
   cacheLookup(hit: boolean): void;
-  /** Moving from a failed candidate to the next one. */
-  fallback(from: string, to: string, error: LLMError): void;
+  /** Moving from a failed candidate to the next one; `deployment`: the last deployment of `from` tried, if any. */
+  fallback(from: string, to: string, error: LLMError, deployment?: string): void;
   /** A memory call: how many stored history messages go to `candidate`, and how many were trimmed to fit it. */
   history?(candidate: string, sent: number, trimmed: number): void;
   /** Success (once). */
@@ -117,6 +125,8 @@ export interface EmbeddingOutcome {
 export interface EmbeddingRecorder {
   /** A failed attempt that will be retried after `delayMs`. */
   retry(attempt: number, error: LLMError, delayMs: number): void;
+  /** The deployment the next attempt goes to (providers with deployments). Optional, like InferenceRecorder's. */
+  deployment?(name: string): void;
   /** Success (once; ends the span). */
   end(outcome: EmbeddingOutcome): void;
   /** Failure (once; ends the span). */
@@ -129,6 +139,8 @@ export interface EmbedCallStart {
   model: string;
   /** Texts in the call. */
   inputs: number;
+  /** The call's tenant (events as it is; metrics and stats only a configured tenant). */
+  tenantId?: string;
 }
 
 /** The final facts of one `sb.embed` call. */

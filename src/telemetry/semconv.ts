@@ -117,22 +117,38 @@ export const ATTR_SB_ADAPTERS = 'switchboard.adapters';
 export const ATTR_SB_ATTEMPTS = 'switchboard.attempts';
 /** The `provider:model` that answered when it was not the primary model. */
 export const ATTR_SB_FALLBACK_MODEL = 'switchboard.fallback.model';
+/**
+ * The deployment an attempt went to (its configured `name`, never its key or URL): on the inference
+ * span (the last attempt's), its retry events, and the deployment metric (bounded: configured names only).
+ */
+export const ATTR_SB_DEPLOYMENT = 'switchboard.deployment';
 /** Metric attribute: `ok` or the error type of a call. */
 export const ATTR_SB_OUTCOME = 'switchboard.outcome';
 /** Metric attribute: `hit` or `miss` of a response-cache lookup. */
 export const ATTR_SB_CACHE_RESULT = 'switchboard.cache.result';
+/**
+ * Metric attribute: the tenant of a call, for configured tenants only (`tenants.<id>`; any other tenant
+ * id is `other`, a call without one has none), so no caller can add series.
+ */
+export const ATTR_SB_TENANT = 'switchboard.tenant';
 /** The `switchboard.outcome` value of a successful call. */
 export const OUTCOME_OK = 'ok';
 
 // History span event (bots with memory), on the agent span, once per candidate entered.
 /** Span event: the stored history a memory call sends to one candidate. */
 export const EVENT_HISTORY = 'switchboard.history';
-/** History event: the candidate (`provider:model`). */
+/** History and fallback events: the candidate (`provider:model`). */
 export const ATTR_SB_MODEL = 'switchboard.model';
 /** History event: stored messages sent. */
 export const ATTR_SB_HISTORY_SENT = 'switchboard.history.sent';
 /** History event: stored messages trimmed to fit the candidate's context window (or memory.maxTokens). */
 export const ATTR_SB_HISTORY_TRIMMED = 'switchboard.history.trimmed';
+
+// Fallback span event, on the agent span, once per move to the next candidate.
+/** Span event: a candidate failed and the call moves on (`switchboard.model` failed, `error.type`, `switchboard.deployment` when known). */
+export const EVENT_FALLBACK = 'switchboard.fallback';
+/** Fallback event: the candidate tried next (`provider:model`). */
+export const ATTR_SB_FALLBACK_TO = 'switchboard.fallback.to';
 
 // Retry span event.
 /** Span event recorded on the inference span for each retried attempt. */
@@ -159,6 +175,10 @@ export const METRIC_CACHE_LOOKUPS = 'switchboard.cache.lookups';
 export const METRIC_RETRIES = 'switchboard.retries';
 /** Counter: moves from a failed candidate to the next. */
 export const METRIC_FALLBACKS = 'switchboard.fallbacks';
+/** Counter: attempts per deployment (`switchboard.deployment`), with `error.type` on the failed ones. */
+export const METRIC_DEPLOYMENT_ATTEMPTS = 'switchboard.deployment.attempts';
+/** Deployment attempt unit. */
+export const UNIT_ATTEMPTS = '{attempt}';
 /** `gen_ai.token.type` attribute of the token histogram. */
 export const ATTR_TOKEN_TYPE = 'gen_ai.token.type';
 /** `gen_ai.token.type` values. */
@@ -188,7 +208,8 @@ export const TOKEN_BUCKETS: readonly number[] = [1, 4, 16, 64, 256, 1024, 4096, 
 
 /**
  * The only attribute keys a metric point may carry: all bounded (providers, models and bots come
- * from config; outcomes and error types are codes). Session, user and tenant ids are never here.
+ * from config; outcomes and error types are codes). Session and user ids are never here; a tenant id
+ * only as `switchboard.tenant` of a configured tenant (metric-labels.ts).
  */
 export const METRIC_ATTRIBUTE_ALLOW_LIST: readonly string[] = [
   ATTR_OPERATION_NAME,
@@ -197,9 +218,11 @@ export const METRIC_ATTRIBUTE_ALLOW_LIST: readonly string[] = [
   ATTR_RESPONSE_MODEL,
   ATTR_AGENT_NAME,
   ATTR_SB_OUTCOME,
+  ATTR_SB_DEPLOYMENT,
   ATTR_TOKEN_TYPE,
   ATTR_ERROR_TYPE,
   ATTR_SB_CACHE_RESULT,
+  ATTR_SB_TENANT,
 ];
 
 /** Instrumentation scope name for the tracer and meter. */

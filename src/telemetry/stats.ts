@@ -5,6 +5,7 @@
  * the active-call list holds the calls in flight only (capped too).
  */
 import type { Usage } from '../core/types.js';
+import type { DeploymentStats } from '../routing/deployment-pool.js';
 
 /** Latency percentiles of the latest successful calls, in ms (0 with no sample). */
 export interface LatencySummary {
@@ -27,6 +28,16 @@ export interface BotStats {
   requests: number;
   errors: number;
   costUsd: number;
+}
+
+/** Figures for one tenant (configured tenants by id, every other tenant id under `other`). */
+export interface TenantStats {
+  /** Finished calls (succeeded or failed): API.md's `requests`. */
+  requests: number;
+  errors: number;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /**
@@ -68,7 +79,14 @@ export interface StatsSnapshot {
   totalCostUsd: number;
   loadedModels: string[];
   byModel: Record<string, ModelStats>;
+  /**
+   * By `provider/deployment`, for providers with deployments (bounded by config): attempts, failed
+   * attempts, in flight, whether it is skipped now (cooling or at its rpm/tpm), mean latency of its successes.
+   */
+  byDeployment: Record<string, DeploymentStats>;
   byBot: Record<string, BotStats>;
+  /** By tenant label: configured tenants, the rest as `other` (bounded by config). */
+  byTenant: Record<string, TenantStats>;
 }
 
 /** Bounds of the collector. */
@@ -129,6 +147,7 @@ export class StatsCollector {
   private readonly maxKeys: number;
   private readonly models = new Map<string, ModelEntry>();
   private readonly bots = new Map<string, BotStats>();
+  private readonly tenants = new Map<string, TenantStats>();
   private readonly maxActiveCalls: number;
   /** In-flight calls by id: entries leave when their call settles (recorders settle exactly once). */
   private readonly activeCalls = new Map<string, ActiveCall>();
@@ -175,6 +194,22 @@ export class StatsCollector {
     this.settle(bot, true, callId);
   }
 
+  /**
+   * A call of tenant label `tenant` ended (after callFinished / callFailed): what it used, when it
+   * succeeded (usage undefined: none reported; cost null: unpriced).
+   */
+  tenantCallEnded(tenant: string, outcome: { failed: boolean; usage?: Pick<Usage, 'inputTokens' | 'outputTokens'>; costUsd?: number | null }): void {
+    const entry = boundedEntry(this.tenants, tenant, this.maxKeys, () => ({ requests: 0, errors: 0, costUsd: 0, inputTokens: 0, outputTokens: 0 }));
+    entry.requests++;
+    if (outcome.failed) entry.errors++;
+    if (outcome.usage) {
+      entry.inputTokens += outcome.usage.inputTokens;
+      entry.outputTokens += outcome.usage.outputTokens;
+    }
+    const cost = outcome.costUsd;
+    if (cost !== undefined && cost !== null && Number.isFinite(cost)) entry.costUsd += cost;
+  }
+
   /** A response-cache hit. */
   cacheHit(): void {
     this.cacheHits++;
@@ -218,6 +253,8 @@ export class StatsCollector {
     }
     const byBot: Record<string, BotStats> = {};
     for (const [key, entry] of this.bots) byBot[key] = { ...entry, costUsd: roundUsd(entry.costUsd) };
+    const byTenant: Record<string, TenantStats> = {};
+    for (const [key, entry] of this.tenants) byTenant[key] = { ...entry, costUsd: roundUsd(entry.costUsd) };
     return {
       requests: this.requests,
       active: this.active,
@@ -229,7 +266,10 @@ export class StatsCollector {
       totalCostUsd: roundUsd(this.totalCostUsd),
       loadedModels: [...loadedModels],
       byModel,
+      // Filled by the switchboard from its managers' routers (they own that state).
+      byDeployment: {},
       byBot,
+      byTenant,
     };
   }
 

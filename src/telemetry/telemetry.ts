@@ -4,7 +4,7 @@
  * `@opentelemetry/api` globals; the library never installs an SDK. Every step runs inside `safely`
  * and every recorder settles once, so nothing here can change or break a call.
  */
-import { metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { createContextKey, metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { AbortError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult } from '../core/types.js';
@@ -13,10 +13,24 @@ import { SwitchboardEvents, eventError } from './events.js';
 import { SwitchboardMetrics } from './metrics.js';
 import { startEmbedCall, startEmbedding } from './embedding-telemetry.js';
 import { noopEmbedCall, noopEmbedding, noopObserver, safely, type CallObserver, type CallOutcome, type CallRecorder, type CallStart, type InferenceRecorder, type InferenceStart } from './observer.js';
-import { ATTR_SB_ATTEMPTS, ATTR_SB_HISTORY_SENT, ATTR_SB_HISTORY_TRIMMED, ATTR_SB_MODEL, ENV_CAPTURE_MESSAGE_CONTENT, EVENT_HISTORY, INSTRUMENTATION_SCOPE } from './semconv.js';
+import { ATTR_SB_ATTEMPTS, ATTR_SB_DEPLOYMENT, ATTR_SB_HISTORY_SENT, ATTR_SB_HISTORY_TRIMMED, ATTR_SB_MODEL, ENV_CAPTURE_MESSAGE_CONTENT, EVENT_HISTORY, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { StatsCollector } from './stats.js';
 import { MetricLabels, OTHER_LABEL } from './metric-labels.js';
-import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, recordRetryEvent, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
+import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, parentContext, recordFallbackEvent, recordRetryEvent, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
+
+/**
+ * The call's tenant label, carried to its inference recorders in the telemetry context they get as
+ * parent (managers pass that context on untouched), so token and cost points carry `switchboard.tenant`.
+ */
+const TENANT_LABEL = createContextKey('llm-switchboard.tenant-label');
+
+/** The tenant label a call put in its telemetry context, if any. */
+function tenantLabelOf(parent: unknown): string | undefined {
+  const candidate = parent as { getValue?: unknown } | null | undefined;
+  if (!candidate || typeof candidate.getValue !== 'function') return undefined;
+  const value = parentContext(parent).getValue(TENANT_LABEL);
+  return typeof value === 'string' ? value : undefined;
+}
 
 /** Options of `createTelemetry`. */
 export interface TelemetryOptions {
@@ -128,17 +142,33 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
   const { log } = parts;
   const startedAt = performance.now();
   // Metric and stats labels come from bounded sets (metric-labels.ts); spans keep the names as called.
-  const key = () => ({ operation: start.operation, provider: start.provider, model: parts.labels.model(start.provider, start.model), bot: parts.labels.bot(start.bot) });
+  const tenant = tenantLabelOf(start.parent);
+  const key = () => ({ operation: start.operation, provider: start.provider, model: parts.labels.model(start.provider, start.model), bot: parts.labels.bot(start.bot), tenant });
   let firstChunkAt: number | undefined;
   let settled = false;
   const span = attempt(() => startInferenceSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
   const timeToFirstChunkS = () => (firstChunkAt === undefined ? undefined : (firstChunkAt - startedAt) / 1000);
+  // The deployment of the current attempt (providers with deployments only): a configured name, never a key or URL.
+  let deployment: string | undefined;
+  const deploymentFailed = (error: LLMError) => {
+    if (deployment !== undefined) safely(() => parts.meter().recordDeploymentAttempt(start.provider, deployment!, errorTypeOf(error)), log);
+  };
   return {
+    deployment(name: string | undefined) {
+      if (settled) return;
+      deployment = name;
+      if (name === undefined) return;
+      safely(() => span?.setAttribute(ATTR_SB_DEPLOYMENT, name), log);
+    },
     retry(failedAttempt: number, error: LLMError, delayMs: number) {
       if (settled) return;
-      safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs), log);
+      deploymentFailed(error);
+      safely(() => span && recordRetryEvent(span, failedAttempt, error, delayMs, deployment), log);
       safely(() => parts.meter().recordRetry(start.provider, parts.labels.model(start.provider, start.model), errorTypeOf(error)), log);
-      if (parts.events.hasListeners('retry')) safely(() => parts.events.emit('retry', { provider: start.provider, model: start.model, bot: start.bot, attempt: failedAttempt, delayMs, error: eventError(error) }), log);
+      if (parts.events.hasListeners('retry')) {
+        const event = { provider: start.provider, model: start.model, bot: start.bot, attempt: failedAttempt, delayMs, error: eventError(error) };
+        safely(() => parts.events.emit('retry', deployment === undefined ? event : { ...event, deployment }), log);
+      }
     },
     firstChunk() {
       if (firstChunkAt === undefined && !settled) firstChunkAt = performance.now();
@@ -148,6 +178,7 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
       settled = true;
       const durationS = (performance.now() - startedAt) / 1000;
       const ttfc = timeToFirstChunkS();
+      if (deployment !== undefined) safely(() => parts.meter().recordDeploymentAttempt(start.provider, deployment!), log);
       safely(() => span && endInferenceSpan(span, result, ttfc, parts.captureContent, parts.scrub), log);
       // It answered: from now on it has a label of its own (while the set has room).
       safely(() => parts.labels.admitModel(start.provider, start.model), log);
@@ -170,6 +201,7 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
       settled = true;
       const durationS = (performance.now() - startedAt) / 1000;
       const errorType = errorTypeOf(error);
+      deploymentFailed(error);
       safely(() => span && failSpan(span, error, {}, parts.scrub), log);
       safely(() => parts.meter().recordInference(key(), { durationS, costUsd: null, timeToFirstChunkS: timeToFirstChunkS(), errorType }), log);
       safely(() => parts.stats.inferenceFailed(parts.labels.modelId(start.provider, start.model)), log);
@@ -191,17 +223,21 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
   // Listed in stats' activeCalls by bounded labels only (never a session id a caller chose).
   const callId = attempt(() => parts.stats.callStarted({ model: modelLabelOf(parts.labels, start.model), bot }), log);
   const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
-  const who = { bot: start.bot, sessionId: start.sessionId };
+  // A configured tenant's id, `other` for any other tenant id, nothing without one.
+  const tenant = parts.labels.tenant(start.tenantId);
+  const parent = tenant === undefined ? agent?.context : attempt(() => parentContext(agent?.context).setValue(TENANT_LABEL, tenant), log);
+  const who = { bot: start.bot, sessionId: start.sessionId, tenantId: start.tenantId, userId: start.userId };
   const fail = (error: LLMError, attempts: number): void => {
     if (settled) return;
     settled = true;
     safely(() => parts.stats.callFailed(bot, callId), log);
-    safely(() => parts.meter().recordRequest(bot, errorTypeOf(error)), log);
+    if (tenant !== undefined) safely(() => parts.stats.tenantCallEnded(tenant, { failed: true }), log);
+    safely(() => parts.meter().recordRequest(bot, errorTypeOf(error), tenant), log);
     safely(() => agent && failSpan(agent.span, error, { [ATTR_SB_ATTEMPTS]: attempts }, parts.scrub), log);
     if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
   };
   return {
-    parent: agent?.context,
+    parent,
     cacheLookup(hit: boolean) {
       if (settled) return;
       safely(() => parts.meter().recordCacheLookup(bot, hit), log);
@@ -209,11 +245,15 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
       safely(() => parts.stats.cacheHit(), log);
       if (parts.events.hasListeners('cache.hit')) safely(() => parts.events.emit('cache.hit', { ...who, model: start.model }), log);
     },
-    fallback(from: string, to: string, error: LLMError) {
+    fallback(from: string, to: string, error: LLMError, deployment?: string) {
       if (settled) return;
       const failed = splitModel(from);
       safely(() => parts.meter().recordFallback(failed.provider ?? '', parts.labels.model(failed.provider ?? '', failed.model), bot, errorTypeOf(error)), log);
-      if (parts.events.hasListeners('fallback')) safely(() => parts.events.emit('fallback', { bot: start.bot, from, to, error: eventError(error) }), log);
+      safely(() => agent && recordFallbackEvent(agent.span, from, to, error, deployment), log);
+      if (parts.events.hasListeners('fallback')) {
+        const event = { bot: start.bot, from, to, error: eventError(error) };
+        safely(() => parts.events.emit('fallback', deployment === undefined ? event : { ...event, deployment }), log);
+      }
     },
     history(candidate: string, sent: number, trimmed: number) {
       if (settled) return;
@@ -224,7 +264,8 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
       if (settled) return;
       settled = true;
       safely(() => parts.stats.callFinished(bot, outcome.latencyMs, callId), log);
-      safely(() => parts.meter().recordRequest(bot), log);
+      if (tenant !== undefined) safely(() => parts.stats.tenantCallEnded(tenant, { failed: false, usage: outcome.usage, costUsd: outcome.costUsd }), log);
+      safely(() => parts.meter().recordRequest(bot, undefined, tenant), log);
       safely(() => agent && endAgentSpan(agent.span, start, outcome, parts.captureContent, parts.scrub), log);
       // Payloads are copies built per call: only when someone listens.
       if (!parts.events.hasListeners('call.finished')) return;

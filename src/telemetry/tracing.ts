@@ -76,12 +76,21 @@ export function startInferenceSpan(tracer: Tracer, start: InferenceStart, captur
 }
 
 /** A retried attempt, as an event on the inference span. */
-export function recordRetryEvent(span: Span, attempt: number, error: unknown, delayMs: number): void {
-  span.addEvent(sc.EVENT_RETRY, {
+export function recordRetryEvent(span: Span, attempt: number, error: unknown, delayMs: number, deployment?: string): void {
+  const attributes: Attributes = {
     [sc.ATTR_EVENT_ATTEMPT]: attempt,
     [sc.ATTR_ERROR_TYPE]: errorTypeOf(error),
     [sc.ATTR_EVENT_DELAY_MS]: Math.round(delayMs),
-  });
+  };
+  if (deployment !== undefined) attributes[sc.ATTR_SB_DEPLOYMENT] = deployment;
+  span.addEvent(sc.EVENT_RETRY, attributes);
+}
+
+/** A move to the next candidate, as an event on the agent span (`deployment`: the failed model's last one tried). */
+export function recordFallbackEvent(span: Span, from: string, to: string, error: unknown, deployment?: string): void {
+  const attributes: Attributes = { [sc.ATTR_SB_MODEL]: from, [sc.ATTR_SB_FALLBACK_TO]: to, [sc.ATTR_ERROR_TYPE]: errorTypeOf(error) };
+  if (deployment !== undefined) attributes[sc.ATTR_SB_DEPLOYMENT] = deployment;
+  span.addEvent(sc.EVENT_FALLBACK, attributes);
 }
 
 /** Response attributes, usage (only when reported), cost and time to first chunk; ends the span. */

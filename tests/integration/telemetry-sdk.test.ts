@@ -50,7 +50,7 @@ async function runBotCall(): Promise<number> {
 /** Traffic that gives every dashboard series a point: a retry, a fallback, a cache hit, a failure, a stream. */
 async function runMixedTraffic(): Promise<void> {
   const { observer } = createTelemetry();
-  const call = observer.startCall({ operation: 'chat', stream: true, bot: 'sales', model: 'canned:flaky', messages: [], params: {} });
+  const call = observer.startCall({ operation: 'chat', stream: true, bot: 'sales', model: 'canned:flaky', messages: [], params: {}, tenantId: 'acme' });
   call.cacheLookup(false);
   const flaky = new CannedManager(observer, [{ kind: 'error', error: new AuthenticationError('revoked') }]);
   await flaky.generateResponse(chatRequest('flaky'), callContext({ bot: 'sales', telemetryParent: call.parent })).catch(() => undefined);
@@ -214,12 +214,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
       return result.length > 0 ? result : undefined;
     };
 
-    const counts = await waitFor('token histogram series in Prometheus', () => query('gen_ai_client_token_usage_count'), 20_000);
+    const counts = await waitFor('token histogram series in Prometheus', () => query('sum by (gen_ai_token_type) (gen_ai_client_token_usage_count)'), 20_000);
     expect(counts.map((s) => s.metric.gen_ai_token_type).sort()).toEqual(['input', 'output']);
     const sums = await query('sum by (gen_ai_token_type) (gen_ai_client_token_usage_sum)');
     expect(Object.fromEntries(sums!.map((s) => [s.metric.gen_ai_token_type, Number(s.value[1])]))).toEqual({ input: 1200 + 10, output: 300 + 5 });
     // Input points 1200 and 10: the le=1024 bucket holds only the 10, le=4096 both.
-    const buckets = await query('gen_ai_client_token_usage_bucket{gen_ai_token_type="input",le=~"1024|4096"}');
+    const buckets = await query('sum by (le) (gen_ai_client_token_usage_bucket{gen_ai_token_type="input",le=~"1024|4096"})');
     expect(Object.fromEntries(buckets!.map((s) => [s.metric.le, Number(s.value[1])]))).toEqual({ '1024': 1, '4096': 2 });
     const costSeries = await query('sum by (gen_ai_agent_name) (switchboard_cost_total{gen_ai_agent_name="support"})');
     expect(Number(costSeries![0]!.value[1])).toBeCloseTo(cost, 12);

@@ -8,6 +8,7 @@ import type { ConfigProblem } from '../../core/types.js';
 import { validateHostedEndpoint } from '../hosted-endpoint.js';
 import { transportField } from '../../transport/transport-config.js';
 import type { TransportConfig } from '../../transport/transport-settings.js';
+import { deploymentsField, validateDeployments, type DeploymentConfig } from '../../routing/deployment-config.js';
 
 /** Anthropic messages API. */
 export interface AnthropicProviderConfig {
@@ -22,6 +23,8 @@ export interface AnthropicProviderConfig {
   fetch?: typeof fetch;
   /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
   transport?: TransportConfig;
+  /** Deployments (src/routing/): own keys, URLs and limits; empty = the provider itself. */
+  deployments?: DeploymentConfig[];
 }
 
 /** The config section and provider name. */
@@ -34,6 +37,7 @@ export const ANTHROPIC_CONFIG_SCHEMA: ConfigSchemaNode = {
   timeoutMs: configField(60000, 'sb-int-min1', 'Total time for one request to this provider, in ms'),
   defaultMaxTokens: configField(1024, 'sb-int-min1', 'max_tokens when neither the request nor the bot sets maxTokens'),
   transport: transportField(),
+  deployments: deploymentsField(),
 };
 
 /**
@@ -54,6 +58,7 @@ export const ANTHROPIC_ERROR_QUIRKS: ErrorQuirks = {
 /** Base URL, timeout, key shape and defaultMaxTokens, under `path` (`providers.anthropic`). */
 export function validateAnthropicConfig(config: AnthropicProviderConfig, path: string): ConfigProblem[] {
   const problems = validateHostedEndpoint(path, { baseURL: config.baseURL, baseURLRequired: true, timeoutMs: config.timeoutMs, apiKey: config.apiKey });
+  problems.push(...validateDeployments(config.deployments, path, { baseURL: config.baseURL, baseURLRequired: true }));
   const maxTokens = config.defaultMaxTokens;
   if (!(Number.isInteger(maxTokens) && maxTokens > 0)) {
     problems.push({ key: `${path}.defaultMaxTokens`, message: 'must be a positive integer (Anthropic requires max_tokens on every request)' });

@@ -25,6 +25,8 @@ import { toMessagesRequest } from './convert-request.js';
 import { mapMessage } from './map-response.js';
 import { refuseUncarried } from './refusals.js';
 import { messageEventsToParts } from './stream-parts.js';
+import { DeploymentClients } from '../../routing/deployment-clients.js';
+import { deploymentSettings } from '../../routing/deployment-config.js';
 
 /** What the model cache holds for a Claude model: the shared client and the model name. */
 export interface AnthropicModelHandle {
@@ -49,16 +51,29 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   private client?: Anthropic;
   /** Config's `fetch`, else the transport's pools (src/transport/). */
   private readonly upstream = new UpstreamFetch({ provider: ANTHROPIC_ID });
+  /** One client per configured deployment (own key, base URL, pools), made on its first attempt. */
+  private readonly deploymentClients: DeploymentClients<Anthropic>;
 
   constructor(deps: ManagerDeps, config: AnthropicProviderConfig) {
     super(deps);
     this.config = config;
     // Config registers keys it loads; a manager built by hand registers its own.
     this.keepSecret(config.apiKey);
+    const deployments = config.deployments ?? [];
+    this.useDeployments(deployments);
+    this.deploymentClients = new DeploymentClients(ANTHROPIC_ID, deployments.length, (index, upstream) => this.buildClient(deploymentSettings(this.config, deployments[index]!), upstream));
   }
 
+  /** Ready with the provider's key, or when every deployment brings its own. */
   protected override notReadyReason(): string | undefined {
-    return this.config.apiKey ? undefined : missingSettingReason(CONFIG_PATH, 'apiKey', envOf(ANTHROPIC_CONFIG_SCHEMA, 'apiKey'));
+    const deployments = this.config.deployments ?? [];
+    if (this.config.apiKey || (deployments.length > 0 && deployments.every((d) => d.apiKey))) return undefined;
+    return missingSettingReason(CONFIG_PATH, 'apiKey', envOf(ANTHROPIC_CONFIG_SCHEMA, 'apiKey'));
+  }
+
+  /** The client of the attempt's deployment, else the provider's own. */
+  private clientOf(model: AnthropicModelHandle, context: CallContext): Anthropic {
+    return context.deployment ? this.deploymentClients.get(context.deployment) : model.client;
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {
@@ -75,18 +90,23 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   }
 
   private getClient(): Anthropic {
-    this.client ??= new Anthropic({
-      apiKey: this.config.apiKey,
-      baseURL: this.config.baseURL,
+    this.client ??= this.buildClient(this.config, this.upstream);
+    return this.client;
+  }
+
+  /** An SDK client for `settings` (the provider's or a deployment's), sending through `upstream`. */
+  private buildClient(settings: AnthropicProviderConfig, upstream: UpstreamFetch): Anthropic {
+    return new Anthropic({
+      apiKey: settings.apiKey,
+      baseURL: settings.baseURL,
       maxRetries: 0,
-      timeout: this.config.timeoutMs,
+      timeout: settings.timeoutMs,
       // Every answer is bounded, through a fetch from config too.
-      fetch: boundFetch(this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport), this.responseLimits, { provider: this.provider }),
+      fetch: boundFetch(upstream.fetch(settings.fetch, this.deps.transport, settings.transport), this.responseLimits, { provider: this.provider }),
       openTelemetry: false,
       logger: sdkLogger(this.deps.logger, 'anthropic SDK'),
       logLevel: 'warn',
     });
-    return this.client;
   }
 
   protected async loadModel(modelId: string): Promise<AnthropicModelHandle> {
@@ -101,13 +121,13 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
 
   protected async doGenerate(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
     const { body, answerTool } = toMessagesRequest(request, this.config.defaultMaxTokens);
-    const message = await model.client.messages.create({ ...body, stream: false }, { signal: context.signal });
+    const message = await this.clientOf(model, context).messages.create({ ...body, stream: false }, { signal: context.signal });
     return mapMessage(message, { provider: this.provider, model: request.modelId }, answerTool);
   }
 
   protected override async *doStream(model: AnthropicModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const { body, answerTool } = toMessagesRequest(request, this.config.defaultMaxTokens);
-    const events = await model.client.messages.create({ ...body, stream: true }, { signal: context.signal });
+    const events = await this.clientOf(model, context).messages.create({ ...body, stream: true }, { signal: context.signal });
     yield* messageEventsToParts(events, context.signal, { provider: this.provider, model: request.modelId }, answerTool);
   }
 
@@ -119,7 +139,9 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
     const { system, messages } = toAnthropicConversation(request);
     const body: MessageCountTokensParams = { model: request.modelId, messages, ...toAnthropicTools(request) };
     if (system !== undefined) body.system = system;
-    const counted = await this.sideCall(request, signal, (attemptSignal) => this.getClient().messages.countTokens(body, { signal: attemptSignal }));
+    const counted = await this.sideCall(request, signal, (attemptSignal, deployment) =>
+      (deployment ? this.deploymentClients.get(deployment) : this.getClient()).messages.countTokens(body, { signal: attemptSignal }),
+    );
     return { perMessage: [], fixed: counted.input_tokens, exact: true };
   }
 
@@ -131,6 +153,6 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
   /** Drop the SDK client and release the transport's pools (the SDK holds no sockets of its own). */
   override async close(): Promise<void> {
     this.client = undefined;
-    await this.upstream.close();
+    await Promise.all([this.upstream.close(), this.deploymentClients.close()]);
   }
 }

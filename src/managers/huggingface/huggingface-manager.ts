@@ -8,6 +8,8 @@
  *
  * The library re-sends a 503 at once and without limit unless told not to: every call passes
  * `retry_on_error: false`, so the base's retry loop is the only one.
+ * Config `deployments` (src/routing/): each has its own token, endpoint (its `baseURL`), timeout and
+ * transport pools, one InferenceClient made on its first attempt; the router picks one per attempt.
  */
 import { InferenceClient, InferenceClientProviderApiError, InferenceClientProviderOutputError } from '@huggingface/inference';
 import { malformedAnswer } from '../../core/answer-errors.js';
@@ -23,6 +25,8 @@ import { adaptHuggingFaceError } from './huggingface-errors.js';
 import { chunkDelta, chunkFinish, chunkText, completionDetails, toFinishReason, toUsage, type StreamChunk } from './read-response.js';
 import { ResponseTap } from './response-tap.js';
 import { featureExtractionEmbeddings, HUGGINGFACE_EMBED_MAX_INPUTS } from './huggingface-embed.js';
+import { DeploymentClients } from '../../routing/deployment-clients.js';
+import { deploymentSettings, type DeploymentConfig } from '../../routing/deployment-config.js';
 
 /** The handle the ModelCache keeps for a hosted model: the name; the endpoint holds the weights. */
 export interface HuggingFaceModelHandle {
@@ -31,6 +35,25 @@ export interface HuggingFaceModelHandle {
 
 const ROUTER = { address: 'router.huggingface.co', port: 443 };
 const CONFIG_PATH = `providers.${HUGGINGFACE_ID}`;
+
+/** What one attempt talks to: the provider's own client and settings, or one deployment's. */
+interface HuggingFaceTarget {
+  client: InferenceClient;
+  settings: HuggingFaceProviderConfig;
+  /** Its transport pools (each deployment has its own). */
+  upstream: UpstreamFetch;
+}
+
+/** The provider's settings as `deployment` sees them: its `baseURL` is its endpoint URL (absent: the provider's). */
+export function huggingFaceDeploymentSettings(config: HuggingFaceProviderConfig, deployment: DeploymentConfig): HuggingFaceProviderConfig {
+  const { baseURL, ...merged } = deploymentSettings({ ...config, baseURL: config.endpointUrl }, deployment);
+  return { ...merged, endpointUrl: baseURL ?? '' };
+}
+
+/** The library's client for `settings` (a token and, for a dedicated endpoint / TGI, its URL). */
+function inferenceClient(settings: HuggingFaceProviderConfig): InferenceClient {
+  return new InferenceClient(settings.apiKey, settings.endpointUrl ? { endpointUrl: settings.endpointUrl } : {});
+}
 
 /** HuggingFace Inference Providers and endpoints (`huggingface:<org/model>`). */
 export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
@@ -43,9 +66,10 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
   protected override readonly supports: ProviderSupport = { tools: true, vision: true, json: true };
   private readonly config: HuggingFaceProviderConfig;
   private readonly token: string;
-  private readonly client: InferenceClient;
-  /** Config's `fetch`, else the transport's pools (src/transport/). */
-  private readonly upstream = new UpstreamFetch({ provider: HUGGINGFACE_ID });
+  /** The provider's own client, settings and pools (config's `fetch`, else the transport's; src/transport/). */
+  private readonly own: HuggingFaceTarget;
+  /** One target per configured deployment (own token, endpoint, pools), made on its first attempt. */
+  private readonly deploymentTargets: DeploymentClients<HuggingFaceTarget>;
 
   constructor(deps: ManagerDeps | undefined, config: HuggingFaceProviderConfig) {
     super(deps);
@@ -54,13 +78,30 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     // environment here would bypass the env a caller hands to loadConfig.
     this.token = config.apiKey;
     this.keepSecret(this.token);
-    this.client = new InferenceClient(this.token, config.endpointUrl ? { endpointUrl: config.endpointUrl } : {});
+    this.own = { client: inferenceClient(config), settings: config, upstream: new UpstreamFetch({ provider: HUGGINGFACE_ID }) };
+    const deployments = config.deployments ?? [];
+    this.useDeployments(deployments);
+    this.deploymentTargets = new DeploymentClients(HUGGINGFACE_ID, deployments.length, (index, upstream) => {
+      const settings = huggingFaceDeploymentSettings(config, deployments[index]!);
+      return { client: inferenceClient(settings), settings, upstream };
+    });
   }
 
-  /** A token is needed for Inference Providers; a dedicated endpoint may be open. */
+  /** The attempt's deployment, else the provider itself. */
+  private targetOf(context: CallContext): HuggingFaceTarget {
+    return context.deployment ? this.deploymentTargets.get(context.deployment) : this.own;
+  }
+
+  /**
+   * A token is needed for Inference Providers; a dedicated endpoint may be open. Ready when the
+   * provider is, or when every deployment is (by its own or the provider's token and endpoint).
+   */
   protected override notReadyReason(): string | undefined {
-    if (!this.token && !this.config.endpointUrl) return missingSettingReason(CONFIG_PATH, 'apiKey', envOf(HUGGINGFACE_CONFIG_SCHEMA, 'apiKey'));
-    return undefined;
+    const ready = (token: string | undefined, endpoint: string | undefined) => Boolean(token || endpoint);
+    const deployments = this.config.deployments ?? [];
+    if (ready(this.token, this.config.endpointUrl)) return undefined;
+    if (deployments.length > 0 && deployments.every((d) => ready(d.apiKey ?? this.token, d.baseURL ?? this.config.endpointUrl))) return undefined;
+    return missingSettingReason(CONFIG_PATH, 'apiKey', envOf(HUGGINGFACE_CONFIG_SCHEMA, 'apiKey'));
   }
 
   /** Checks the endpoint URL and timeout before any call is made. */
@@ -82,14 +123,15 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
     return { model: modelId };
   }
 
-  /** Release the transport's pools. */
+  /** Release the transport's pools (the provider's and every deployment's). */
   override async close(): Promise<void> {
-    await this.upstream.close();
+    await Promise.all([this.own.upstream.close(), this.deploymentTargets.close()]);
   }
 
-  private tap(request: Pick<ProviderRequest, 'modelId'>, captureJson = false): ResponseTap {
-    const fetch = this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport);
-    return new ResponseTap(fetch, this.responseLimits, this.config.timeoutMs, this.origin(request), captureJson);
+  private tap(target: HuggingFaceTarget, request: Pick<ProviderRequest, 'modelId'>, captureJson = false): ResponseTap {
+    const { settings } = target;
+    const fetch = target.upstream.fetch(settings.fetch, this.deps.transport, settings.transport);
+    return new ResponseTap(fetch, this.responseLimits, settings.timeoutMs, this.origin(request), captureJson);
   }
 
   private origin(request: Pick<ProviderRequest, 'modelId'>): { provider: string; model: string } {
@@ -119,24 +161,26 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
   }
 
   protected override doEmbed(handle: HuggingFaceModelHandle, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
-    return featureExtractionEmbeddings(this.client, handle.model, request, this.tap(request), context.signal, this.origin(request));
+    const target = this.targetOf(context);
+    return featureExtractionEmbeddings(target.client, handle.model, request, this.tap(target, request), context.signal, this.origin(request));
   }
 
   protected async doGenerate(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
     const target = { ...request, modelId: handle.model };
+    const endpoint = this.targetOf(context);
     if (request.operation === 'text_completion' && !needsChat(request)) {
-      const tap = this.tap(request, true);
+      const tap = this.tap(endpoint, request, true);
       try {
-        const output = await this.client.textGeneration(toTextGenerationArgs(target, false), this.options(tap, context.signal));
+        const output = await endpoint.client.textGeneration(toTextGenerationArgs(target, false), this.options(tap, context.signal));
         const details = completionDetails(await tap.json());
         return { text: output.generated_text, finishReason: details.finishReason, usage: details.usage, id: details.id, responseModel: details.model };
       } catch (error) {
         throw this.failure(error, tap, request);
       }
     }
-    const tap = this.tap(request);
+    const tap = this.tap(endpoint, request);
     try {
-      const output = await this.client.chatCompletion(toChatArgs(target, false), this.options(tap, context.signal));
+      const output = await endpoint.client.chatCompletion(toChatArgs(target, false), this.options(tap, context.signal));
       // The library returns a non-JSON 200 as a Blob and checks nothing: the OpenAI shape is checked here.
       const { choice, answer } = checkChatCompletion(output, this.origin(request));
       const result = answerResult(answer, toFinishReason(choice.finish_reason));
@@ -151,13 +195,14 @@ export class HuggingFaceManager extends BaseLLMManager<HuggingFaceModelHandle> {
 
   protected override async *doStream(handle: HuggingFaceModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const target = { ...request, modelId: handle.model };
-    const tap = this.tap(request);
+    const endpoint = this.targetOf(context);
+    const tap = this.tap(endpoint, request);
     const origin = this.origin(request);
     const options = this.options(tap, context.signal);
     const chunks = (
       request.operation === 'text_completion' && !needsChat(request)
-        ? this.client.textGenerationStream(toTextGenerationArgs(target, true), options)
-        : this.client.chatCompletionStream(toChatArgs(target, true), options)
+        ? endpoint.client.textGenerationStream(toTextGenerationArgs(target, true), options)
+        : endpoint.client.chatCompletionStream(toChatArgs(target, true), options)
     ) as AsyncIterable<StreamChunk>;
     // The library ends quietly both on `[DONE]` and on a dropped connection: only a finish reason
     // (usage may follow it in its own chunk) tells a complete stream from an interrupted one.

@@ -9,6 +9,7 @@ import type { ConfigProblem } from '../../core/types.js';
 import { parseHttpUrl } from '../hosted-endpoint.js';
 import { transportField } from '../../transport/transport-config.js';
 import type { TransportConfig } from '../../transport/transport-settings.js';
+import { deploymentsField, validateDeployments, type DeploymentConfig } from '../../routing/deployment-config.js';
 
 /** A native Ollama server. */
 export interface OllamaProviderConfig {
@@ -21,6 +22,8 @@ export interface OllamaProviderConfig {
   fetch?: typeof fetch;
   /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
   transport?: TransportConfig;
+  /** Deployments (src/routing/): replicas of the server, each its own `baseURL` (Ollama takes no key); empty = the provider itself. */
+  deployments?: DeploymentConfig[];
 }
 
 /** The config section and provider name. */
@@ -54,9 +57,10 @@ export const OLLAMA_CONFIG_SCHEMA: ConfigSchemaNode = {
   timeoutMs: configField(60000, 'sb-int-min1', 'Total time for one request to this provider, in ms'),
   keepAlive: configField('', 'sb-keep-alive', "Ollama keep_alive, e.g. '5m'; empty = server default"),
   transport: transportField(),
+  deployments: deploymentsField(),
 };
 
-/** The base URL, keep_alive and timeout, under `path` (`providers.ollama`). */
+/** The base URL, keep_alive, timeout and deployments, under `path` (`providers.ollama`). */
 export function validateOllamaConfig(config: OllamaProviderConfig, path: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (!parseHttpUrl(config.baseURL)) {
@@ -66,6 +70,13 @@ export function validateOllamaConfig(config: OllamaProviderConfig, path: string)
   if (keepAlive) problems.push({ key: `${path}.keepAlive`, message: `${keepAlive}${describeValue(config.keepAlive, 'keepAlive')}` });
   if (!Number.isFinite(config.timeoutMs) || config.timeoutMs < 0) {
     problems.push({ key: `${path}.timeoutMs`, message: `must be a number of milliseconds >= 0${describeValue(config.timeoutMs, 'timeoutMs')}` });
+  }
+  problems.push(...validateDeployments(config.deployments, path, { baseURL: config.baseURL, baseURLRequired: true }));
+  // Ollama sends no credentials: a deployment key would be silently unused, so it is refused.
+  if (Array.isArray(config.deployments)) {
+    config.deployments.forEach((deployment, index) => {
+      if (deployment?.apiKey !== undefined) problems.push({ key: `${path}.deployments[${index}].apiKey`, message: 'is not used: Ollama takes no API key (leave it out)' });
+    });
   }
   return problems;
 }

@@ -4,7 +4,8 @@
  * stream that only counts as finished on its `done: true` line. Tools, images, `format` and `think`
  * map both ways (convert-request.ts, map-response.ts). Usage comes from `prompt_eval_count` /
  * `eval_count`; discovery from `/api/tags` and `/api/show`. Ollama needs no credentials, so the
- * manager is always ready.
+ * manager is always ready. Config `deployments` (src/routing/) are replicas: each its own base URL,
+ * timeout and pooled transport; the router picks one per attempt.
  */
 import { malformedAnswer } from '../../core/answer-errors.js';
 import { ProviderError } from '../../core/errors.js';
@@ -19,6 +20,8 @@ import { buildOllamaRequest } from './convert-request.js';
 import { OllamaStreamMapper, toProviderResult } from './map-response.js';
 import { checkAnswer } from './ollama-wire.js';
 import { OLLAMA_EMBED_MAX_INPUTS, ollamaEmbed } from './ollama-embed.js';
+import { DeploymentClients } from '../../routing/deployment-clients.js';
+import { deploymentSettings } from '../../routing/deployment-config.js';
 
 /** The handle the ModelCache keeps for an Ollama model: the server holds the weights. */
 export interface OllamaModelHandle {
@@ -34,16 +37,33 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   private readonly config: OllamaProviderConfig;
   /** Config's `fetch`, else the transport's pools (src/transport/). */
   private readonly upstream = new UpstreamFetch({ provider: OLLAMA_ID });
+  /** Each deployment's settings and pools, made on its first attempt. */
+  private readonly deploymentServers: DeploymentClients<{ settings: OllamaProviderConfig; upstream: UpstreamFetch }>;
 
   constructor(deps: ManagerDeps | undefined, config: OllamaProviderConfig) {
     super(deps);
     this.config = config;
+    const deployments = config.deployments ?? [];
+    this.useDeployments(deployments);
+    this.deploymentServers = new DeploymentClients(OLLAMA_ID, deployments.length, (index, upstream) => ({ settings: deploymentSettings(config, deployments[index]!), upstream }));
   }
 
+  /** The provider's own server (discovery, and calls of a provider without deployments). */
   private get http(): OllamaHttpOptions {
+    return this.httpOf(this.config, this.upstream);
+  }
+
+  /** How one attempt reaches its server: the attempt's deployment, else the provider's. */
+  private attemptHttp(context: CallContext): OllamaHttpOptions {
+    if (!context.deployment) return this.http;
+    const server = this.deploymentServers.get(context.deployment);
+    return this.httpOf(server.settings, server.upstream);
+  }
+
+  private httpOf(settings: OllamaProviderConfig, upstream: UpstreamFetch): OllamaHttpOptions {
     // A fetch from config is bounded too: requestOllama bounds every answer.
-    const fetch = this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport);
-    return { baseURL: this.config.baseURL, fetch, timeoutMs: this.config.timeoutMs, limits: this.responseLimits };
+    const fetch = upstream.fetch(settings.fetch, this.deps.transport, settings.transport);
+    return { baseURL: settings.baseURL, fetch, timeoutMs: settings.timeoutMs, limits: this.responseLimits };
   }
 
   /** Checks the base URL, keep_alive and timeout before any call is made. */
@@ -79,9 +99,9 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
     return { model: modelId };
   }
 
-  /** Release the transport's pools. */
+  /** Release the transport's pools (the provider's and every deployment's). */
   override async close(): Promise<void> {
-    await this.upstream.close();
+    await Promise.all([this.upstream.close(), this.deploymentServers.close()]);
   }
 
   /** The models pulled on the server, with context length and size (`GET /api/tags`, `POST /api/show`). */
@@ -95,13 +115,13 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   }
 
   protected override doEmbed(handle: OllamaModelHandle, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
-    return ollamaEmbed(this.http, { ...request, modelId: handle.model }, this.config.keepAlive, context.signal, { provider: this.provider, model: request.modelId });
+    return ollamaEmbed(this.attemptHttp(context), { ...request, modelId: handle.model }, this.config.keepAlive, context.signal, { provider: this.provider, model: request.modelId });
   }
 
   protected async doGenerate(handle: OllamaModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
     const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, false, this.config.keepAlive);
     const origin = { provider: this.provider, model: request.modelId };
-    const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
+    const response = await requestOllama(this.attemptHttp(context), endpoint, { method: 'POST', body, signal: context.signal }, origin);
     const answer = checkAnswer(JSON.parse(await response.text()), origin, true);
     if (typeof answer.error === 'string') throw new ProviderError(`${this.provider}:${request.modelId} failed: ${answer.error}`, { ...origin, retryable: false });
     return toProviderResult(answer);
@@ -110,7 +130,7 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   protected override async *doStream(handle: OllamaModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     const { endpoint, body } = buildOllamaRequest({ ...request, modelId: handle.model }, true, this.config.keepAlive);
     const origin = { provider: this.provider, model: request.modelId };
-    const response = await requestOllama(this.http, endpoint, { method: 'POST', body, signal: context.signal }, origin);
+    const response = await requestOllama(this.attemptHttp(context), endpoint, { method: 'POST', body, signal: context.signal }, origin);
     const mapper = new OllamaStreamMapper();
     let carriedText = false;
     for await (const line of readNdjson<unknown>(response, origin, this.responseLimits.maxEventBytes)) {

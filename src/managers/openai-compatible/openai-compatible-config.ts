@@ -3,6 +3,7 @@
  * checks are the openai provider's (openai/openai-config.ts).
  */
 import type { TransportConfig } from '../../transport/transport-settings.js';
+import type { DeploymentConfig } from '../../routing/deployment-config.js';
 
 /** One named OpenAI-compatible endpoint (vLLM, llama.cpp server, LM Studio, Together, Groq ...). */
 export interface OpenAICompatibleConfig {
@@ -15,6 +16,8 @@ export interface OpenAICompatibleConfig {
   fetch?: typeof fetch;
   /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
   transport?: TransportConfig;
+  /** Deployments (src/routing/): replicas or keys of this endpoint; empty = the endpoint itself. */
+  deployments?: DeploymentConfig[];
 }
 
 /** The config section holding the named endpoints: `providers.openaiCompatible`. */

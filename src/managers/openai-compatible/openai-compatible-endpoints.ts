@@ -6,6 +6,7 @@ import { configField } from '../../config/schema-fields.js';
 import { validateOpenAIConfig } from '../openai/openai-config.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 import { transportField } from '../../transport/transport-config.js';
+import { deploymentsField } from '../../routing/deployment-config.js';
 import { COMPATIBLE_SECTION, type OpenAICompatibleConfig } from './openai-compatible-config.js';
 import { COMPATIBLE_ENDPOINT_QUIRKS, OpenAICompatibleManager } from './openai-compatible-manager.js';
 
@@ -25,6 +26,7 @@ export const openAICompatibleEndpoints: ProviderDefinition<'openaiCompatible', R
     apiKey: configField('', 'sb-endpoint-key', 'API key; empty = none is sent', { sensitive: true }),
     timeoutMs: configField<number | undefined>(undefined, 'sb-int-min1', "Longest wait for the response headers, in ms; absent = the SDK's default"),
     transport: transportField(),
+    deployments: deploymentsField(),
   },
   validate: (endpoints, path) => Object.entries(endpoints).flatMap(([name, endpoint]) => validateOpenAIConfig(endpoint, `${path}.${name}`)),
   create: (deps, endpoints) => Object.entries(endpoints).map(([name, endpoint]) => new OpenAICompatibleManager(deps, name, endpoint)),

@@ -7,7 +7,8 @@
 import type { ClientOptions } from 'openai';
 import type { ManagerDeps } from '../base-llm-manager.js';
 import { mergeErrorQuirks } from '../../core/error-mapping.js';
-import { OPENAI_SDK_ERROR_QUIRKS } from '../openai/openai-config.js';
+import { OPENAI_SDK_ERROR_QUIRKS, type OpenAIProviderConfig } from '../openai/openai-config.js';
+import type { UpstreamFetch } from '../hosted-endpoint.js';
 import { OpenAIManager } from '../openai/openai-manager.js';
 import { missingSettingReason } from '../provider-definition.js';
 import { COMPATIBLE_SECTION, type OpenAICompatibleConfig } from './openai-compatible-config.js';
@@ -28,7 +29,7 @@ export class OpenAICompatibleManager extends OpenAIManager {
     super(
       deps,
       // timeoutMs is optional here; when it is absent the SDK keeps its own default (10 minutes).
-      { apiKey: config.apiKey ?? '', baseURL: config.baseURL ?? '', timeoutMs: config.timeoutMs as number, fetch: config.fetch, transport: config.transport },
+      { apiKey: config.apiKey ?? '', baseURL: config.baseURL ?? '', timeoutMs: config.timeoutMs as number, fetch: config.fetch, transport: config.transport, deployments: config.deployments },
       { provider: name, apiKeyEnv: `${configPath}.apiKey`, configPath, errorQuirks: COMPATIBLE_ENDPOINT_QUIRKS },
     );
   }
@@ -38,9 +39,9 @@ export class OpenAICompatibleManager extends OpenAIManager {
     return this.config.baseURL ? undefined : `${missingSettingReason(this.configPath, 'baseURL')} (the server's http(s) URL, e.g. http://127.0.0.1:8000/v1)`;
   }
 
-  protected override clientOptions(): ClientOptions {
-    const options = super.clientOptions();
-    if (this.config.apiKey) return options;
+  protected override clientOptions(settings: OpenAIProviderConfig = this.config, upstream?: UpstreamFetch): ClientOptions {
+    const options = super.clientOptions(settings, upstream);
+    if (settings.apiKey) return options;
     return { ...options, apiKey: PLACEHOLDER_KEY, defaultHeaders: { Authorization: null } };
   }
 

@@ -16,6 +16,7 @@ import { OPENAI_SDK_ERROR_QUIRKS, validateOpenAIConfig, type OpenAIProviderConfi
 import { OpenAIManager } from '../openai/openai-manager.js';
 import type { ProviderDefinition } from '../provider-definition.js';
 import { transportField } from '../../transport/transport-config.js';
+import { deploymentsField } from '../../routing/deployment-config.js';
 
 /** What makes one OpenAI-compatible provider different from another. */
 export interface OpenAICompatibleProviderOptions<TId extends string> {
@@ -50,6 +51,7 @@ export function openAICompatibleProvider<TId extends string>(options: OpenAIComp
       baseURL: configField(options.defaultBaseURL, 'sb-http-url', `API base URL of ${id}`, { env: options.baseURLEnv }),
       timeoutMs: configField(60000, 'sb-int-min1', TIMEOUT_DOC),
       transport: transportField(),
+      deployments: deploymentsField(),
     },
     validate: (config, path) => validateOpenAIConfig(config, path),
     create: (deps, config) => new OpenAIManager(deps, config, { provider: id, apiKeyEnv, configPath: `providers.${id}`, errorQuirks }),

@@ -7,6 +7,7 @@ import type { ErrorQuirks } from '../../core/error-mapping.js';
 import type { ConfigProblem } from '../../core/types.js';
 import { validateHostedEndpoint } from '../hosted-endpoint.js';
 import type { TransportConfig } from '../../transport/transport-settings.js';
+import { validateDeployments, type DeploymentConfig } from '../../routing/deployment-config.js';
 
 /** Any provider the official `openai` SDK talks to. */
 export interface OpenAIProviderConfig {
@@ -21,6 +22,8 @@ export interface OpenAIProviderConfig {
   fetch?: typeof fetch;
   /** Connection pool, proxy, TLS and timeouts of the upstream (src/transport/transport-settings.ts); unused when `fetch` is given. */
   transport?: TransportConfig;
+  /** Deployments (src/routing/): own keys, URLs and limits; empty = the provider itself. */
+  deployments?: DeploymentConfig[];
 }
 
 /** The built-in `openai` provider: its name and the variables that set its key and base URL. */
@@ -45,6 +48,9 @@ export const OPENAI_SDK_ERROR_QUIRKS: ErrorQuirks = {
 };
 
 /** Base URL (required, http(s), no credentials), timeout and key shape, under `path` (e.g. `providers.openai`). */
-export function validateOpenAIConfig(config: { apiKey?: string; baseURL?: string; timeoutMs?: number }, path: string): ConfigProblem[] {
-  return validateHostedEndpoint(path, { baseURL: config.baseURL, baseURLRequired: true, timeoutMs: config.timeoutMs, apiKey: config.apiKey });
+export function validateOpenAIConfig(config: { apiKey?: string; baseURL?: string; timeoutMs?: number; deployments?: unknown }, path: string): ConfigProblem[] {
+  return [
+    ...validateHostedEndpoint(path, { baseURL: config.baseURL, baseURLRequired: true, timeoutMs: config.timeoutMs, apiKey: config.apiKey }),
+    ...validateDeployments(config.deployments, path, { baseURL: config.baseURL, baseURLRequired: true }),
+  ];
 }

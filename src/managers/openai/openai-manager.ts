@@ -22,6 +22,8 @@ import { mapChatCompletion } from './map-response.js';
 import { SseDoneTracker } from './sse-done-tracker.js';
 import { chatChunksToParts } from './stream-parts.js';
 import { measureOpenAIChat, openAIEncodingFor } from './openai-tokens.js';
+import { DeploymentClients } from '../../routing/deployment-clients.js';
+import { deploymentSettings } from '../../routing/deployment-config.js';
 import { createOpenAIEmbeddings, openAIEmbedSupport } from './openai-embed.js';
 
 /** What the model cache holds for an OpenAI model: the shared client and the model name. */
@@ -69,6 +71,8 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   private readonly doneTracker = new SseDoneTracker();
   /** Config's `fetch`, else the transport's pools (src/transport/). */
   private readonly upstream: UpstreamFetch;
+  /** One client per configured deployment (own key, base URL, pools), made on its first attempt. */
+  private readonly deploymentClients: DeploymentClients<OpenAI>;
 
   constructor(deps: ManagerDeps, config: OpenAIProviderConfig, options: OpenAIManagerOptions = {}) {
     super(deps);
@@ -80,6 +84,14 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     this.upstream = new UpstreamFetch({ provider: this.provider });
     // Config registers keys it loads; a manager built by hand registers its own.
     this.keepSecret(config.apiKey);
+    const deployments = config.deployments ?? [];
+    this.useDeployments(deployments);
+    this.deploymentClients = new DeploymentClients(this.provider, deployments.length, (index, upstream) => new OpenAI(this.clientOptions(deploymentSettings(this.config, deployments[index]!), upstream)));
+  }
+
+  /** The client of the attempt's deployment, else the provider's own. */
+  private clientOf(model: OpenAIModelHandle, context: CallContext): OpenAI {
+    return context.deployment ? this.deploymentClients.get(context.deployment) : model.client;
   }
 
   /** Readiness and capabilities (the base), then what chat completions cannot carry (a thinking budget). */
@@ -88,8 +100,11 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     assertChatCompletionCarries(request, this.provider);
   }
 
+  /** Ready with the provider's key, or when every deployment brings its own. */
   protected override notReadyReason(): string | undefined {
-    return this.config.apiKey ? undefined : missingSettingReason(this.configPath, 'apiKey', this.apiKeyEnv);
+    const deployments = this.config.deployments ?? [];
+    const keyed = deployments.length > 0 && deployments.every((d) => d.apiKey);
+    return this.config.apiKey || keyed ? undefined : missingSettingReason(this.configPath, 'apiKey', this.apiKeyEnv);
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {
@@ -105,19 +120,19 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
     return { local: false };
   }
 
-  /** The SDK client options; OpenAICompatibleManager adjusts authentication. */
-  protected clientOptions(): ClientOptions {
+  /** The SDK client options of `settings` (a deployment's, or the provider's); OpenAICompatibleManager adjusts authentication. */
+  protected clientOptions(settings: OpenAIProviderConfig = this.config, upstream: UpstreamFetch = this.upstream): ClientOptions {
     return {
-      apiKey: this.config.apiKey,
+      apiKey: settings.apiKey,
       adminAPIKey: null,
-      organization: this.config.organization ?? null,
+      organization: settings.organization ?? null,
       project: null,
-      baseURL: this.config.baseURL,
+      baseURL: settings.baseURL,
       maxRetries: 0,
-      timeout: this.config.timeoutMs,
+      timeout: settings.timeoutMs,
       // Bounded inside the [DONE] tracker, so a body cut at its bound can never look finished; a
       // fetch from config is wrapped the same way (every upstream answer is bounded).
-      fetch: this.doneTracker.wrap(this.upstream.fetch(this.config.fetch, this.deps.transport, this.config.transport), this.responseLimits, { provider: this.provider }),
+      fetch: this.doneTracker.wrap(upstream.fetch(settings.fetch, this.deps.transport, settings.transport), this.responseLimits, { provider: this.provider }),
       logger: sdkLogger(this.deps.logger, 'openai SDK'),
       logLevel: 'warn',
     };
@@ -135,27 +150,35 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   }
 
   protected async loadModel(modelId: string): Promise<OpenAIModelHandle> {
-    return { client: this.getClient(), modelId };
+    // Made when first asked for: with deployments every attempt uses theirs, and the SDK refuses to
+    // build a client without a key, which a provider whose deployments bring the keys need not have.
+    const client = () => this.getClient();
+    return {
+      modelId,
+      get client(): OpenAI {
+        return client();
+      },
+    };
   }
 
   protected async doGenerate(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): Promise<ProviderResult> {
-    const completion = await model.client.chat.completions.create({ ...toChatCompletionBody(request, this.provider), stream: false }, { signal: context.signal });
+    const completion = await this.clientOf(model, context).chat.completions.create({ ...toChatCompletionBody(request, this.provider), stream: false }, { signal: context.signal });
     return mapChatCompletion(completion, { provider: this.provider, model: request.modelId });
   }
 
   protected override doStream(model: OpenAIModelHandle, request: ProviderRequest, context: CallContext): AsyncIterable<ProviderStreamPart> {
     // The chunk translator opens the request itself: one async-generator layer less per chunk.
     return chatChunksToParts(async () => {
-      const { data: chunks, response } = await model.client.chat.completions
+      const { data: chunks, response } = await this.clientOf(model, context).chat.completions
         .create({ ...toChatCompletionBody(request, this.provider), stream: true, stream_options: { include_usage: true } }, { signal: context.signal })
         .withResponse();
       return { chunks, sawDone: () => this.doneTracker.sawDone(response) };
     }, context.signal, { provider: this.provider, model: request.modelId });
   }
 
-  /** `POST /embeddings` through the SDK (openai-embed.ts): every OpenAI-compatible server takes it too. */
+  /** `POST /embeddings` through the SDK (openai-embed.ts), on the attempt's deployment: every OpenAI-compatible server takes it too. */
   protected override doEmbed(model: OpenAIModelHandle, request: ProviderEmbedRequest, context: CallContext): Promise<ProviderEmbedding> {
-    return createOpenAIEmbeddings(model.client, request, context.signal, { provider: this.provider, model: request.modelId });
+    return createOpenAIEmbeddings(this.clientOf(model, context), request, context.signal, { provider: this.provider, model: request.modelId });
   }
 
   /** 2048 inputs per request, fewer when the answer would outgrow `limits.maxResponseBytes`; `dimensions` on text-embedding-3 models. */
@@ -177,6 +200,6 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
   /** Drop the SDK client and release the transport's pools (the SDK holds no sockets of its own). */
   override async close(): Promise<void> {
     this.client = undefined;
-    await this.upstream.close();
+    await Promise.all([this.upstream.close(), this.deploymentClients.close()]);
   }
 }

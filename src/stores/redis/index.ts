@@ -17,4 +17,6 @@ export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-sessio
 export { DEFAULT_REDIS_RESPONSE_TTL_MS, RedisResponseStore, type RedisResponseStoreOptions } from './redis-response-store.js';
 export { RedisBudgetStore } from './redis-budget-store.js';
 export { RedisRateLimitStore } from './redis-rate-limit-store.js';
+export { RedisSpendStore } from './redis-spend-store.js';
 export { RedisHistoryStore } from './redis-history-store.js';
+export { RedisDeploymentCooldownStore } from './redis-deployment-cooldown-store.js';

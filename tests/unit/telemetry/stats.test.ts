@@ -93,7 +93,10 @@ describe('stats through the observer', () => {
       totalCostUsd: 0.002,
       loadedModels: ['openai:gpt-4o-mini'],
       byModel: { 'openai:gpt-4o-mini': { requests: 1, errors: 0, inputTokens: 100, outputTokens: 20, costUsd: 0.002, latencyMs: { p50: 42, p95: 42 } } },
+      // Filled by the switchboard from its managers' deployment routers.
+      byDeployment: {},
       byBot: { support: { requests: 2, errors: 0, costUsd: 0.002 } },
+      byTenant: {},
     });
   });
 });

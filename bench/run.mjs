@@ -5,6 +5,7 @@
  *   node bench/run.mjs            the whole bench: every arm, the tables, bench/results/
  *   node bench/run.mjs soak       the soak (SOAK_CALLS calls with faults and a churning model cache)
  *   node bench/run.mjs profile [arm] [transport]   a CPU profile of one arm (default sb-openai canned)
+ *   node bench/run.mjs router     the router's own CPU per attempt, per strategy (issue 17)
  *
  * Node 20 cannot run TypeScript, so this script first compiles bench/*.ts, together with the library
  * sources they import, into node_modules/.cache/llm-switchboard-bench (incremental tsc: a few seconds).
@@ -27,6 +28,7 @@ const commands = {
   bench: { script: 'runner.js', execArgv: ['--expose-gc'] },
   soak: { script: 'soak.js', execArgv: ['--expose-gc'] },
   profile: { script: 'profile.js', execArgv: [] },
+  router: { script: 'router.js', execArgv: [] },
 };
 const [command = 'bench', ...rest] = process.argv.slice(2);
 if (!(command in commands)) {
@@ -59,7 +61,7 @@ function compile() {
   writeFileSync(join(outDir, 'package.json'), '{ "type": "module", "private": true }\n');
 }
 
-if (command !== 'profile') installPeers();
+if (command !== 'profile' && command !== 'router') installPeers();
 compile();
 const child = spawn(process.execPath, [...commands[command].execArgv, join(compiledBench, commands[command].script), ...rest], {
   cwd: repoRoot,

@@ -216,7 +216,7 @@ export class Switchboard {
    */
   countTokens(request: CountTokensRequest): Promise<TokenCount> {
     this.assertOpen();
-    return countRequestTokens(request, this.registry, this.config.limits);
+    return countRequestTokens(request, this.registry, this.config.limits, this.tenants);
   }
 
   /** In-process summary: totals, active calls, per model, per bot and per tenant figures. */

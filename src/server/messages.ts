@@ -54,7 +54,10 @@ export function registerMessages(app: FastifyInstance, context: GatewayContext):
     const route = await resolveRoute(context.sb, { model: parsed.model, caller: callerOf(context, request) });
     let model: string;
     let messages: ChatMessage[] = parsed.messages;
+    const tenantId = route.tenantId ?? callerOf(context, request).tenant;
     if ('bot' in route.target) {
+      // What the tenant may not call it may not count either (the library checks models; bots here).
+      context.sb.tenants?.checkBot(tenantId, route.target.bot);
       // A bot's call goes to its primary model with its system prompt first: count that.
       const bot = context.sb.bots.get(route.target.bot)!;
       model = context.sb.bots.candidates(route.target.bot)[0]!;
@@ -72,7 +75,7 @@ export function registerMessages(app: FastifyInstance, context: GatewayContext):
     };
     if (raw.destroyed) onClose();
     else raw.once('close', onClose);
-    const counted = await context.sb.countTokens({ model, messages, ...(parsed.tools ? { tools: parsed.tools } : {}), signal: controller.signal });
+    const counted = await context.sb.countTokens({ model, messages, ...(parsed.tools ? { tools: parsed.tools } : {}), ...('bot' in route.target || tenantId === undefined ? {} : { tenantId }), signal: controller.signal });
     reply.header(TOKEN_COUNT_HEADER, counted.exact ? 'exact' : 'estimate');
     return { input_tokens: counted.inputTokens };
   });

@@ -98,6 +98,11 @@ describe('gateway tenants', () => {
     const error = await refusal(() => client.messages.create({ model: 'openai:gpt-4o', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }));
     expect(error).toBeInstanceOf(Anthropic.PermissionDeniedError);
     expect((error as unknown as { error: { error: { type: string } } }).error.error.type).toBe('permission_error');
+    // Counting is refused for what the tenant may not call, and answered for its bot.
+    const counted = await refusal(() => client.messages.countTokens({ model: 'openai:gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+    expect(counted).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(await refusal(() => client.messages.countTokens({ model: 'bot:sales', messages: [{ role: 'user', content: 'hi' }] }))).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect((await client.messages.countTokens({ model: 'bot:support', messages: [{ role: 'user', content: 'hi' }] })).input_tokens).toBeGreaterThan(0);
   });
 
   it('refuses any model to a bots-only key and serves its bots', async () => {

@@ -59,6 +59,8 @@ describe('tenants in the library', () => {
     await expect(sb.generate({ bot: 'support', prompt: 'hi', tenantId: 'models' })).rejects.toBeInstanceOf(PermissionError);
     await expect(sb.sessions.start({ bot: 'sales', tenantId: 'support-only' })).rejects.toBeInstanceOf(PermissionError);
     await expect(sb.embed({ model: 'fake:other-embed', input: ['x'], tenantId: 'support-only' })).rejects.toBeInstanceOf(PermissionError);
+    await expect(sb.countTokens({ model: 'fake:secret-model', prompt: 'hi', tenantId: 'models' })).rejects.toBeInstanceOf(PermissionError);
+    await expect(sb.countTokens({ model: 'fake:allowed-small', prompt: 'hi', tenantId: 'models' })).resolves.toMatchObject({ exact: false });
     expect(fake.calls).toHaveLength(0);
     expect(fake.embedCalls).toHaveLength(0);
   });

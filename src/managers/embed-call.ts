@@ -97,7 +97,7 @@ export async function runEmbedBatch<TModel>(
       context.onAttempt?.();
     },
     onRetry: (attempt: number, error: LLMError, delayMs: number) => recorder.retry(attempt, error, delayMs),
-    routing: port.deployments && { pool: port.deployments, modelId: request.modelId, tokens: estimatedInputTokens(port.deployments, request.input), onDeployment: (name: string) => recorder.deployment?.(name) },
+    routing: port.deployments && { pool: port.deployments, modelId: request.modelId, tokens: estimatedInputTokens(port.deployments, request.input), onDeployment: (name: string, server?: { address: string; port?: number }) => recorder.deployment?.(name, server) },
   };
   try {
     const answer = await runSideCall(sidePort, context.signal, async (signal, deployment) => {

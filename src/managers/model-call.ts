@@ -248,7 +248,7 @@ export class ModelCall<TModel> {
       this.recorder.deployment?.(undefined);
       throw error;
     }
-    this.recorder.deployment?.(lease.ref.name);
+    this.recorder.deployment?.(lease.ref.name, lease.ref.server);
     this.context.onDeployment?.(lease.ref.name);
     return lease;
   }

@@ -20,7 +20,7 @@ export interface SideCallRouting {
   /** Tokens charged to a deployment's tpm per attempt (0 when no deployment has a tpm). */
   tokens: number;
   /** The deployment an attempt goes to (embedding spans name it). */
-  onDeployment?(name: string): void;
+  onDeployment?(name: string, server?: { address: string; port?: number }): void;
 }
 
 /** What a side call needs from its manager. */
@@ -58,7 +58,7 @@ export async function runSideCall<T>(port: SideCallPort, signal: AbortSignal, at
       try {
         if (routing) {
           lease = await acquireDeployment(routing.pool, routing.modelId, routing.tokens);
-          routing.onDeployment?.(lease.ref.name);
+          routing.onDeployment?.(lease.ref.name, lease.ref.server);
         }
         const value = await attempt(linked.signal, lease?.ref);
         if (lease) routing!.pool.succeeded(lease);

@@ -11,6 +11,7 @@
  * back to this process's own view (reported through `onStoreError`).
  * Bounded: at most MAX_DEPLOYMENTS entries, fixed at construction.
  */
+import { endpointAddress } from '../managers/hosted-endpoint.js';
 import { MemoryRateLimitStore, type BucketLimits, type RateLimitStore } from '../resilience/rate-limit-store.js';
 import { cooldownFor, type DeploymentCooldownStore, type FailureLike } from './cooldown-store.js';
 import { DEFAULT_ROUTING, type DeploymentConfig, type RoutingConfig } from './deployment-config.js';
@@ -21,6 +22,14 @@ export interface DeploymentRef {
   readonly name: string;
   /** Position in the provider's `deployments` list. */
   readonly index: number;
+  /** `server.address` / `server.port` of its own `baseURL`; undefined when it uses the provider's. */
+  readonly server?: { address: string; port?: number };
+}
+
+/** A deployment's ref: its name, place, and the address its own base URL gives the span. */
+function refOf(deployment: DeploymentConfig, index: number): DeploymentRef {
+  const server = endpointAddress(deployment.baseURL);
+  return server ? { name: deployment.name, index, server } : { name: deployment.name, index };
 }
 
 /** One attempt's hold on a deployment; hand it back once through succeeded / failed / abandoned. */
@@ -110,7 +119,7 @@ export class DeploymentPool {
     this.local = new MemoryRateLimitStore({ now: this.now, maxProviders: Math.max(1, deployments.length) });
     const start = this.now();
     this.entries = deployments.map((d, index) => ({
-      ref: { name: d.name, index },
+      ref: refOf(d, index),
       key: `${provider}/${d.name}`,
       models: d.models ? new Set(d.models) : undefined,
       limits: d.rpm !== undefined || d.tpm !== undefined ? { requestsPerMinute: d.rpm, tokensPerMinute: d.tpm } : undefined,

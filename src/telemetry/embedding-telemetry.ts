@@ -15,7 +15,7 @@ import type { SwitchboardMetrics } from './metrics.js';
 import { safely, type EmbedCallOutcome, type EmbedCallRecorder, type EmbedCallStart, type EmbeddingOutcome, type EmbeddingRecorder, type EmbeddingStart } from './observer.js';
 import * as sc from './semconv.js';
 import type { StatsCollector } from './stats.js';
-import { errorTypeOf, failSpan, recordRetryEvent } from './tracing.js';
+import { errorTypeOf, failSpan, recordRetryEvent, setServer } from './tracing.js';
 
 /** What the embedding recorders report to (the same parts as the generation recorders). */
 export interface EmbeddingTelemetryParts {
@@ -63,10 +63,12 @@ export function startEmbedding(parts: EmbeddingTelemetryParts, start: EmbeddingS
     if (deployment !== undefined) safely(() => parts.meter().recordDeploymentAttempt(start.provider, deployment!, errorTypeOf(error)), log);
   };
   return {
-    deployment(name: string) {
+    deployment(name: string, server?: { address: string; port?: number }) {
       if (settled) return;
       deployment = name;
       safely(() => span?.setAttribute(sc.ATTR_SB_DEPLOYMENT, name), log);
+      const where = server ?? start.server;
+      if (where) safely(() => setServer(span, where), log);
     },
     retry(failedAttempt: number, error: LLMError, delayMs: number) {
       if (settled) return;

@@ -30,7 +30,7 @@ export interface InferenceRecorder {
    * The deployment the next attempt goes to (its configured name; undefined: none was free), once per
    * attempt of a provider with deployments. Optional: recorders without it ignore deployments.
    */
-  deployment?(name: string | undefined): void;
+  deployment?(name: string | undefined, server?: { address: string; port?: number }): void;
   /** First text delta of a stream (once). */
   firstChunk(): void;
   /** The call succeeded (once; ends the span). */
@@ -126,7 +126,7 @@ export interface EmbeddingRecorder {
   /** A failed attempt that will be retried after `delayMs`. */
   retry(attempt: number, error: LLMError, delayMs: number): void;
   /** The deployment the next attempt goes to (providers with deployments). Optional, like InferenceRecorder's. */
-  deployment?(name: string): void;
+  deployment?(name: string, server?: { address: string; port?: number }): void;
   /** Success (once; ends the span). */
   end(outcome: EmbeddingOutcome): void;
   /** Failure (once; ends the span). */

@@ -16,7 +16,7 @@ import { noopEmbedCall, noopEmbedding, noopObserver, safely, type CallObserver, 
 import { ATTR_SB_ATTEMPTS, ATTR_SB_DEPLOYMENT, ATTR_SB_HISTORY_SENT, ATTR_SB_HISTORY_TRIMMED, ATTR_SB_MODEL, ENV_CAPTURE_MESSAGE_CONTENT, EVENT_HISTORY, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { StatsCollector } from './stats.js';
 import { MetricLabels, OTHER_LABEL } from './metric-labels.js';
-import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, parentContext, recordFallbackEvent, recordRetryEvent, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
+import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, parentContext, recordFallbackEvent, recordRetryEvent, setServer, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
 
 /**
  * The call's tenant label, carried to its inference recorders in the telemetry context they get as
@@ -154,11 +154,14 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
     if (deployment !== undefined) safely(() => parts.meter().recordDeploymentAttempt(start.provider, deployment!, errorTypeOf(error)), log);
   };
   return {
-    deployment(name: string | undefined) {
+    deployment(name: string | undefined, server?: { address: string; port?: number }) {
       if (settled) return;
       deployment = name;
       if (name === undefined) return;
       safely(() => span?.setAttribute(ATTR_SB_DEPLOYMENT, name), log);
+      // Where this attempt went: the deployment's own base URL, else the provider's (an earlier attempt may have set another).
+      const where = server ?? start.server;
+      if (where) safely(() => setServer(span, where), log);
     },
     retry(failedAttempt: number, error: LLMError, delayMs: number) {
       if (settled) return;

@@ -152,3 +152,10 @@ export function endAgentSpan(span: Span, start: CallStart, outcome: CallOutcome,
   span.setAttributes(attributes);
   span.end();
 }
+
+/** `server.address` / `server.port` of where an attempt went (a deployment's own base URL). */
+export function setServer(span: Span | undefined, server: { address: string; port?: number }): void {
+  if (!span) return;
+  span.setAttribute(sc.ATTR_SERVER_ADDRESS, server.address);
+  if (server.port !== undefined) span.setAttribute(sc.ATTR_SERVER_PORT, server.port);
+}

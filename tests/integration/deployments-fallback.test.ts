@@ -73,6 +73,9 @@ describe('fallback events name the deployment', () => {
       'error.type': 'provider_error',
       'switchboard.deployment': 'd1',
     });
+    // The openai inference span went to d1 last: its server.port is d1's own (not the provider's d0 URL).
+    const inference = harness.finished().find((span) => span.name === 'chat gpt-4o-mini');
+    expect(inference?.attributes).toMatchObject({ 'switchboard.deployment': 'd1', 'server.address': '127.0.0.1', 'server.port': Number(new URL(failing[1]!.baseURL).port) });
     // Names only: never a key or a URL.
     const shown = JSON.stringify([events, agent?.events]);
     for (const secret of [KEY, ...DEPLOY_KEYS, failing[0]!.baseURL, failing[1]!.baseURL]) expect(shown).not.toContain(secret);

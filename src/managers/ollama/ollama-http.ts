@@ -18,6 +18,8 @@ export interface OllamaHttpOptions {
   fetch: typeof fetch;
   /** Longest wait for response headers; 0 = none (the manager's total timeout still applies). */
   timeoutMs: number;
+  /** The config key that set `timeoutMs`, named when it passes; default `providers.ollama.timeoutMs`. */
+  timeoutKey?: string;
   /** Bounds on every answer (config `limits`). */
   limits: ResponseLimits;
 }
@@ -42,7 +44,7 @@ export async function requestOllama(
   const linked = linkAbort(init.signal);
   const timer =
     http.timeoutMs > 0
-      ? setTimeout(() => linked.controller.abort(new TimeoutError(`Ollama did not answer within ${http.timeoutMs} ms (providers.ollama.timeoutMs)`, origin)), http.timeoutMs)
+      ? setTimeout(() => linked.controller.abort(new TimeoutError(`Ollama did not answer within ${http.timeoutMs} ms (${http.timeoutKey ?? 'providers.ollama.timeoutMs'})`, origin)), http.timeoutMs)
       : undefined;
   try {
     const answered = await http.fetch(endpointUrl(http.baseURL, path), {

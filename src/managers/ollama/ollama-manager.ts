@@ -57,13 +57,17 @@ export class OllamaManager extends BaseLLMManager<OllamaModelHandle> {
   private attemptHttp(context: CallContext): OllamaHttpOptions {
     if (!context.deployment) return this.http;
     const server = this.deploymentServers.get(context.deployment);
-    return this.httpOf(server.settings, server.upstream);
+    // A deployment without its own timeoutMs runs on the provider's: name the key that applies.
+    const own = this.config.deployments?.[context.deployment.index]?.timeoutMs !== undefined;
+    return this.httpOf(server.settings, server.upstream, own ? `providers.${OLLAMA_ID}.deployments[${context.deployment.index}].timeoutMs` : undefined);
   }
 
-  private httpOf(settings: OllamaProviderConfig, upstream: UpstreamFetch): OllamaHttpOptions {
+  private httpOf(settings: OllamaProviderConfig, upstream: UpstreamFetch, timeoutKey?: string): OllamaHttpOptions {
     // A fetch from config is bounded too: requestOllama bounds every answer.
     const fetch = upstream.fetch(settings.fetch, this.deps.transport, settings.transport);
-    return { baseURL: settings.baseURL, fetch, timeoutMs: settings.timeoutMs, limits: this.responseLimits };
+    const http: OllamaHttpOptions = { baseURL: settings.baseURL, fetch, timeoutMs: settings.timeoutMs, limits: this.responseLimits };
+    if (timeoutKey) http.timeoutKey = timeoutKey;
+    return http;
   }
 
   /** Checks the base URL, keep_alive and timeout before any call is made. */

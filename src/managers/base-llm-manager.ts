@@ -320,7 +320,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
     }
     this.assertReady(request.modelId);
     const info = context.modelInfo ?? this.getModelInfo(request.modelId);
-    const start = { provider: this.provider, model: request.modelId, inputs: request.input.length, dimensions: request.dimensions, inProcess: this.inProcess, server: (this.server ??= { value: this.serverAddress() }).value };
+    const start = { provider: this.provider, model: request.modelId, inputs: request.input.length, dimensions: request.dimensions, inProcess: this.inProcess, server: (this.server ??= { value: this.serverAddress() }).value, tenantId: context.caller?.tenantId };
     const recorder = this.deps.observer.startEmbedding?.(start) ?? noopEmbedding;
     return runEmbedBatch(this.embedPort, request, context, info, recorder);
   }

@@ -51,7 +51,8 @@ export function embeddingStartAttributes(start: EmbeddingStart): Attributes {
 export function startEmbedding(parts: EmbeddingTelemetryParts, start: EmbeddingStart): EmbeddingRecorder {
   const { log } = parts;
   const startedAt = performance.now();
-  const key = () => ({ operation: sc.OPERATION_EMBEDDINGS, provider: start.provider, model: parts.labels.model(start.provider, start.model) });
+  const tenant = parts.labels.tenant(start.tenantId);
+  const key = () => ({ operation: sc.OPERATION_EMBEDDINGS, provider: start.provider, model: parts.labels.model(start.provider, start.model), ...(tenant === undefined ? {} : { tenant }) });
   let settled = false;
   let span: Span | undefined;
   safely(() => {

@@ -106,6 +106,8 @@ export interface EmbeddingStart {
   dimensions?: number;
   inProcess: boolean;
   server?: { address: string; port?: number };
+  /** The call's tenant: its token and cost points carry `switchboard.tenant` (configured tenants only). */
+  tenantId?: string;
 }
 
 /** The facts of one finished embedding request. */

@@ -147,6 +147,11 @@ describe('tenants in the library', () => {
     const tokens = metricsByName.get('gen_ai.client.token.usage')!;
     const tokenTenants = new Set((tokens.dataPoints as Array<{ attributes: Record<string, unknown> }>).map((point) => point.attributes['switchboard.tenant']));
     expect(tokenTenants).toEqual(new Set(['thrifty', 'other', undefined]));
+    // Embeddings too: their token points name the configured tenant.
+    await sb.embed({ model: 'fake:embed', input: ['x'], tenantId: 'models', cache: false });
+    const afterEmbed = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((metric) => metric.descriptor.name === 'gen_ai.client.token.usage')!;
+    const embedPoints = (afterEmbed.dataPoints as Array<{ attributes: Record<string, unknown> }>).filter((point) => point.attributes['gen_ai.operation.name'] === 'embeddings');
+    expect(embedPoints.map((point) => point.attributes['switchboard.tenant'])).toEqual(['models']);
     // The duration histogram carries no tenant at all.
     const durations = metricsByName.get('gen_ai.client.operation.duration')!;
     expect((durations.dataPoints as Array<{ attributes: Record<string, unknown> }>).every((point) => !('switchboard.tenant' in point.attributes))).toBe(true);

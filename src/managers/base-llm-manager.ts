@@ -15,6 +15,7 @@ import { noopEmbedding, type InferenceRecorder } from '../telemetry/observer.js'
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../transport/bounded-fetch.js';
 import { ModelCall, type ModelPort } from './model-call.js';
 import { runSideCall } from './side-call.js';
+import { discoverModelInfos } from './model-discovery.js';
 import { runEmbedBatch, type EmbedPort } from './embed-call.js';
 import { refuseUnsupported } from './capability-refusal.js';
 import { managedResult, resultAsParts } from './provider-answer.js';
@@ -220,16 +221,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
   /** Discovery over `{ id }` pages: readiness first, each id merged with the catalog, at most `max` (bounded). */
   protected async discoverModels(list: () => AsyncIterable<{ id: string }>, keep: (id: string) => boolean = () => true, max = 5_000): Promise<ModelInfo[]> {
     this.assertReady();
-    const found: ModelInfo[] = [];
-    try {
-      for await (const model of list()) {
-        if (keep(model.id)) found.push(this.getModelInfo(model.id));
-        if (found.length >= max) break;
-      }
-    } catch (error) {
-      throw mapProviderError(error, { provider: this.provider, quirks: this.errorQuirks });
-    }
-    return found;
+    return discoverModelInfos(list, keep, max, (id) => this.getModelInfo(id), { provider: this.provider, quirks: this.errorQuirks });
   }
 
   /** The loaded model instance, through the ModelCache (loads on a miss). */

@@ -23,6 +23,8 @@ describe('reliability: response cache isolation', () => {
     sb = await chaosSwitchboard(servers, {
       bots: { bank: { model: 'openai:gpt-bank', system: 'Answer about balances.' } },
       responseCache: { enabled: true, max: 10_000 },
+      // Isolation is measured here, not speed: a loaded machine must not turn a slow call into a failure.
+      resilience: { timeoutMs: 120_000, firstChunkTimeoutMs: 60_000, idleChunkTimeoutMs: 60_000 },
     });
   });
 

@@ -19,9 +19,9 @@ import type {
   ProviderStreamPart,
 } from '../core/types.js';
 import { estimatePromptTokens } from '../resilience/input-limits.js';
-import { decideRetry, type RetryPolicy } from '../resilience/retry.js';
+import type { RetryPolicy } from '../resilience/retry.js';
 import type { DeploymentLease, DeploymentPool } from '../routing/deployment-pool.js';
-import { acquireDeployment, movesToAnotherDeployment, retryDelayWithDeployments } from '../routing/deployment-attempts.js';
+import { acquireDeployment, nextAttempt } from '../routing/deployment-attempts.js';
 import type { InferenceRecorder } from '../telemetry/observer.js';
 import { ChunkWatchdog, closeQuietly, nextPart } from './chunk-watchdog.js';
 
@@ -278,21 +278,17 @@ export class ModelCall<TModel> {
    */
   private async retryOrThrow(error: LLMError, deadline: Deadline, cooled = false): Promise<void> {
     if (deadline.signal.aborted) throw error;
-    const pool = this.port.deployments;
-    if (movesToAnotherDeployment(pool, this.request.modelId, cooled, this.switches)) {
+    const state = { pool: this.port.deployments, modelId: this.request.modelId, cooled, attempts: this.attempts, switches: this.switches, remainingMs: deadline.remaining() };
+    const decision = nextAttempt(error, state, this.port.resilience);
+    if (decision.next === 'stop') throw error;
+    if (decision.next === 'switch') {
       this.switches++;
       this.recorder.retry(this.attempts, error, 0);
       return;
     }
-    const decision = decideRetry(error, this.attempts - 1 - this.switches, this.port.resilience);
-    if (!decision.retry) throw error;
-    const delayMs = retryDelayWithDeployments(pool, this.request.modelId, decision.delayMs, this.port.resilience.maxRetryAfterMs);
-    if (delayMs === undefined) throw error;
-    // A wait that outlasts the deadline cannot end in a success: give up now so a fallback can answer.
-    if (delayMs >= deadline.remaining()) throw error;
-    this.recorder.retry(this.attempts, error, delayMs);
+    this.recorder.retry(this.attempts, error, decision.delayMs);
     try {
-      await sleep(delayMs, deadline.signal);
+      await sleep(decision.delayMs, deadline.signal);
     } catch (sleepError) {
       throw this.port.mapError(sleepError, this.request, deadline.signal);
     }

@@ -8,10 +8,9 @@
  */
 import { abortReason, linkAbort, sleep } from '../core/abort.js';
 import { TimeoutError, type LLMError } from '../core/errors.js';
-import { decideRetry } from '../resilience/retry.js';
 import type { ResilienceSettings } from './model-call.js';
 import type { DeploymentLease, DeploymentRef, DeploymentPool } from '../routing/deployment-pool.js';
-import { acquireDeployment, movesToAnotherDeployment, retryDelayWithDeployments } from '../routing/deployment-attempts.js';
+import { acquireDeployment, nextAttempt } from '../routing/deployment-attempts.js';
 
 /** A side call over a provider's deployments. */
 export interface SideCallRouting {
@@ -67,16 +66,15 @@ export async function runSideCall<T>(port: SideCallPort, signal: AbortSignal, at
         const mapped = linked.signal.aborted ? abortReason(linked.signal) : port.mapError(error, linked.signal);
         const cooled = lease !== undefined && routing!.pool.failed(lease, mapped);
         if (linked.signal.aborted) throw mapped;
-        if (movesToAnotherDeployment(routing?.pool, routing?.modelId ?? '', cooled, switches)) {
+        const decision = nextAttempt(mapped, { pool: routing?.pool, modelId: routing?.modelId ?? '', cooled, attempts, switches, remainingMs: endsAt - performance.now() }, port.resilience);
+        if (decision.next === 'stop') throw mapped;
+        if (decision.next === 'switch') {
           switches++;
           port.onRetry?.(attempts, mapped, 0);
           continue;
         }
-        const decision = decideRetry(mapped, attempts - 1 - switches, port.resilience);
-        const delayMs = decision.retry ? retryDelayWithDeployments(routing?.pool, routing?.modelId ?? '', decision.delayMs, port.resilience.maxRetryAfterMs) : undefined;
-        if (delayMs === undefined || delayMs >= endsAt - performance.now()) throw mapped;
-        port.onRetry?.(attempts, mapped, delayMs);
-        await sleep(delayMs, linked.signal);
+        port.onRetry?.(attempts, mapped, decision.delayMs);
+        await sleep(decision.delayMs, linked.signal);
       } finally {
         if (lease) routing!.pool.abandoned(lease);
       }

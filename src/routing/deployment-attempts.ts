@@ -1,10 +1,11 @@
 /**
  * The rules every attempt loop applies to a provider's deployments, in one place: a generation's
  * (managers/model-call.ts) and a side call's (managers/side-call.ts: embeddings, a token count
- * endpoint). Which deployment an attempt gets (or the typed error when none may be used), when a
- * failed attempt moves at once to another deployment, and how long a retry waits for one to be free.
+ * endpoint). Which deployment an attempt gets (or the typed error when none may be used), and what
+ * follows a failed attempt: another deployment at once, a retry (waiting for one to be free), or none.
  */
-import { NoSuchModelError, RateLimitError } from '../core/errors.js';
+import { NoSuchModelError, RateLimitError, type LLMError } from '../core/errors.js';
+import { decideRetry, type RetryPolicy } from '../resilience/retry.js';
 import type { DeploymentLease, DeploymentPool } from './deployment-pool.js';
 
 /**
@@ -23,22 +24,41 @@ export async function acquireDeployment(pool: DeploymentPool, modelId: string, t
   throw new RateLimitError(`${where}: every deployment is cooling or at its rate limit; the next is free in ${retryAfterMs} ms`, { ...origin, kind: 'upstream', retryAfterMs });
 }
 
-/**
- * True when the next attempt goes at once to another deployment (not counted as a retry): the failed
- * attempt's deployment went on cooldown (`cooled`), another deployment of the model is free, and the
- * call has made fewer than `deployments - 1` such moves (`switches`), so a call never loops over them.
- */
-export function movesToAnotherDeployment(pool: DeploymentPool | undefined, modelId: string, cooled: boolean, switches: number): pool is DeploymentPool {
-  return cooled && pool !== undefined && switches < pool.size - 1 && pool.available(modelId);
+/** What follows a failed attempt: another deployment at once, a retry after `delayMs`, or giving up on the model. */
+export type NextAttempt = { next: 'switch' } | { next: 'retry'; delayMs: number } | { next: 'stop' };
+
+/** Where an attempt loop stands when an attempt failed. */
+export interface AttemptLoopState {
+  /** The provider's deployments; undefined without any. */
+  pool: DeploymentPool | undefined;
+  modelId: string;
+  /** The failed attempt's deployment went on cooldown. */
+  cooled: boolean;
+  /** Attempts made so far (the failed one included). */
+  attempts: number;
+  /** Moves to another deployment so far (attempts, but not retries). */
+  switches: number;
+  /** Ms left before the candidate's deadline. */
+  remainingMs: number;
 }
 
 /**
- * The wait before a retry: at least `delayMs` (the retry rule's) and at least until the first
- * deployment of the model is free; undefined (give up on this model) when that is longer than
- * `maxRetryAfterMs`. Without deployments: `delayMs`.
+ * The one rule after a failed attempt, for a generation's loop (model-call.ts) and a side call's
+ * (side-call.ts). A cooling failure moves at once to another free deployment of the model, not counted
+ * as a retry, at most `deployments - 1` times per call (so a call never loops over them). Otherwise the
+ * retry policy decides; a retry waits at least until the first deployment is free, and gives up when
+ * that is past `maxRetryAfterMs` or the wait outlasts the deadline (a fallback may answer instead).
  */
-export function retryDelayWithDeployments(pool: DeploymentPool | undefined, modelId: string, delayMs: number, maxRetryAfterMs: number): number | undefined {
-  if (!pool) return delayMs;
-  const freeInMs = pool.retryInMs(modelId);
-  return freeInMs > maxRetryAfterMs ? undefined : Math.max(delayMs, freeInMs);
+export function nextAttempt(error: LLMError, state: AttemptLoopState, policy: RetryPolicy): NextAttempt {
+  const { pool, modelId } = state;
+  if (state.cooled && pool !== undefined && state.switches < pool.size - 1 && pool.available(modelId)) return { next: 'switch' };
+  const decision = decideRetry(error, state.attempts - 1 - state.switches, policy);
+  if (!decision.retry) return { next: 'stop' };
+  let delayMs = decision.delayMs;
+  if (pool) {
+    const freeInMs = pool.retryInMs(modelId);
+    if (freeInMs > policy.maxRetryAfterMs) return { next: 'stop' };
+    delayMs = Math.max(delayMs, freeInMs);
+  }
+  return delayMs >= state.remainingMs ? { next: 'stop' } : { next: 'retry', delayMs };
 }

@@ -386,6 +386,7 @@ export abstract class BaseLLMManager<TModel = unknown> implements ModelOwner {
       inProcess: this.inProcess,
       server: (this.server ??= { value: this.serverAddress() }).value,
       bot: context.caller?.bot,
+      tenantId: context.caller?.tenantId,
       parent: context.telemetryParent,
     });
   }

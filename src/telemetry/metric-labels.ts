@@ -26,7 +26,6 @@ export class MetricLabels {
   private known: KnownNames | undefined;
   private readonly admittedModels = new Set<string>();
   private readonly admittedBots = new Set<string>();
-  private readonly admittedTenants = new Set<string>();
   private readonly admittedResponseModels = new Set<string>();
 
   /** `max`: dynamic models (and, separately, response models) admitted after answering. */
@@ -56,13 +55,13 @@ export class MetricLabels {
   }
 
   /**
-   * A tenant label: configured tenants only, any other tenant id is `other`, no tenant none. Without a
-   * switchboard (telemetry on its own) tenants are admitted on first sight up to the cap.
+   * A tenant label: configured tenants only, any other tenant id is `other`, no tenant none. Tenant ids
+   * are the callers' (a gateway key's, a session's), so none is admitted on sight: without known names
+   * (telemetry on its own) every tenant is `other`.
    */
   tenant(id: string | undefined): string | undefined {
     if (id === undefined) return undefined;
-    if (this.known) return this.known.tenant?.(id) ? id : OTHER_LABEL;
-    return admit(this.admittedTenants, id, this.max) ? id : OTHER_LABEL;
+    return this.known?.tenant?.(id) ? id : OTHER_LABEL;
   }
 
   /** A model answered: from now on it is its own label (while there is room). */

@@ -18,6 +18,8 @@ export interface InferenceStart {
   inProcess: boolean;
   server?: { address: string; port?: number };
   bot?: string;
+  /** The call's tenant: its token and cost points carry `switchboard.tenant` (configured tenants only). */
+  tenantId?: string;
   /** The parent telemetry context (an OpenTelemetry Context) when the call runs under an agent span. */
   parent?: unknown;
 }

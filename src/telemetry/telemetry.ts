@@ -4,7 +4,7 @@
  * `@opentelemetry/api` globals; the library never installs an SDK. Every step runs inside `safely`
  * and every recorder settles once, so nothing here can change or break a call.
  */
-import { createContextKey, metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { metrics, trace, type Meter, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { AbortError, type LLMError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ManagedResult } from '../core/types.js';
@@ -16,21 +16,7 @@ import { noopEmbedCall, noopEmbedding, noopObserver, safely, type CallObserver, 
 import { ATTR_SB_ATTEMPTS, ATTR_SB_DEPLOYMENT, ATTR_SB_HISTORY_SENT, ATTR_SB_HISTORY_TRIMMED, ATTR_SB_MODEL, ENV_CAPTURE_MESSAGE_CONTENT, EVENT_HISTORY, INSTRUMENTATION_SCOPE } from './semconv.js';
 import { StatsCollector } from './stats.js';
 import { MetricLabels, OTHER_LABEL } from './metric-labels.js';
-import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, parentContext, recordFallbackEvent, recordRetryEvent, setServer, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
-
-/**
- * The call's tenant label, carried to its inference recorders in the telemetry context they get as
- * parent (managers pass that context on untouched), so token and cost points carry `switchboard.tenant`.
- */
-const TENANT_LABEL = createContextKey('llm-switchboard.tenant-label');
-
-/** The tenant label a call put in its telemetry context, if any. */
-function tenantLabelOf(parent: unknown): string | undefined {
-  const candidate = parent as { getValue?: unknown } | null | undefined;
-  if (!candidate || typeof candidate.getValue !== 'function') return undefined;
-  const value = parentContext(parent).getValue(TENANT_LABEL);
-  return typeof value === 'string' ? value : undefined;
-}
+import { endAgentSpan, endInferenceSpan, errorTypeOf, failSpan, recordFallbackEvent, recordRetryEvent, setServer, splitModel, startAgentSpan, startInferenceSpan } from './tracing.js';
 
 /** Options of `createTelemetry`. */
 export interface TelemetryOptions {
@@ -142,7 +128,7 @@ function startInference(parts: Parts, start: InferenceStart): InferenceRecorder 
   const { log } = parts;
   const startedAt = performance.now();
   // Metric and stats labels come from bounded sets (metric-labels.ts); spans keep the names as called.
-  const tenant = tenantLabelOf(start.parent);
+  const tenant = parts.labels.tenant(start.tenantId);
   const key = () => ({ operation: start.operation, provider: start.provider, model: parts.labels.model(start.provider, start.model), bot: parts.labels.bot(start.bot), tenant });
   let firstChunkAt: number | undefined;
   let settled = false;
@@ -228,7 +214,6 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
   const agent = attempt(() => startAgentSpan(parts.tracer, start, parts.captureContent, parts.scrub), log);
   // A configured tenant's id, `other` for any other tenant id, nothing without one.
   const tenant = parts.labels.tenant(start.tenantId);
-  const parent = tenant === undefined ? agent?.context : attempt(() => parentContext(agent?.context).setValue(TENANT_LABEL, tenant), log);
   const who = { bot: start.bot, sessionId: start.sessionId, tenantId: start.tenantId, userId: start.userId };
   const fail = (error: LLMError, attempts: number): void => {
     if (settled) return;
@@ -240,7 +225,7 @@ function startCall(parts: Parts, start: CallStart): CallRecorder {
     if (parts.events.hasListeners('call.failed')) safely(() => parts.events.emit('call.failed', { ...who, model: start.model, error: eventError(error), attempts }), log);
   };
   return {
-    parent,
+    parent: agent?.context,
     cacheLookup(hit: boolean) {
       if (settled) return;
       safely(() => parts.meter().recordCacheLookup(bot, hit), log);

@@ -53,11 +53,11 @@ async function runMixedTraffic(): Promise<void> {
   const call = observer.startCall({ operation: 'chat', stream: true, bot: 'sales', model: 'canned:flaky', messages: [], params: {}, tenantId: 'acme' });
   call.cacheLookup(false);
   const flaky = new CannedManager(observer, [{ kind: 'error', error: new AuthenticationError('revoked') }]);
-  await flaky.generateResponse(chatRequest('flaky'), callContext({ bot: 'sales', telemetryParent: call.parent })).catch(() => undefined);
+  await flaky.generateResponse(chatRequest('flaky'), callContext({ bot: 'sales', tenantId: 'acme', telemetryParent: call.parent })).catch(() => undefined);
   call.fallback('canned:flaky', 'canned:priced', new AuthenticationError('revoked'));
   const usage = makeUsage({ inputTokens: 10, outputTokens: 5 });
   const backup = new CannedManager(observer, [{ kind: 'error', error: new RateLimitError('busy', { retryAfterMs: 1 }) }, { kind: 'stream', deltas: ['a', 'b'], usage }], { catalog: PRICED, maxRetries: 1 });
-  await drain(backup.streamResponse(chatRequest('priced'), callContext({ bot: 'sales', telemetryParent: call.parent })));
+  await drain(backup.streamResponse(chatRequest('priced'), callContext({ bot: 'sales', tenantId: 'acme', telemetryParent: call.parent })));
   call.end({ id: 'r', text: 'ab', model: 'canned:priced', usage, costUsd: 0, cached: false, attempts: 3, adapters: [], latencyMs: 1, finishReason: 'stop' });
   const hit = observer.startCall({ operation: 'chat', stream: false, bot: 'sales', model: 'canned:priced', messages: [], params: {} });
   hit.cacheLookup(true);

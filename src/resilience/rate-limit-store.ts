@@ -39,6 +39,21 @@ export interface RateLimitStore {
   close(): Promise<void>;
 }
 
+/**
+ * Take `charge` from `shared` when there is one, else from `local`; a shared store that fails falls
+ * back to `local` (this process's own buckets) and the failure goes to `onError`, so an outage never
+ * fails a call. (The rate limiter's own lanes do the same with their queue: rate-limiter.ts.)
+ */
+export async function takeWithFallback(charge: RateLimitCharge, local: RateLimitStore, shared: RateLimitStore | undefined, onError: (error: unknown) => void): Promise<RateLimitDecision> {
+  if (!shared) return local.take(charge);
+  try {
+    return await shared.take(charge);
+  } catch (error) {
+    onError(error);
+    return local.take(charge);
+  }
+}
+
 /** Check a charge before it reaches a store: every number finite, limits positive. */
 export function checkCharge(charge: RateLimitCharge): void {
   const { requestsPerMinute: rpm, tokensPerMinute: tpm } = charge.limits;

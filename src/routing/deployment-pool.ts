@@ -12,7 +12,7 @@
  * Bounded: at most MAX_DEPLOYMENTS entries, fixed at construction.
  */
 import { endpointAddress } from '../managers/hosted-endpoint.js';
-import { MemoryRateLimitStore, type BucketLimits, type RateLimitStore } from '../resilience/rate-limit-store.js';
+import { MemoryRateLimitStore, takeWithFallback, type BucketLimits, type RateLimitStore } from '../resilience/rate-limit-store.js';
 import { cooldownFor, type DeploymentCooldownStore, type FailureLike } from './cooldown-store.js';
 import { DEFAULT_ROUTING, type DeploymentConfig, type RoutingConfig } from './deployment-config.js';
 import { PICKERS, type DeploymentSnapshot, type Picker } from './pickers.js';
@@ -274,13 +274,7 @@ export class DeploymentPool {
   /** Take one request and `tokens` from the deployment's buckets; refused: skipped until the wait passes. */
   private async takeLimit(entry: Entry, tokens: number): Promise<boolean> {
     const charge = { provider: entry.key, limits: entry.limits!, requests: 1, tokens: entry.limits!.tokensPerMinute === undefined ? 0 : tokens };
-    let decision;
-    try {
-      decision = await (this.options.rateLimits ?? this.local).take(charge);
-    } catch (error) {
-      this.options.onStoreError?.(error);
-      decision = await this.local.take(charge);
-    }
+    const decision = await takeWithFallback(charge, this.local, this.options.rateLimits, (error) => this.options.onStoreError?.(error));
     if (decision.granted) return true;
     // At its limit: skipped like a cooling deployment, locally only (the bucket itself is shared).
     entry.coolingUntil = Math.max(entry.coolingUntil, this.now() + decision.waitMs);

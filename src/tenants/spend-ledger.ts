@@ -9,7 +9,7 @@
  * the call, and no cost. A call that failed adds nothing.
  */
 import { InvalidRequestError } from '../core/errors.js';
-import { addInto, emptyTotals, roundUsd, type SpendStore, type SpendTotals } from './spend-store.js';
+import { emptyTotals, roundUsd, type SpendStore, type SpendTotals } from './spend-store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -93,10 +93,8 @@ export class SpendLedger {
     const days: string[] = [];
     for (let day = from; day <= today; day++) days.push(dayOf(day * DAY_MS));
     const totals = days.length === 0 ? emptyTotals() : await this.store.sum(tenantId, days);
-    const out = emptyTotals();
-    addInto(out, totals);
-    out.costUsd = roundUsd(out.costUsd);
-    return out;
+    // A copy: a store may hand back its own record.
+    return { ...totals, costUsd: roundUsd(totals.costUsd) };
   }
 
   /** Wait for the writes in flight, then close the store. */

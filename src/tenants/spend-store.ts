@@ -66,10 +66,8 @@ export class MemorySpendStore implements SpendStore {
       this.tenants.set(tenant, days);
     }
     const bucket = days.get(day) ?? emptyTotals();
-    bucket.costUsd = roundUsd(bucket.costUsd + delta.costUsd);
-    bucket.inputTokens += delta.inputTokens;
-    bucket.outputTokens += delta.outputTokens;
-    bucket.calls += delta.calls;
+    addInto(bucket, delta);
+    bucket.costUsd = roundUsd(bucket.costUsd);
     days.set(day, bucket);
     if (days.size > this.maxDays) {
       // Dates sort as strings: drop the oldest until the bound holds.

@@ -20,7 +20,7 @@
 import { PermissionError, RateLimitError } from '../core/errors.js';
 import type { TenantConfig } from '../config/types.js';
 import type { TenantBudgetLimits } from '../resilience/budget.js';
-import { MemoryRateLimitStore, type RateLimitCharge, type RateLimitStore } from '../resilience/rate-limit-store.js';
+import { MemoryRateLimitStore, takeWithFallback, type RateLimitCharge, type RateLimitStore } from '../resilience/rate-limit-store.js';
 import { PatternList } from './pattern.js';
 
 /** Options of the policy. */
@@ -137,13 +137,7 @@ export class TenantPolicy {
 
   private async take(tenant: string, rpm: number): Promise<void> {
     const charge: RateLimitCharge = { provider: bucketOf(tenant), limits: { requestsPerMinute: rpm }, requests: 1, tokens: 0 };
-    let decision: Awaited<ReturnType<RateLimitStore['take']>>;
-    try {
-      decision = await (this.shared ?? this.local).take(charge);
-    } catch (error) {
-      this.onStoreError(error);
-      decision = await this.local.take(charge);
-    }
+    const decision = await takeWithFallback(charge, this.local, this.shared, this.onStoreError);
     if (decision.granted) return;
     const waitMs = Math.max(1, Math.ceil(decision.waitMs));
     throw new RateLimitError(

@@ -136,6 +136,12 @@ export function validateDeployments(list: unknown, path: string, provider: { bas
   return problems;
 }
 
+/** True when calls have a key: the provider's own, or one from every deployment (then the provider needs none). */
+export function keyedForCalls(providerKey: string | undefined, deployments: readonly DeploymentConfig[] | undefined): boolean {
+  if (providerKey) return true;
+  return deployments !== undefined && deployments.length > 0 && deployments.every((deployment) => Boolean(deployment.apiKey));
+}
+
 /** Endpoint settings a deployment can override. */
 export interface EndpointOverridable {
   apiKey?: string;

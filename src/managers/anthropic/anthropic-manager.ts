@@ -26,7 +26,7 @@ import { mapMessage } from './map-response.js';
 import { refuseUncarried } from './refusals.js';
 import { messageEventsToParts } from './stream-parts.js';
 import { DeploymentClients } from '../../routing/deployment-clients.js';
-import { deploymentSettings } from '../../routing/deployment-config.js';
+import { deploymentSettings, keyedForCalls } from '../../routing/deployment-config.js';
 
 /** What the model cache holds for a Claude model: the shared client and the model name. */
 export interface AnthropicModelHandle {
@@ -66,8 +66,7 @@ export class AnthropicManager extends BaseLLMManager<AnthropicModelHandle> {
 
   /** Ready with the provider's key, or when every deployment brings its own. */
   protected override notReadyReason(): string | undefined {
-    const deployments = this.config.deployments ?? [];
-    if (this.config.apiKey || (deployments.length > 0 && deployments.every((d) => d.apiKey))) return undefined;
+    if (keyedForCalls(this.config.apiKey, this.config.deployments)) return undefined;
     return missingSettingReason(CONFIG_PATH, 'apiKey', envOf(ANTHROPIC_CONFIG_SCHEMA, 'apiKey'));
   }
 

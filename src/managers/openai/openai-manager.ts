@@ -23,7 +23,7 @@ import { SseDoneTracker } from './sse-done-tracker.js';
 import { chatChunksToParts } from './stream-parts.js';
 import { measureOpenAIChat, openAIEncodingFor } from './openai-tokens.js';
 import { DeploymentClients } from '../../routing/deployment-clients.js';
-import { deploymentSettings } from '../../routing/deployment-config.js';
+import { deploymentSettings, keyedForCalls } from '../../routing/deployment-config.js';
 import { createOpenAIEmbeddings, openAIEmbedSupport } from './openai-embed.js';
 
 /** What the model cache holds for an OpenAI model: the shared client and the model name. */
@@ -102,9 +102,7 @@ export class OpenAIManager extends BaseLLMManager<OpenAIModelHandle> {
 
   /** Ready with the provider's key, or when every deployment brings its own. */
   protected override notReadyReason(): string | undefined {
-    const deployments = this.config.deployments ?? [];
-    const keyed = deployments.length > 0 && deployments.every((d) => d.apiKey);
-    return this.config.apiKey || keyed ? undefined : missingSettingReason(this.configPath, 'apiKey', this.apiKeyEnv);
+    return keyedForCalls(this.config.apiKey, this.config.deployments) ? undefined : missingSettingReason(this.configPath, 'apiKey', this.apiKeyEnv);
   }
 
   protected override serverAddress(): { address: string; port?: number } | undefined {

@@ -50,10 +50,14 @@ describeRedis('deployments shared over one Redis by two gateways', () => {
     return { openai: { apiKey: UPSTREAM_KEY, baseURL: String(deployments[0]!.baseURL), deployments } };
   }
 
+  /** The gateways the last `twoGateways` started. */
+  let started: Gateway[] = [];
+
   /** Two gateways on the shared Redis, and an OpenAI SDK client for each. */
   async function twoGateways(section: Record<string, unknown>): Promise<OpenAI[]> {
     const config = { telemetry: { logLevel: 'silent' as const }, providers: section, redis: { url: redis.url }, server: { apiKeys: [{ key: GATEWAY_KEY, tenant: 'acme' }] } };
     const gateways: Gateway[] = [];
+    started = gateways;
     for (let i = 0; i < 2; i++) {
       const gateway = await startGateway({ config, port: 0, host: '127.0.0.1' });
       cleanup.push(() => gateway.close());
@@ -110,6 +114,8 @@ describeRedis('deployments shared over one Redis by two gateways', () => {
 
     // Once the cooldown has passed (Redis expired the key), B uses east again.
     while ((await inspector.pttl('switchboard:dc:openai/east')) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    // B's own copy of the cooldown (read from Redis as "now + what is left") ends within moments of the key.
+    while (started[1]!.switchboard.stats().byDeployment['openai/east']!.cooling) await new Promise((resolve) => setTimeout(resolve, 10));
     await ask(b!, 'after the cooldown');
     expect(east.requestCount).toBe(3);
   });
